@@ -1,0 +1,1 @@
+"""jaxnn: pure-function neural networks and one jit-compiled training loop, for physicists."""
