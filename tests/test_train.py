@@ -1,0 +1,228 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxnn
+from jaxnn import losses
+from jaxnn.loop import EarlyStopping, train_loop
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+XOR_Y = np.array([0, 1, 1, 0])
+
+
+def _blobs(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.int32)
+    return x, y
+
+
+def test_fit_learns_xor_with_an_mlp():
+    model = jaxnn.MLP([8, 2], activation="tanh")
+    result = jaxnn.fit(model, (XOR_X, XOR_Y), optimizer=optax.adam(0.05), epochs=300,
+                       batch_size=4, verbose=0)
+    predicted = jaxnn.predict(model, result.params, XOR_X).argmax(axis=1)
+    np.testing.assert_array_equal(predicted, XOR_Y)
+    assert result.history["accuracy"][-1] == 1.0
+
+
+def test_fit_learns_nand_with_logistic_regression():
+    y_nand = np.array([1, 1, 1, 0])
+    model = jaxnn.LogisticRegression()
+    result = jaxnn.fit(model, (XOR_X, y_nand), loss="binary_cross_entropy",
+                       optimizer=optax.sgd(1.0), epochs=500, batch_size=4, verbose=0)
+    probability = jaxnn.predict_proba(model, result.params, XOR_X)[:, 0]
+    np.testing.assert_array_equal(probability > 0.5, y_nand == 1)
+    w = result.params["params"]["Dense_0"]["kernel"][:, 0]
+    assert float(w[0]) < 0 and float(w[1]) < 0  # NAND: both inputs push towards 0
+
+
+def test_one_sgd_step_equals_finite_difference_gradient_step():
+    x, y = _blobs(32)
+    model = jaxnn.MLP([5, 2], activation="tanh")
+    params = model.init(jax.random.PRNGKey(3), jnp.asarray(x[:1]))
+    lr = 0.1
+    result = jaxnn.fit(model, (x, y), optimizer=optax.sgd(lr), epochs=1, batch_size=None,
+                       params=params, verbose=0)
+
+    def loss_of(p):
+        return float(losses.softmax_cross_entropy(model.apply(p, x), jnp.asarray(y)))
+
+    flat, unravel = jax.flatten_util.ravel_pytree(params)
+    flat = np.asarray(flat, np.float64)
+    eps = 1e-2
+    fd = np.array([
+        (loss_of(unravel(jnp.asarray(flat + eps * e))) - loss_of(unravel(jnp.asarray(flat - eps * e))))
+        / (2 * eps)
+        for e in np.eye(flat.size)
+    ])
+    trained = np.asarray(jax.flatten_util.ravel_pytree(result.params)[0])
+    np.testing.assert_allclose(trained, flat - lr * fd, atol=5e-5)
+
+
+def test_same_seed_gives_identical_parameters_and_other_seed_differs():
+    x, y = _blobs()
+    model = jaxnn.MLP([16, 2], dropout=0.2)
+
+    def run(seed):
+        result = jaxnn.fit(model, (x, y), epochs=2, batch_size=64, seed=seed, verbose=0)
+        return np.asarray(jax.flatten_util.ravel_pytree(result.params)[0])
+
+    np.testing.assert_array_equal(run(0), run(0))
+    assert not np.array_equal(run(0), run(1))
+
+
+def test_fit_stops_early_and_restores_best_params():
+    x, y = _blobs(200)
+    model = jaxnn.MLP([32, 2])
+    seen = []
+
+    def record(epoch, logs):
+        seen.append(logs["val_loss"])
+
+    # A learning rate this large makes the validation loss rise after the first epochs.
+    result = jaxnn.fit(model, (x, y), optimizer=optax.sgd(3.0), epochs=60, batch_size=20,
+                       validation_split=0.25, early_stopping=EarlyStopping(patience=3),
+                       callbacks=[record], verbose=0)
+    assert result.epochs_run < 60 and "early stopping" in result.stop_reason
+    best = int(np.argmin(seen))
+    assert result.best_epoch == best + 1
+    assert result.epochs_run == best + 1 + 4  # patience 3: stops on the 4th epoch without gain
+    x_val_loss = jaxnn.evaluate(model, result.params, (x, y))["loss"]
+    assert np.isfinite(x_val_loss)
+    # The restored params reproduce the best epoch's validation loss, not the last one.
+    np.testing.assert_allclose(result.history["val_loss"][best], min(seen))
+    assert seen[-1] > min(seen)
+
+
+def test_no_retrace_across_epochs_or_with_ragged_last_batch():
+    traces = []
+
+    def loss_fn(params, batch, key):
+        traces.append(1)
+        pred = batch["x"] @ params["w"]
+        return losses.mse(pred, batch["y"], batch["weight"]), {}
+
+    x = np.random.default_rng(0).normal(size=(103, 3)).astype(np.float32)  # 103 = 4*25 + 3
+    data = {"x": x, "y": x @ np.array([1.0, -2.0, 0.5], np.float32), "weight": np.ones(103)}
+    result = train_loop(loss_fn, {"w": jnp.zeros(3)}, data, optimizer=optax.sgd(0.1),
+                        epochs=5, batch_size=25, verbose=0)
+    assert result.epochs_run == 5
+    # value_and_grad traces loss_fn once, the lbfgs-style value_fn closure not at all for sgd.
+    assert len(traces) == 1
+
+
+def test_ragged_last_batch_sees_every_sample_once_per_epoch():
+    # With weights, the wrap-around rows of the last batch get weight 0: the epoch loss equals
+    # the mean loss over the data set at fixed params (learning rate 0).
+    x, y = _blobs(103)
+    model = jaxnn.MLP([4, 2])
+    params = model.init(jax.random.PRNGKey(0), jnp.asarray(x[:1]))
+    result = jaxnn.fit(model, (x, y), optimizer=optax.sgd(0.0), epochs=1, batch_size=10,
+                       params=params, verbose=0)
+    full = jaxnn.evaluate(model, params, (x, y))["loss"]
+    np.testing.assert_allclose(result.history["loss"][0], full, rtol=1e-5)
+
+
+def test_lbfgs_runs_through_the_same_loop():
+    x, y = _blobs(300)
+    model = jaxnn.MLP([16, 2], activation="tanh")
+    result = jaxnn.fit(model, (x, y), optimizer=optax.lbfgs(), epochs=30, batch_size=None,
+                       verbose=0)
+    assert result.history["loss"][-1] < 0.3 * result.history["loss"][0]
+    assert result.history["accuracy"][-1] > 0.95
+
+
+def test_validation_metrics_and_history_keys():
+    x, y = _blobs(300)
+    result = jaxnn.fit(jaxnn.MLP([16, 2]), (x, y), optimizer=optax.adam(1e-2), epochs=3,
+                       batch_size=32, validation_data=_blobs(100, seed=9),
+                       metrics=["accuracy", "auc", "f1"], verbose=0)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "val_auc", "val_f1", "epoch"):
+        assert len(result.history[key]) == 3
+    assert result.history["val_auc"][-1] > 0.9
+
+
+def test_nan_loss_stops_cleanly_and_keeps_last_finite_params():
+    calls = {"n": 0}
+
+    def loss_fn(params, batch, key):
+        # Finite for w < 2; the huge learning rate drives w past 2 after a few steps.
+        w = params["w"]
+        loss = jnp.where(w < 2.0, (w - 10.0) ** 2, jnp.nan)
+        return loss, {}
+
+    with pytest.warns(RuntimeWarning, match="non-finite"):
+        result = train_loop(loss_fn, {"w": jnp.array(0.0)}, {"x": jnp.zeros(1)},
+                            optimizer=optax.sgd(0.02), epochs=10, batch_size=None,
+                            steps_per_epoch=4, verbose=0)
+    del calls
+    assert result.nonfinite is not None
+    epoch, step = result.nonfinite
+    assert result.epochs_run == epoch and 1 <= step <= 4
+    assert np.isfinite(float(result.params["w"])) and float(result.params["w"]) < 2.0
+    assert "epoch" in result.stop_reason and "step" in result.stop_reason
+
+
+def test_dropout_model_trains_and_predict_is_deterministic():
+    x, y = _blobs(200)
+    model = jaxnn.MLP([32, 2], dropout=0.3)
+    result = jaxnn.fit(model, (x, y), optimizer=optax.adam(1e-2), epochs=5, batch_size=32,
+                       verbose=0)
+    np.testing.assert_array_equal(jaxnn.predict(model, result.params, x),
+                                  jaxnn.predict(model, result.params, x))
+
+
+# ---------------------------------------------------------------- bad input, before tracing
+
+
+def _model_and_params(features=4, outputs=2):
+    model = jaxnn.MLP([8, outputs])
+    return model, model.init(jax.random.PRNGKey(0), jnp.zeros((1, features)))
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, error, match",
+    [
+        ((np.zeros((10, 4)), np.zeros(9)), {}, ValueError, "same number of samples, got 10 and 9"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 0}, ValueError, "1 <= batch_size <= 10"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 11}, ValueError, "1 <= batch_size <= 10"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 2.5}, TypeError, "expected an integer"),
+        ((np.full((10, 4), np.nan), np.zeros(10)), {}, ValueError, "NaN/inf"),
+        ((np.zeros((10, 4)), np.array([0, 1, 2, 3] * 2 + [0, 5])), {}, ValueError,
+         "class labels must lie in \\[0, 1\\].*got labels from 0 to 5"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"loss": "hinge"}, ValueError, "not a known loss"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"metrics": ["auroc"]}, ValueError,
+         "'auroc' is not a known metric"),
+        ((np.array([["a"] * 4] * 10), np.zeros(10)), {}, TypeError, "expected an array of numbers"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"validation_split": 1.5}, ValueError, "\\[0, 1\\)"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"loss": "binary_cross_entropy"}, ValueError,
+         "single output"),
+    ],
+)
+def test_fit_rejects_bad_input_with_a_clear_message(data, kwargs, error, match):
+    model = jaxnn.MLP([8, 2])
+    with pytest.raises(error, match=match):
+        jaxnn.fit(model, data, epochs=1, verbose=0, **kwargs)
+
+
+def test_fit_with_params_for_another_feature_count_names_both():
+    model, params = _model_and_params(features=18)
+    with pytest.raises(ValueError, match="18 features.*shape \\(10, 17\\)"):
+        jaxnn.fit(model, (np.zeros((10, 17)), np.zeros(10)), params=params, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="18 features"):
+        jaxnn.predict(model, params, np.zeros((3, 17)))
+
+
+def test_output_activation_with_logit_loss_is_rejected():
+    model = jaxnn.MLP([8, 2], output_activation="softmax")
+    with pytest.raises(ValueError, match="losses take logits"):
+        jaxnn.fit(model, (np.zeros((4, 2)), np.zeros(4)), epochs=1, verbose=0)
+
+
+def test_early_stopping_on_validation_without_validation_data_is_rejected():
+    with pytest.raises(ValueError, match="no validation data"):
+        jaxnn.fit(jaxnn.MLP([8, 2]), (np.zeros((4, 2)), np.zeros(4)), epochs=1, verbose=0,
+                  early_stopping=EarlyStopping())
