@@ -121,6 +121,17 @@ class EarlyStopping:
         self.best_params: Any = None
         self.wait = 0
 
+    def state_dict(self) -> tuple[dict[str, Any], Any]:
+        """(scalars, best_params): what a checkpoint needs to resume early stopping exactly."""
+        scalars = {"best": self.best, "wait": self.wait,
+                   "best_epoch": -1 if self.best_epoch is None else self.best_epoch}
+        return scalars, self.best_params
+
+    def load_state_dict(self, scalars: Mapping[str, Any], best_params: Any) -> None:
+        self.best, self.wait = float(scalars["best"]), int(scalars["wait"])
+        self.best_epoch = None if scalars["best_epoch"] < 0 else int(scalars["best_epoch"])
+        self.best_params = best_params
+
     def update(self, epoch: int, logs: Mapping[str, float], params: Any) -> bool:
         """Record an epoch; return True when training should stop."""
         if self.monitor not in logs:
@@ -257,6 +268,10 @@ def train_loop(
     verbose: int = 1,
     log_every: int = 1,
     state: TrainState | None = None,
+    checkpoint_dir: str | None = None,
+    checkpoint_every: int = 1,
+    keep: int = 3,
+    resume: bool = False,
 ) -> TrainResult:
     """Train `params` to minimise ``loss_fn(params, batch, key) -> (loss, aux)``.
 
@@ -275,6 +290,10 @@ def train_loop(
         data_fn: ``epoch -> data`` (same shapes) to resample data between epochs, or None.
         verbose: 0 silent, 1 one progress line every `log_every` epochs.
         state: a `TrainState` to continue from (its params replace `params`).
+        checkpoint_dir: save the full training state there every `checkpoint_every` epochs,
+            keeping the newest `keep` checkpoints (see `jaxnn.checkpoint`).
+        resume: continue from the newest checkpoint in `checkpoint_dir`, if there is one; the
+            resumed run ends with the same parameters and history as an uninterrupted one.
 
     Returns:
         A `TrainResult`.
@@ -305,8 +324,20 @@ def train_loop(
         early_stopping.reset()
 
     history: dict[str, list[float]] = {}
-    result = TrainResult(params=state.params, history=history, state=state, epochs_run=0)
-    for epoch in range(epochs):
+    start_epoch, checkpoints = 0, None
+    if checkpoint_dir is not None:
+        from jaxnn.checkpoint import TrainingCheckpoints
+
+        checkpoints = TrainingCheckpoints(checkpoint_dir, keep=keep, every=checkpoint_every)
+        if resume:
+            restored = checkpoints.restore_latest(state, early_stopping, seed)
+            if restored is not None:
+                state, history, start_epoch = restored
+                if verbose:
+                    print(f"resumed from {checkpoints.directory} after epoch {start_epoch}")
+    result = TrainResult(params=state.params, history=history, state=state,
+                         epochs_run=start_epoch)
+    for epoch in range(start_epoch, epochs):
         if data_fn is not None and epoch > 0:
             data = jax.device_put(data_fn(epoch))
         start = time.perf_counter()
@@ -336,12 +367,9 @@ def train_loop(
                 "(optax.clip_by_global_norm) or check the data for extreme values."
             )
             warnings.warn(result.stop_reason, RuntimeWarning, stacklevel=2)
-            break
-        stop = any(bool(callback(epoch + 1, logs)) for callback in callbacks)
-        if stop:
+        elif any([bool(callback(epoch + 1, logs)) for callback in callbacks]):
             result.stop_reason = f"a callback asked to stop after epoch {epoch + 1}"
-            break
-        if early_stopping is not None and early_stopping.update(epoch + 1, logs, state.params):
+        elif early_stopping is not None and early_stopping.update(epoch + 1, logs, state.params):
             result.stop_reason = (
                 f"early stopping: {early_stopping.monitor} did not improve for "
                 f"{early_stopping.patience} epochs (best {early_stopping.best:.6g} at epoch "
@@ -349,6 +377,11 @@ def train_loop(
             )
             if verbose:
                 print(result.stop_reason)
+        stopping = result.stop_reason is not None
+        if checkpoints is not None:
+            checkpoints.maybe_save(epoch + 1, state, history, early_stopping, seed,
+                                   force=stopping or epoch + 1 == epochs)
+        if stopping:
             break
 
     result.params = state.params

@@ -262,6 +262,10 @@ def fit(
     params: Any = None,
     seed: int = 0,
     verbose: int = 1,
+    checkpoint_dir: str | None = None,
+    checkpoint_every: int = 1,
+    keep: int = 3,
+    resume: bool = False,
 ) -> TrainResult:
     """Train `model` on ``data = (x, y)`` by minibatch gradient descent; one compiled call per epoch.
 
@@ -285,6 +289,9 @@ def fit(
         params: parameters to continue from (default: ``model.init`` with `seed`).
         seed: seeds initialization, the validation split, batch order and dropout.
         verbose: 0 silent, 1 one line per epoch.
+        checkpoint_dir, checkpoint_every, keep, resume: save the full training state every
+            `checkpoint_every` epochs (newest `keep` kept) and, with ``resume=True``, continue
+            from the newest checkpoint exactly where an interrupted run stopped.
 
     Returns:
         `TrainResult` with ``params``, ``history`` (per-epoch lists), ``state``, ``stop_reason``.
@@ -355,6 +362,10 @@ def fit(
         callbacks=callbacks,
         early_stopping=early_stopping,
         verbose=verbose,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_every=checkpoint_every,
+        keep=keep,
+        resume=resume,
     )
 
 
