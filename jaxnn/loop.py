@@ -176,10 +176,13 @@ def make_epoch_fn(
     batch_size: int | None,
     steps_per_epoch: int,
 ) -> Callable:
-    """Build ``epoch(state, data, epoch_index, base_key) -> (state, means, first_bad_step)``.
+    """Build ``epoch(state, previous, data, epoch_index, base_key)
+    -> (state, previous, means, first_bad_step)``.
 
-    The returned function is pure and meant to be jitted once; `epoch_index` is a traced
-    integer so consecutive epochs reuse the compiled code.
+    `previous` is the state before the last applied step (carried across epochs): if the loss
+    turns non-finite at the current parameters, training falls back to it, the last state with
+    a finite loss. The returned function is pure and meant to be jitted once; `epoch_index` is
+    a traced integer so consecutive epochs reuse the compiled code.
     """
     value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
     pass_batch = isinstance(optimizer, BatchAwareTransformation)
@@ -207,7 +210,7 @@ def make_epoch_fn(
         bad_step = jnp.where((bad_step < 0) & ~ok, index, bad_step)
         return new_state, new_previous, bad_step, loss, dict(aux), ok
 
-    def epoch(state, data, epoch_index, base_key):
+    def epoch(state, previous, data, epoch_index, base_key):
         epoch_key = jax.random.fold_in(base_key, epoch_index)
         order_key, step_key = jax.random.split(epoch_key)
         step_keys = jax.random.split(step_key, steps_per_epoch)
@@ -233,8 +236,8 @@ def make_epoch_fn(
             return (state, previous, bad_step), (loss, aux, count)
 
         xs = (step_keys, rows, masks, jnp.arange(steps_per_epoch))
-        carry = (state, state, jnp.int32(-1))
-        (state, _, bad_step), (losses, aux, counts) = jax.lax.scan(body, carry, xs)
+        carry = (state, previous, jnp.int32(-1))
+        (state, previous, bad_step), (losses, aux, counts) = jax.lax.scan(body, carry, xs)
         total = jnp.maximum(jnp.sum(counts), 1.0)
 
         def mean(values):
@@ -242,7 +245,7 @@ def make_epoch_fn(
             return jnp.sum(values * counts) / total
 
         means = {"loss": mean(losses), **{name: mean(v) for name, v in aux.items()}}
-        return state, means, bad_step
+        return state, previous, means, bad_step
 
     return epoch
 
@@ -264,7 +267,7 @@ def train_loop(
     validation_fn: Callable[[Any], Mapping[str, float]] | None = None,
     callbacks: Sequence[Callback] = (),
     early_stopping: EarlyStopping | None = None,
-    data_fn: Callable[[int], Any] | None = None,
+    data_fn: Callable[[int, Any], Any] | None = None,
     verbose: int = 1,
     log_every: int = 1,
     state: TrainState | None = None,
@@ -287,7 +290,8 @@ def train_loop(
         validation_fn: ``params -> {"val_loss": ..., ...}``, called on the host once per epoch.
         callbacks: ``callback(epoch, logs)``, once per epoch; returning True stops training.
         early_stopping: an `EarlyStopping`.
-        data_fn: ``epoch -> data`` (same shapes) to resample data between epochs, or None.
+        data_fn: ``(epoch, params) -> data`` (same shapes) to resample or refine the data
+            between epochs, or None.
         verbose: 0 silent, 1 one progress line every `log_every` epochs.
         state: a `TrainState` to continue from (its params replace `params`).
         checkpoint_dir: save the full training state there every `checkpoint_every` epochs,
@@ -315,9 +319,10 @@ def train_loop(
     # The epoch donates its input state: copy it first so the caller's arrays stay valid and no
     # buffer is shared between leaves (optax.lbfgs keeps a reference to the params). Strong
     # dtypes (no weak types) keep the epoch's input and output types equal: one compilation.
-    state = jax.jit(lambda s: jax.tree_util.tree_map(lambda x: jnp.array(x, x.dtype), s))(state)
+    copy = jax.jit(lambda s: jax.tree_util.tree_map(lambda x: jnp.array(x, x.dtype), s))
+    state = copy(state)
     epoch_fn = jax.jit(
-        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps), donate_argnums=(0,)
+        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps), donate_argnums=(0, 1)
     )
     base_key = jax.random.PRNGKey(seed)
     if early_stopping is not None:
@@ -337,13 +342,16 @@ def train_loop(
                     print(f"resumed from {checkpoints.directory} after epoch {start_epoch}")
     result = TrainResult(params=state.params, history=history, state=state,
                          epochs_run=start_epoch)
+    previous = copy(state)
     for epoch in range(start_epoch, epochs):
         if data_fn is not None and epoch > 0:
-            data = jax.device_put(data_fn(epoch))
+            data = jax.device_put(data_fn(epoch, state.params))
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
-            state, means, bad_step = epoch_fn(state, data, jnp.int32(epoch), base_key)
+            state, previous, means, bad_step = epoch_fn(
+                state, previous, data, jnp.int32(epoch), base_key
+            )
         means, bad_step = jax.device_get((means, bad_step))
         logs = {"epoch": epoch + 1, **{k: float(v) for k, v in means.items()}}
         if validation_fn is not None:
