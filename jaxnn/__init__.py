@@ -10,7 +10,7 @@ Submodules: `models`, `losses`, `train` (fit/evaluate/predict), `loop` (the one 
 `data`, `datasets`, `metrics`, `plot`, `checkpoint`, `parallel`.
 """
 
-from jaxnn import checkpoint, data, datasets, losses, metrics, models
+from jaxnn import checkpoint, data, datasets, losses, metrics, models, parallel
 from jaxnn.checkpoint import load_params, save_params
 from jaxnn.loop import EarlyStopping, TrainResult, TrainState, train_loop
 from jaxnn.models import CNN, MLP, LogisticRegression, Maxout, count_params
@@ -36,6 +36,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "parallel",
     "predict",
     "predict_proba",
     "save_params",

@@ -18,6 +18,11 @@ losses see every sample exactly once per epoch.
 Failure as a value: a step whose loss or updated parameters are not finite is not applied; the
 compiled epoch reports the first such step, and the host stops training there, keeping the last
 finite parameters.
+
+Devices: with more than one device (see `jaxnn.parallel`) the state is replicated and the data
+and each minibatch are split along the mesh axis ``data``; `jax.jit` partitions the epoch and
+adds the gradient all-reduce. In a run of several processes only process 0 prints and writes
+checkpoints.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import numpy as np
 import optax
 from flax import struct
 
+from jaxnn import parallel
 from jaxnn.data import batch_indices
 
 LossFn = Callable[[Any, Any, jax.Array], tuple[jax.Array, Mapping[str, jax.Array]]]
@@ -175,6 +181,7 @@ def make_epoch_fn(
     num_samples: int | None,
     batch_size: int | None,
     steps_per_epoch: int,
+    batch_sharding: jax.sharding.Sharding | None = None,
 ) -> Callable:
     """Build ``epoch(state, previous, data, epoch_index, base_key)
     -> (state, previous, means, first_bad_step)``.
@@ -182,7 +189,8 @@ def make_epoch_fn(
     `previous` is the state before the last applied step (carried across epochs): if the loss
     turns non-finite at the current parameters, training falls back to it, the last state with
     a finite loss. The returned function is pure and meant to be jitted once; `epoch_index` is
-    a traced integer so consecutive epochs reuse the compiled code.
+    a traced integer so consecutive epochs reuse the compiled code. `batch_sharding` (from
+    `jaxnn.parallel.batch_sharding`) splits each minibatch over the devices.
     """
     value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
     pass_batch = isinstance(optimizer, BatchAwareTransformation)
@@ -226,7 +234,9 @@ def make_epoch_fn(
             if batch_size is None:
                 batch = data
             else:
-                batch = jax.tree_util.tree_map(lambda a: a[row], data)
+                batch = parallel.constrain_batch(
+                    jax.tree_util.tree_map(lambda a: a[row], data), batch_sharding
+                )
                 if isinstance(batch, dict) and "weight" in batch:
                     batch = {**batch, "weight": batch["weight"] * mask.astype(batch["weight"].dtype)}
             state, previous, bad_step, loss, aux, ok = train_step(
@@ -235,7 +245,7 @@ def make_epoch_fn(
             count = jnp.sum(mask) * ok
             return (state, previous, bad_step), (loss, aux, count)
 
-        xs = (step_keys, rows, masks, jnp.arange(steps_per_epoch))
+        xs = (step_keys, rows, masks, jnp.arange(steps_per_epoch, dtype=jnp.int32))
         carry = (state, previous, jnp.int32(-1))
         (state, previous, bad_step), (losses, aux, counts) = jax.lax.scan(body, carry, xs)
         total = jnp.maximum(jnp.sum(counts), 1.0)
@@ -248,6 +258,21 @@ def make_epoch_fn(
         return state, previous, means, bad_step
 
     return epoch
+
+
+def _check_same_start(start_epoch: int, directory: Any) -> None:
+    """Several processes must resume from the same epoch, or their compiled steps would differ."""
+    if jax.process_count() == 1:
+        return
+    from jax.experimental import multihost_utils
+
+    starts = multihost_utils.process_allgather(np.int64(start_epoch))
+    if np.any(starts != start_epoch):
+        raise ValueError(
+            f"train_loop(resume=True): the processes found checkpoints after different epochs "
+            f"{starts.tolist()} in {directory}. Process 0 writes the checkpoints; put "
+            "checkpoint_dir on a file system that every process sees."
+        )
 
 
 def _format_logs(logs: Mapping[str, float]) -> str:
@@ -281,10 +306,14 @@ def train_loop(
     Args:
         loss_fn: pure function; `aux` is a dict of scalar diagnostics averaged per epoch.
         params: initial parameter pytree.
-        data: pytree of arrays (placed on the device once).
+        data: pytree of arrays (placed on the devices once, see `jaxnn.parallel.place`). In
+            a run of several processes with a `batch_size`, each process passes its share
+            of the samples and `batch_size` is global; with ``batch_size=None`` every
+            process passes the same data.
         optimizer: any Optax transformation (schedules, clipping, `optax.lbfgs` included).
         epochs: number of epochs (compiled calls).
-        batch_size: minibatch size along the leading axis, or None for full batch.
+        batch_size: minibatch size along the leading axis, or None for full batch. With
+            several devices, a multiple of the device count splits each step over them.
         steps_per_epoch: steps per epoch when full batch (ignored otherwise).
         seed: seeds the batch order and the per-step keys handed to `loss_fn`.
         validation_fn: ``params -> {"val_loss": ..., ...}``, called on the host once per epoch.
@@ -292,10 +321,11 @@ def train_loop(
         early_stopping: an `EarlyStopping`.
         data_fn: ``(epoch, params) -> data`` (same shapes) to resample or refine the data
             between epochs, or None.
-        verbose: 0 silent, 1 one progress line every `log_every` epochs.
+        verbose: 0 silent, 1 one progress line every `log_every` epochs (process 0 only).
         state: a `TrainState` to continue from (its params replace `params`).
         checkpoint_dir: save the full training state there every `checkpoint_every` epochs,
-            keeping the newest `keep` checkpoints (see `jaxnn.checkpoint`).
+            keeping the newest `keep` checkpoints (see `jaxnn.checkpoint`); process 0
+            writes, every process reads, so several processes need a shared directory.
         resume: continue from the newest checkpoint in `checkpoint_dir`, if there is one; the
             resumed run ends with the same parameters and history as an uninterrupted one.
 
@@ -309,20 +339,32 @@ def train_loop(
             raise ValueError(
                 f"train_loop(steps_per_epoch={steps_per_epoch!r}): expected an integer >= 1."
             )
+    else:
+        _sample_count(data)
+    mesh = parallel.mesh()
+    shares = batch_size is not None  # several processes: each passes its share of the samples
+    data = parallel.place(data, mesh, process_shares=shares)
+    if batch_size is None:
         num_samples, steps = None, steps_per_epoch
     else:
         num_samples = _sample_count(data)
         steps = -(-num_samples // batch_size)
-    data = jax.device_put(data)
+    if not parallel.is_main_process():
+        verbose = 0
     if state is None:
         state = TrainState(params=params, opt_state=optimizer.init(params), step=jnp.int32(0))
+    state = parallel.replicate(state, mesh)
     # The epoch donates its input state: copy it first so the caller's arrays stay valid and no
     # buffer is shared between leaves (optax.lbfgs keeps a reference to the params). Strong
     # dtypes (no weak types) keep the epoch's input and output types equal: one compilation.
     copy = jax.jit(lambda s: jax.tree_util.tree_map(lambda x: jnp.array(x, x.dtype), s))
     state = copy(state)
+    sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}
+    batch_sharding = None if batch_size is None else parallel.batch_sharding(mesh, batch_size)
     epoch_fn = jax.jit(
-        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps), donate_argnums=(0, 1)
+        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps, batch_sharding),
+        donate_argnums=(0, 1),
+        **sharding,
     )
     base_key = jax.random.PRNGKey(seed)
     if early_stopping is not None:
@@ -338,14 +380,15 @@ def train_loop(
             restored = checkpoints.restore_latest(state, early_stopping, seed)
             if restored is not None:
                 state, history, start_epoch = restored
-                if verbose:
-                    print(f"resumed from {checkpoints.directory} after epoch {start_epoch}")
+            _check_same_start(start_epoch, checkpoints.directory)
+            if restored is not None and verbose:
+                print(f"resumed from {checkpoints.directory} after epoch {start_epoch}")
     result = TrainResult(params=state.params, history=history, state=state,
                          epochs_run=start_epoch)
     previous = copy(state)
     for epoch in range(start_epoch, epochs):
         if data_fn is not None and epoch > 0:
-            data = jax.device_put(data_fn(epoch, state.params))
+            data = parallel.place(data_fn(epoch, state.params), mesh, process_shares=shares)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
@@ -386,7 +429,7 @@ def train_loop(
             if verbose:
                 print(result.stop_reason)
         stopping = result.stop_reason is not None
-        if checkpoints is not None:
+        if checkpoints is not None and parallel.is_main_process():
             checkpoints.maybe_save(epoch + 1, state, history, early_stopping, seed,
                                    force=stopping or epoch + 1 == epochs)
         if stopping:

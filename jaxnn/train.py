@@ -17,9 +17,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxnn import losses as losses_lib
 from jaxnn import metrics as metrics_lib
+from jaxnn import parallel
 from jaxnn.checks import as_float_array, check_batch_size, check_finite, expected_input_shape
 from jaxnn.loop import Callback, EarlyStopping, TrainResult, train_loop
 
@@ -42,11 +44,9 @@ def _apply(model: nn.Module, params: Any, x: jax.Array, key: jax.Array | None) -
     return model.apply(params, x)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 3))
-def _predict_chunks(model: nn.Module, params: Any, x: jax.Array, chunk: int) -> jax.Array:
-    chunks = x.reshape(-1, chunk, *x.shape[1:])
-    out = jax.lax.map(lambda xb: model.apply(params, xb), chunks)
-    return out.reshape(-1, *out.shape[2:])
+@functools.partial(jax.jit, static_argnums=0)
+def _predict_chunks(model: nn.Module, params: Any, chunks: jax.Array) -> jax.Array:
+    return jax.lax.map(lambda xb: model.apply(params, xb), chunks)
 
 
 def _output_shape(model: nn.Module, params: Any, x: np.ndarray, argument: str) -> tuple:
@@ -66,14 +66,26 @@ def predict(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np
     """Model outputs (logits for classifiers) for ``x: (n, ...)``, computed in chunks.
 
     The chunk shape is fixed, so calls with different `n` reuse one compiled function per
-    chunk size. Returns a NumPy array ``(n, outputs)``.
+    chunk size. With several devices (`jaxnn.parallel`) each chunk is split over this
+    process's devices (the chunk is rounded up to a multiple of their number). Returns a
+    NumPy array ``(n, outputs)``.
     """
     x = check_finite(as_float_array(x, "predict(x=...)"), "predict(x=...)")
     _output_shape(model, params, x, "predict(x=...)")
-    chunk = int(min(batch_size, max(len(x), 1)))
+    mesh = parallel.local_mesh()
+    devices = 1 if mesh is None else mesh.size
+    chunk = -(-int(min(batch_size, max(len(x), 1))) // devices) * devices
     padded = -(-len(x) // chunk) * chunk
     x_padded = np.concatenate([x, np.zeros((padded - len(x), *x.shape[1:]), x.dtype)])
-    return np.asarray(_predict_chunks(model, params, jnp.asarray(x_padded), chunk))[: len(x)]
+    chunks = x_padded.reshape(-1, chunk, *x.shape[1:])
+    params = parallel.replicate(params, mesh)
+    if mesh is None:
+        chunks = jnp.asarray(chunks)
+    else:
+        split = PartitionSpec(None, parallel.DATA_AXIS)
+        chunks = jax.device_put(chunks, NamedSharding(mesh, split))
+    outputs = np.asarray(_predict_chunks(model, params, chunks))
+    return outputs.reshape(-1, *outputs.shape[2:])[: len(x)]
 
 
 def predict_proba(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np.ndarray:
@@ -193,6 +205,13 @@ def _unpack(data: Any, argument: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _auto_batch_size(num_samples: int, mesh: Any) -> int:
+    """32 (or all samples if fewer); with D devices a multiple of D, at least D if possible."""
+    devices = 1 if mesh is None else mesh.size
+    size = min(max(32, devices), num_samples)
+    return size - size % devices if size >= devices else size
+
+
 def _make_loss_fn(model: nn.Module, loss_fn, metrics: tuple[str, ...]):
     step_metrics = [m for m in metrics if m in STEP_METRICS]
 
@@ -205,8 +224,11 @@ def _make_loss_fn(model: nn.Module, loss_fn, metrics: tuple[str, ...]):
     return supervised_loss
 
 
-def _scores(model, params, x, y, weight, loss_fn, metrics, batch_size, prefix=""):
+def _scores(model, params, x, y, weight, loss_fn, metrics, batch_size, prefix="",
+            across_processes=False):
     outputs = predict(model, params, x, batch_size)
+    if across_processes:  # every process scores all validation shares: same logs everywhere
+        outputs, y, weight = parallel.gather_processes((outputs, y, weight))
     out_j, y_j, w_j = jnp.asarray(outputs), jnp.asarray(y), jnp.asarray(weight)
     result = {f"{prefix}loss": float(loss_fn(out_j, y_j, w_j))}
     for name in metrics:
@@ -278,7 +300,8 @@ def fit(
             and ``optax.lbfgs`` (use ``batch_size=None``) pass straight through.
         epochs: passes over the data.
         batch_size: minibatch size, None for full-batch steps, or "auto": 32, or the number of
-            samples if there are fewer.
+            samples if there are fewer; with D devices the multiple of D nearest below (at
+            least D). A multiple of the device count splits each step over the devices.
         validation_data / validation_split: held-out ``(x, y)``, or a seeded random fraction of
             `data`, evaluated after every epoch ("val_loss", "val_accuracy", ...).
         metrics: any of "accuracy", "mae", "mse" (also on training batches) and "auc",
@@ -292,6 +315,11 @@ def fit(
         checkpoint_dir, checkpoint_every, keep, resume: save the full training state every
             `checkpoint_every` epochs (newest `keep` kept) and, with ``resume=True``, continue
             from the newest checkpoint exactly where an interrupted run stopped.
+
+    Devices: with several devices training is data parallel, with no change to this call
+    (`jaxnn.parallel`; ``jaxnn.parallel.use(1)`` switches it off). In a run of several
+    processes each process passes its share of `data` (and of the validation data), all of
+    the same size; `batch_size` is global and the validation logs cover all shares.
 
     Returns:
         `TrainResult` with ``params``, ``history`` (per-epoch lists), ``state``, ``stop_reason``.
@@ -320,9 +348,10 @@ def fit(
             raise ValueError(f"fit(validation_split={validation_split}) leaves no training data.")
         validation_data = (x[order[:n_val]], y[order[:n_val]])
         x, y, weight = x[order[n_val:]], y[order[n_val:]], weight[order[n_val:]]
+    num_samples = len(x) * jax.process_count()  # several processes: each passes its share
     if batch_size == "auto":
-        batch_size = min(32, len(x))
-    check_batch_size(batch_size, len(x), "fit")
+        batch_size = _auto_batch_size(num_samples, parallel.mesh())
+    check_batch_size(batch_size, num_samples, "fit")
 
     init_key = jax.random.PRNGKey(seed)
     if params is None:
@@ -342,7 +371,8 @@ def fit(
         w_val = np.ones(len(x_val), np.float32)
 
         def validation_fn(p):
-            return _scores(model, p, x_val, y_val, w_val, loss_fn, metrics, 8192, "val_")
+            return _scores(model, p, x_val, y_val, w_val, loss_fn, metrics, 8192, "val_",
+                           across_processes=True)
 
     if early_stopping is not None and validation_fn is None and "val" in early_stopping.monitor:
         raise ValueError(
@@ -350,10 +380,13 @@ def fit(
             "validation data. Pass validation_data/validation_split or monitor 'loss'."
         )
 
+    # Each process passes its share of the samples, also for full-batch training.
+    data = parallel.place({"x": x, "y": y, "weight": weight}, parallel.mesh(),
+                          process_shares=True, argument="fit(data=...)")
     return train_loop(
         _make_loss_fn(model, loss_fn, metrics),
         params,
-        {"x": x, "y": y, "weight": weight},
+        data,
         optimizer=optimizer if optimizer is not None else optax.adam(1e-3),
         epochs=epochs,
         batch_size=batch_size,
