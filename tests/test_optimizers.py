@@ -1,0 +1,132 @@
+"""Gauss-Newton / Levenberg-Marquardt against scipy.optimize.least_squares, through jaxnn's loop."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.optimize import least_squares
+
+from jaxnn.loop import train_loop
+from pinn.optimizers import check_dense_size, gauss_newton
+
+
+@pytest.fixture(autouse=True)
+def float64():
+    with jax.enable_x64(True):
+        yield
+
+
+def decay_data(seed=0):
+    """y = 2.5 exp(-1.3 t) + 0.4 + noise: a nonlinear least-squares fit with a known optimum."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 4, 60)
+    y = 2.5 * np.exp(-1.3 * t) + 0.4 + 0.02 * rng.normal(size=t.size)
+    return {"t": jnp.asarray(t), "y": jnp.asarray(y)}
+
+
+def decay_residual(params, batch):
+    return params["a"] * jnp.exp(-params["b"] * batch["t"]) + params["c"] - batch["y"]
+
+
+def decay_jacobian(params, batch):
+    e = jnp.exp(-params["b"] * batch["t"])
+    # ravel_pytree order of {"a", "b", "c"}: sorted keys.
+    jac = jnp.stack([e, -params["a"] * batch["t"] * e, jnp.ones_like(e)], axis=1)
+    return decay_residual(params, batch), jac
+
+
+def fit(optimizer, data, start, steps=40):
+    def loss_fn(params, batch, key):
+        r = decay_residual(params, batch)
+        return jnp.sum(r * r), {}
+
+    return train_loop(loss_fn, start, data, optimizer=optimizer, epochs=1, batch_size=None,
+                      steps_per_epoch=steps, verbose=0)
+
+
+def scipy_optimum(data, start):
+    t, y = np.asarray(data["t"]), np.asarray(data["y"])
+    solution = least_squares(lambda p: p[0] * np.exp(-p[1] * t) + p[2] - y,
+                             [start["a"], start["b"], start["c"]], xtol=1e-15, ftol=1e-15,
+                             gtol=1e-15)
+    return solution.x
+
+
+START = {"a": 1.0, "b": 0.2, "c": 0.0}
+
+
+@pytest.mark.parametrize("variant", ["dense", "dense_forward_jacobian", "cg"])
+def test_gauss_newton_reaches_the_scipy_least_squares_optimum(variant):
+    data = decay_data()
+    start = {k: jnp.float64(v) for k, v in START.items()}
+    optimizer = {
+        "dense": gauss_newton(decay_residual, decay_jacobian),
+        "dense_forward_jacobian": gauss_newton(decay_residual),
+        "cg": gauss_newton(decay_residual, solver="cg"),
+    }[variant]
+    result = fit(optimizer, data, start)
+    expected = scipy_optimum(data, START)
+    got = np.array([float(result.params[k]) for k in ("a", "b", "c")])
+    np.testing.assert_allclose(got, expected, rtol=1e-7)  # scipy stops at |Jᵀr| ~ 1e-9
+    residual, jacobian = decay_jacobian(result.params, data)
+    assert float(jnp.linalg.norm(jacobian.T @ residual)) < 1e-9  # first-order optimality
+    assert float(jnp.sum(residual**2)) < 0.03  # 60 residuals of noise 0.02: about 60 * 4e-4
+
+
+def test_gauss_newton_converges_quadratically_on_a_zero_residual_problem():
+    # Exact data: the residual at the optimum is zero and Gauss-Newton converges
+    # quadratically; the final loss is at float64 rounding level.
+    t = jnp.linspace(0, 4, 60)
+    data = {"t": t, "y": 2.5 * jnp.exp(-1.3 * t) + 0.4}
+    start = {k: jnp.float64(v) for k, v in START.items()}
+    result = fit(gauss_newton(decay_residual, decay_jacobian), data, start, steps=30)
+    assert float(jnp.sum(decay_residual(result.params, data) ** 2)) < 1e-25
+    np.testing.assert_allclose(float(result.params["b"]), 1.3, rtol=1e-12)
+
+
+def test_a_singular_jacobian_is_damped_not_a_crash():
+    # y = (a + b) t: a and b only enter as a sum, so JᵀJ is exactly singular.
+    t = jnp.linspace(0, 1, 20)
+    data = {"t": t, "y": 3.0 * t}
+
+    def residual(params, batch):
+        return (params["a"] + params["b"]) * batch["t"] - batch["y"]
+
+    def loss_fn(params, batch, key):
+        return jnp.sum(residual(params, batch) ** 2), {}
+
+    result = train_loop(loss_fn, {"a": jnp.float64(0.0), "b": jnp.float64(0.0)}, data,
+                        optimizer=gauss_newton(residual), epochs=1, batch_size=None,
+                        steps_per_epoch=20, verbose=0)
+    assert result.stop_reason is None
+    assert float(result.params["a"] + result.params["b"]) == pytest.approx(3.0, rel=1e-10)
+
+
+def test_a_step_into_nan_is_rejected_and_the_params_stay_finite():
+    # The model is NaN for b < 0.5, and the optimum (b = 0.1 for these data) lies there:
+    # every step that would cross into the NaN region is rejected.
+    t = jnp.linspace(0, 4, 40)
+    data = {"t": t, "y": 2.0 * jnp.exp(-0.1 * t)}
+
+    def residual(params, batch):
+        value = params["a"] * jnp.exp(-params["b"] * batch["t"]) - batch["y"]
+        return jnp.where(params["b"] < 0.5, jnp.nan, value)
+
+    def loss_fn(params, batch, key):
+        return jnp.sum(residual(params, batch) ** 2), {}
+
+    result = train_loop(loss_fn, {"a": jnp.float64(1.0), "b": jnp.float64(1.0)}, data,
+                        optimizer=gauss_newton(residual), epochs=3, batch_size=None,
+                        steps_per_epoch=10, verbose=0)
+    assert result.nonfinite is None  # no NaN step was ever applied
+    assert 0.5 <= float(result.params["b"]) < 1.0  # it moved towards the optimum, stayed valid
+    assert np.all(np.isfinite(result.history["loss"]))
+    assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def test_dense_size_limit_names_the_count_and_the_matrix_free_option():
+    check_dense_size(100)
+    with pytest.raises(ValueError, match="12345 parameters.*gauss_newton_cg"):
+        check_dense_size(12345)
+    with pytest.raises(ValueError, match="solver='qr'"):
+        gauss_newton(decay_residual, solver="qr")
