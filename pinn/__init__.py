@@ -1,1 +1,54 @@
-"""pinn: physics-informed neural networks on the networks and training loop of jaxnn."""
+"""pinn: physics-informed neural networks on the networks and training loop of jaxnn.
+
+    import jaxnn, pinn
+    domain = pinn.Rectangle((0, 0), (1, 1))
+    problem = pinn.Poisson(domain, source=f, bcs=[pinn.Dirichlet(0.0)])     # -Δu = f
+    solution = pinn.solve(problem, jaxnn.MLP([32, 32, 1], activation="tanh"), seed=0)
+    u = solution(points); solution.relative_l2(exact)
+
+Submodules: `geometry` (domains), `operators` (forward-mode derivatives), `equations` (PDEs and
+boundary conditions, with the sign conventions), `solver` (`solve`), `optimizers`
+(Gauss-Newton), `problems` (the named-problem registry), `plot`, `cli` (the `pinn` command).
+"""
+
+from pinn import equations, geometry, operators, optimizers, problems
+from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson, Robin
+from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle
+from pinn.networks import FourierFeatures
+from pinn.optimizers import gauss_newton
+from pinn.solver import Solution, relative_l2, solve
+
+__all__ = [
+    "PDE",
+    "Annulus",
+    "Box",
+    "Dirichlet",
+    "Disk",
+    "FourierFeatures",
+    "Helmholtz",
+    "Interval",
+    "Laplace",
+    "Neumann",
+    "Poisson",
+    "Polygon",
+    "Rectangle",
+    "Robin",
+    "Solution",
+    "equations",
+    "gauss_newton",
+    "geometry",
+    "operators",
+    "optimizers",
+    "problems",
+    "relative_l2",
+    "solve",
+]
+
+
+def __getattr__(name: str):
+    # plot pulls in matplotlib: import it on first use (pinn.plot) rather than at start-up.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("pinn.plot")
+    raise AttributeError(f"module 'pinn' has no attribute {name!r}")

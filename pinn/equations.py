@@ -1,0 +1,236 @@
+"""PDE problems and boundary conditions for physics-informed training.
+
+Sign conventions (written once, here):
+
+- `Laplace`:   Δu = 0
+- `Poisson`:   -Δu = f          (positive source, positive bump: the electrostatics convention)
+- `Helmholtz`: Δu + k²u = f     (DeepXDE writes -Δu - k²u = f: the same equation with f -> -f)
+- `PDE`:       residual(u, x) = 0 for any residual a user writes with `pinn.operators`.
+
+Functions of position (sources, boundary values, exact solutions) take ONE point
+``x: (dim,)`` and return a scalar; the solver maps them over points with `jax.vmap`.
+A residual takes the field ``u`` (a function of one point returning a scalar) and the point::
+
+    def grad_shafranov(u, x):               # ψ_RR - ψ_R / R + ψ_ZZ = P R² + (1 - P)
+        R = x[0]
+        return (partial(u, 0, 2)(x) - partial(u, 0)(x) / R + partial(u, 1, 2)(x)
+                - (P * R**2 + (1 - P)))
+    problem = pinn.PDE(domain, grad_shafranov, bcs=[pinn.Dirichlet(0.0)])
+
+Boundary conditions apply to the whole boundary (``on=None``) or to named parts of it
+(``on="left"`` or ``on=["left", "right"]``; see ``domain.boundary_parts``):
+
+- `Dirichlet`: u = g
+- `Neumann`:   ∂u/∂n = g            (outward normal)
+- `Robin`:     a u + b ∂u/∂n = g
+
+``Dirichlet(g, hard=True)`` imposes u = g exactly through the ansatz u = g + d(x)·N(x), where
+d is the domain's distance function (zero on the boundary parts); g must then be defined (and
+smooth) inside the domain too, since it is evaluated everywhere.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pinn import operators
+
+PointFn = Callable[[jax.Array], jax.Array]
+Residual = Callable[[PointFn, jax.Array], jax.Array]
+
+
+def as_point_function(value: float | PointFn, argument: str) -> PointFn:
+    """A constant or a function of one point, as a function of one point."""
+    if callable(value):
+        return value
+    if isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value):
+        constant = float(value)
+        return lambda x: jnp.asarray(constant, x.dtype)
+    raise TypeError(
+        f"{argument}: expected a finite number or a function of one point x: (dim,) -> scalar, "
+        f"got {value!r}."
+    )
+
+
+def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
+    """Check (abstractly, nothing is compiled) that ``fn(x: (dim,))`` returns a scalar."""
+    try:
+        out = jax.eval_shape(fn, jax.ShapeDtypeStruct((dim,), jnp.float32))
+    except Exception as error:
+        raise ValueError(
+            f"{argument}: calling it on one point x of shape ({dim},) failed: {error}. It must "
+            "take ONE point x: (dim,) and return a scalar; the solver maps it over points."
+        ) from error
+    if math.prod(out.shape) != 1:
+        raise ValueError(
+            f"{argument}: must return one value per point (shape () or (1,)), got shape "
+            f"{out.shape} for a point of shape ({dim},). Write it for one point x: (dim,); the "
+            "solver maps it over points."
+        )
+
+
+class BoundaryCondition:
+    """Base class: a condition on the whole boundary (``on=None``) or on named parts."""
+
+    kind = "boundary"
+
+    def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None):
+        self.value = as_point_function(value, f"{type(self).__name__}(value=...)")
+        self.on = (on,) if isinstance(on, str) else (tuple(on) if on is not None else None)
+
+    def residual(self, u: PointFn, x: jax.Array, normal: jax.Array) -> jax.Array:
+        raise NotImplementedError
+
+    def check(self, domain: Any) -> None:
+        """Check the boundary parts exist and the value returns a scalar per point."""
+        parts = tuple(domain.boundary_parts)
+        for name in self.on or ():
+            if name not in parts:
+                raise ValueError(
+                    f"{type(self).__name__}(on={name!r}): the domain {type(domain).__name__} "
+                    f"has no boundary part {name!r}; its parts are {list(parts)}."
+                )
+        check_point_function(self.value, domain.dim, f"{type(self).__name__}(value=...)")
+
+
+class Dirichlet(BoundaryCondition):
+    """u = value on the boundary (parts); ``hard=True`` imposes it exactly by the ansatz."""
+
+    def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
+                 hard: bool = False):
+        super().__init__(value, on)
+        self.hard = hard
+
+    def residual(self, u, x, normal):
+        return u(x) - self.value(x)
+
+
+class Neumann(BoundaryCondition):
+    """∂u/∂n = value on the boundary (parts), n the outward unit normal."""
+
+    def residual(self, u, x, normal):
+        return operators.normal_derivative(u)(x, normal) - self.value(x)
+
+
+class Robin(BoundaryCondition):
+    """a·u + b·∂u/∂n = value on the boundary (parts)."""
+
+    def __init__(self, a: float, b: float, value: float | PointFn = 0.0,
+                 on: str | Sequence[str] | None = None):
+        super().__init__(value, on)
+        if not (math.isfinite(a) and math.isfinite(b)) or (a == 0 and b == 0):
+            raise ValueError(f"Robin(a={a}, b={b}): expected finite a, b, not both zero.")
+        self.a, self.b = float(a), float(b)
+
+    def residual(self, u, x, normal):
+        return self.a * u(x) + self.b * operators.normal_derivative(u)(x, normal) - self.value(x)
+
+
+class PDE:
+    """A PDE ``residual(u, x) = 0`` in `domain` with boundary conditions `bcs`.
+
+    Args:
+        domain: a `pinn.geometry` domain.
+        residual: ``(u, x) -> scalar`` with u a function of one point.
+        bcs: boundary conditions (`Dirichlet`, `Neumann`, `Robin`).
+        exact: the exact solution ``x: (dim,) -> scalar``, if known (for error reports).
+        name: a label for reports.
+    """
+
+    def __init__(self, domain: Any, residual: Residual,
+                 bcs: BoundaryCondition | Sequence[BoundaryCondition] = (),
+                 exact: PointFn | None = None, name: str | None = None):
+        if not callable(residual):
+            raise TypeError(f"PDE(residual=...): expected a function (u, x) -> scalar, got "
+                            f"{type(residual).__name__}.")
+        self.domain = domain
+        self.residual = residual
+        self.bcs = (bcs,) if isinstance(bcs, BoundaryCondition) else tuple(bcs)
+        for bc in self.bcs:
+            if not isinstance(bc, BoundaryCondition):
+                raise TypeError(f"PDE(bcs=...): expected Dirichlet/Neumann/Robin conditions, got "
+                                f"{type(bc).__name__}.")
+            bc.check(domain)
+        hard = [bc for bc in self.bcs if isinstance(bc, Dirichlet) and bc.hard]
+        if len(hard) > 1:
+            raise ValueError("PDE(bcs=...): at most one Dirichlet(..., hard=True) condition; "
+                             "combine the values into one function of x with on=[parts].")
+        self.exact = exact
+        self.name = name or type(self).__name__
+        if exact is not None:
+            check_point_function(exact, domain.dim, f"{self.name}(exact=...)")
+
+    @property
+    def hard_dirichlet(self) -> Dirichlet | None:
+        """The Dirichlet condition imposed through the ansatz, if any."""
+        hard = [bc for bc in self.bcs if isinstance(bc, Dirichlet) and bc.hard]
+        return hard[0] if hard else None
+
+    def with_hard_dirichlet(self) -> PDE:
+        """A copy of the problem whose Dirichlet condition is imposed exactly, u = g + d·N.
+
+        d is the domain's distance function to the condition's boundary parts; the other
+        conditions stay soft. The value g is then evaluated inside the domain too.
+        """
+        dirichlet = [bc for bc in self.bcs if isinstance(bc, Dirichlet)]
+        if len(dirichlet) != 1:
+            raise ValueError(
+                f"hard_constraints=True: {self.name} has {len(dirichlet)} Dirichlet conditions; "
+                "the distance-function ansatz imposes exactly one. "
+                + ("Add a Dirichlet condition or leave hard_constraints=False."
+                   if not dirichlet else
+                   "Combine them into one Dirichlet(value, on=[parts]) whose value function "
+                   "covers all parts, or leave hard_constraints=False.")
+            )
+        (soft,) = dirichlet
+        constrained = copy.copy(self)
+        constrained.bcs = tuple(Dirichlet(bc.value, bc.on, hard=True) if bc is soft else bc
+                                for bc in self.bcs)
+        return constrained
+
+    def __repr__(self) -> str:
+        return f"{self.name}(domain={self.domain!r}, bcs={len(self.bcs)})"
+
+
+class Laplace(PDE):
+    """Δu = 0 in the domain."""
+
+    def __init__(self, domain, bcs=(), exact=None, name=None):
+        super().__init__(domain, lambda u, x: operators.laplacian(u)(x), bcs, exact, name)
+
+
+class Poisson(PDE):
+    """-Δu = f in the domain (f = `source`, a number or a function of one point)."""
+
+    def __init__(self, domain, source: float | PointFn, bcs=(), exact=None, name=None):
+        source_fn = as_point_function(source, "Poisson(source=...)")
+        check_point_function(source_fn, domain.dim, "Poisson(source=...)")
+        self.source = source_fn
+        super().__init__(domain, lambda u, x: -operators.laplacian(u)(x) - source_fn(x), bcs,
+                         exact, name)
+
+
+class Helmholtz(PDE):
+    """Δu + k²u = f in the domain (f = `source`, default 0)."""
+
+    def __init__(self, domain, k: float, source: float | PointFn = 0.0, bcs=(), exact=None,
+                 name=None):
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k):
+            raise ValueError(f"Helmholtz(k={k!r}): expected a finite real wave number.")
+        source_fn = as_point_function(source, "Helmholtz(source=...)")
+        check_point_function(source_fn, domain.dim, "Helmholtz(source=...)")
+        self.k, self.source = float(k), source_fn
+        k2 = self.k**2
+
+        def residual(u, x):
+            value, laplacian = operators.value_and_laplacian(u)(x)
+            return laplacian + k2 * value - source_fn(x)
+
+        super().__init__(domain, residual, bcs, exact, name)

@@ -1,0 +1,211 @@
+"""Named PDE problems with exact solutions: one registry for the CLI, examples, benchmarks, tests.
+
+Each entry builds a `pinn.PDE` and carries the `solve` options that reach its accuracy bar:
+``fast`` (Adam then L-BFGS in float32, the defaults of issue #4) and ``accurate`` (float64
+Gauss-Newton, issue #5).
+
+    spec = pinn.problems.get("poisson2d")
+    solution = pinn.solve(spec.build(), **spec.options("fast"))
+    solution.relative_l2()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxnn.models import MLP
+from pinn import geometry, operators
+from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson
+
+PI = np.pi
+
+
+@dataclasses.dataclass(frozen=True)
+class ProblemSpec:
+    """A registry entry: `build()` makes the PDE; `settings[mode]` are its `solve` options."""
+
+    name: str
+    description: str
+    build: Callable[[], PDE]
+    settings: dict[str, dict[str, Any]]
+    bars: dict[str, float]
+
+    def options(self, mode: str = "fast") -> dict[str, Any]:
+        """`solve` keyword arguments for `mode` ("fast" or "accurate"), with a fresh model."""
+        if mode not in self.settings:
+            raise ValueError(f"{self.name}: unknown mode {mode!r}; expected one of "
+                             f"{sorted(self.settings)}.")
+        options = dict(self.settings[mode])
+        width, depth = options.pop("width"), options.pop("depth")
+        activation = options.pop("activation", "tanh")
+        options["model"] = MLP([width] * depth + [1], activation=activation)
+        return options
+
+
+def _poisson1d() -> PDE:
+    return Poisson(geometry.Interval(-1.0, 1.0), source=lambda x: PI**2 * jnp.sin(PI * x[0]),
+                   bcs=[Dirichlet(0.0)], exact=lambda x: jnp.sin(PI * x[0]), name="poisson1d")
+
+
+def _poisson2d() -> PDE:
+    def exact(x):
+        return jnp.sin(PI * x[0]) * jnp.sin(PI * x[1])
+
+    return Poisson(geometry.Rectangle((0.0, 0.0), (1.0, 1.0)),
+                   source=lambda x: 2 * PI**2 * exact(x), bcs=[Dirichlet(0.0)], exact=exact,
+                   name="poisson2d")
+
+
+def _laplace_disk() -> PDE:
+    # u = r cos θ = x on the unit disk: harmonic, equal to cos θ on the circle. The boundary
+    # data are written as x·|x|², equal to x on the circle but not harmonic inside, so that a
+    # hard constraint u = g + d·N does not hand the solver the exact solution as g.
+    return Laplace(geometry.Disk((0.0, 0.0), 1.0),
+                   bcs=[Dirichlet(lambda x: x[0] * (x[0] ** 2 + x[1] ** 2))],
+                   exact=lambda x: x[0], name="laplace_disk")
+
+
+def _helmholtz2d() -> PDE:
+    k = 4 * PI
+
+    def exact(x):
+        return jnp.sin(k * x[0]) * jnp.sin(k * x[1])
+
+    # Δu + k²u = -2k²u + k²u = -k²u for this u.
+    return Helmholtz(geometry.Rectangle((0.0, 0.0), (1.0, 1.0)), k=k,
+                     source=lambda x: -(k**2) * exact(x), bcs=[Dirichlet(0.0)], exact=exact,
+                     name="helmholtz2d")
+
+
+def _poisson_lshape() -> PDE:
+    return Poisson(geometry.Polygon.l_shape(), source=1.0, bcs=[Dirichlet(0.0)],
+                   name="poisson_lshape")
+
+
+def _poisson5d() -> PDE:
+    def exact(x):
+        return jnp.sum(jnp.sin(PI * x))
+
+    return Poisson(geometry.Box([0.0] * 5, [1.0] * 5), source=lambda x: PI**2 * exact(x),
+                   bcs=[Dirichlet(exact)], exact=exact, name="poisson5d")
+
+
+# Solov'ev equilibrium: ψ_RR - ψ_R/R + ψ_ZZ = P R² + (1 - P). A particular solution is
+# R⁴/8 + (1-P)(R² ln R / 2 - R⁴/8); 1, R² and R⁴ - 4R²Z² are homogeneous solutions, added
+# with coefficients that make ψ vanish at the inner and outer midplane and the top of the
+# plasma, so ψ looks like a flux function (not dominated by a constant).
+SOLOVEV_P = 0.5
+TOKAMAK = {"major_radius": 1.0, "epsilon": 0.32, "elongation": 1.7, "triangularity": 0.33}
+
+
+def tokamak_boundary(n: int = 96) -> np.ndarray:
+    """Vertices (n, 2) of a D-shaped plasma cross-section in (R, Z) (ITER-like shape)."""
+    t = np.linspace(0, 2 * PI, n, endpoint=False)
+    r0, eps = TOKAMAK["major_radius"], TOKAMAK["epsilon"]
+    r = r0 * (1 + eps * np.cos(t + np.arcsin(TOKAMAK["triangularity"]) * np.sin(t)))
+    return np.stack([r, r0 * eps * TOKAMAK["elongation"] * np.sin(t)], axis=1)
+
+
+def _solovev_terms(r, z, xp=jnp):
+    p = SOLOVEV_P
+    particular = r**4 / 8 + (1 - p) * (r**2 * xp.log(r) / 2 - r**4 / 8)
+    return particular, [xp.ones_like(r), r**2, r**4 - 4 * r**2 * z**2]
+
+
+def _solovev_coefficients() -> np.ndarray:
+    r0, eps = TOKAMAK["major_radius"], TOKAMAK["epsilon"]
+    top_r = r0 * (1 - eps * TOKAMAK["triangularity"])
+    points = np.array([[r0 * (1 - eps), 0.0], [r0 * (1 + eps), 0.0],
+                       [top_r, r0 * eps * TOKAMAK["elongation"]]])
+    particular, homogeneous = _solovev_terms(points[:, 0], points[:, 1], np)
+    return np.linalg.solve(np.stack(homogeneous, axis=1), -particular)
+
+
+def _grad_shafranov() -> PDE:
+    coefficients = [float(c) for c in _solovev_coefficients()]
+
+    def exact(x):
+        particular, homogeneous = _solovev_terms(x[0], x[1])
+        return particular + sum(c * h for c, h in zip(coefficients, homogeneous, strict=True))
+
+    def residual(u, x):
+        r = x[0]
+        return (operators.partial(u, 0, 2)(x) - operators.partial(u, 0)(x) / r
+                + operators.partial(u, 1, 2)(x) - (SOLOVEV_P * r**2 + (1 - SOLOVEV_P)))
+
+    return PDE(geometry.Polygon(tokamak_boundary()), residual, bcs=[Dirichlet(exact)],
+               exact=exact, name="grad_shafranov")
+
+
+_FAST_2D = {"width": 32, "depth": 3, "optimizer": "adam+lbfgs", "steps": (1000, 3000),
+            "n_interior": 2000, "n_boundary": 400}
+_GN_2D = {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 150,
+          "n_interior": 1500, "n_boundary": 400, "float64": True, "sampling_method": "grid",
+          "hard_constraints": True, "log_every": 25}
+
+REGISTRY: dict[str, ProblemSpec] = {}
+
+
+def register(spec: ProblemSpec) -> ProblemSpec:
+    """Add a problem to the registry (names must be unique)."""
+    if spec.name in REGISTRY:
+        raise ValueError(f"register: a problem named {spec.name!r} already exists.")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+register(ProblemSpec(
+    "poisson1d", "-u'' = π² sin πx on [-1, 1], u(±1) = 0; exact sin πx", _poisson1d,
+    {"fast": {"width": 20, "depth": 2, "optimizer": "adam+lbfgs", "steps": (1000, 1000),
+              "n_interior": 200, "n_boundary": 2},
+     "accurate": {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 200,
+                  "n_interior": 200, "n_boundary": 2, "float64": True}},
+    {"fast": 1e-3, "accurate": 1e-6}))
+register(ProblemSpec(
+    "poisson2d", "-Δu = 2π² sin πx sin πy on [0,1]², u = 0; exact sin πx sin πy", _poisson2d,
+    {"fast": _FAST_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-6}))
+register(ProblemSpec(
+    "laplace_disk", "Δu = 0 on the unit disk, u = x on the circle; exact r cos θ",
+    _laplace_disk, {"fast": _FAST_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-6}))
+register(ProblemSpec(
+    "helmholtz2d", "Δu + k²u = -k² sin kx sin ky on [0,1]², k = 4π, u = 0", _helmholtz2d,
+    {"fast": {**_FAST_2D, "width": 64, "activation": "sin", "steps": (2000, 3000),
+              "n_interior": 4000},
+     "accurate": {**_GN_2D, "width": 40, "activation": "sin", "steps": 400,
+                  "n_interior": 3000}},
+    {"fast": 1e-3, "accurate": 1e-4}))
+register(ProblemSpec(
+    "poisson_lshape", "-Δu = 1 on the L-shape [-1,1]² minus (0,1]x(-1,0], u = 0; no exact "
+    "solution (report the residual)", _poisson_lshape,
+    {"fast": _FAST_2D, "accurate": _GN_2D}, {}))
+register(ProblemSpec(
+    "poisson5d", "-Δu = π² Σ sin πx_i on [0,1]⁵, u = exact on the boundary; exact Σ sin πx_i",
+    _poisson5d,
+    {"fast": {**_FAST_2D, "n_interior": 4000, "n_boundary": 1000},
+     "accurate": {**_GN_2D, "width": 24, "n_interior": 3000, "n_boundary": 1000}},
+    {"fast": 1e-3, "accurate": 1e-5}))
+register(ProblemSpec(
+    "grad_shafranov", "Solov'ev equilibrium ψ_RR - ψ_R/R + ψ_ZZ = P R² + (1-P) on a D-shaped "
+    "tokamak cross-section, ψ = exact on the boundary", _grad_shafranov,
+    {"fast": _FAST_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-5}))
+
+
+def get(name: str) -> ProblemSpec:
+    """The registry entry called `name`."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown problem {name!r}; known problems: {sorted(REGISTRY)} "
+                         "(`pinn list`).")
+    return REGISTRY[name]
+
+
+def names() -> list[str]:
+    """Registered problem names, in registration order."""
+    return list(REGISTRY)
+
+
+__all__ = ["REGISTRY", "ProblemSpec", "get", "names", "register", "tokamak_boundary", "Neumann"]

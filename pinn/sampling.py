@@ -1,0 +1,157 @@
+"""Collocation points as a fixed-shape batch: resampling, adaptive refinement, loss weights.
+
+Everything that changes during training (fresh random points, refined points, loss weights)
+changes array *values*, never shapes, so the compiled epoch is reused. Refinement writes into
+preallocated slots whose mask turns from 0 to 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pinn.equations import PDE
+
+ADAPTIVE_DEFAULTS = {"every": 500, "add": 200, "candidates": 20_000, "rounds": 5}
+
+
+def exact_test_set(problem: PDE, dtype, n: int = 10_000) -> tuple[jax.Array, jax.Array | None]:
+    """A grid of ~n interior test points and the exact solution there (None if unknown)."""
+    points = jnp.asarray(problem.domain.sample_interior(n, seed=1234, method="grid"), dtype)
+    if problem.exact is None:
+        return points, None
+    values = jax.vmap(problem.exact)(points).reshape(-1)
+    finite = np.isfinite(np.asarray(values))
+    if not finite.all():
+        where = np.asarray(points)[np.argmin(finite)]
+        raise ValueError(
+            f"{problem.name}(exact=...): the exact solution is not finite at x = {where} (and "
+            f"{int((~finite).sum()) - 1} other test points). Fix the formula or its domain."
+        )
+    return points, values
+
+
+class Collocation:
+    """The interior and boundary points of a problem, with masks and loss weights.
+
+    ``batch()`` returns ``{"interior": (capacity, dim), "interior_mask": (capacity,),
+    "boundary": [(points, normals) per soft condition], "weights": {...}}``.
+    """
+
+    def __init__(self, problem: PDE, n_interior: int, n_boundary: int, method: str, seed: int,
+                 dtype, weights: Mapping[str, float] | None, adaptive: Mapping[str, int] | None):
+        weights = dict(weights or {})
+        unknown = set(weights) - {"interior", "boundary"}
+        if unknown:
+            raise ValueError(f"solve(weights=...): unknown keys {sorted(unknown)}; expected "
+                             "'interior' and/or 'boundary'.")
+        for key, value in weights.items():
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+                raise ValueError(f"solve(weights={{'{key}': {value!r}}}): expected a positive "
+                                 "finite number.")
+        self.adaptive = None
+        if adaptive is not None:
+            unknown = set(adaptive) - set(ADAPTIVE_DEFAULTS)
+            if unknown:
+                raise ValueError(f"solve(adaptive=...): unknown keys {sorted(unknown)}; expected "
+                                 f"some of {sorted(ADAPTIVE_DEFAULTS)}.")
+            self.adaptive = {**ADAPTIVE_DEFAULTS, **adaptive}
+        self.problem, self.domain = problem, problem.domain
+        self.n_boundary = n_boundary
+        self.method, self.seed, self.dtype = method, seed, dtype
+        self.soft_bcs = [bc for bc in problem.bcs if not getattr(bc, "hard", False)]
+        # A grid has about n_interior points: the buffer takes the count the domain gives.
+        points = self.domain.sample_interior(n_interior, seed=seed, method=method)
+        self.n_interior = len(points)
+        extra = self.adaptive["add"] * self.adaptive["rounds"] if self.adaptive else 0
+        self.interior = np.zeros((self.n_interior + extra, self.domain.dim))
+        self.mask = np.zeros(self.n_interior + extra)
+        self.mask[: self.n_interior] = 1.0
+        self.active = self.n_interior
+        self.rounds_done = 0
+        self.interior_weight = float(weights.get("interior", 1.0))
+        self.boundary_weight = float(weights.get("boundary", 1.0))
+        self.boundary_scale = 1.0
+        self._draw(seed, points)
+
+    def _draw(self, seed: int, interior: np.ndarray | None = None) -> None:
+        """Fresh collocation points (the same count; `interior` if already drawn)."""
+        if interior is None:
+            interior = self.domain.sample_interior(self.n_interior, seed=seed, method=self.method)
+        self.interior[: self.n_interior] = interior
+        self.boundary = []
+        for i, bc in enumerate(self.soft_bcs):
+            sample = self.domain.sample_boundary(self.n_boundary, seed=seed + 7919 * (i + 1),
+                                                 method=self.method, part=bc.on)
+            self.boundary.append((np.asarray(sample.points), np.asarray(sample.normals)))
+
+    def batch(self, epoch: int = 0) -> dict[str, Any]:
+        del epoch
+        cast = lambda a: jnp.asarray(a, self.dtype)  # noqa: E731
+        return {
+            "interior": cast(self.interior),
+            "interior_mask": cast(self.mask),
+            "boundary": [(cast(p), cast(n)) for p, n in self.boundary],
+            "weights": {
+                "interior": cast(self.interior_weight),
+                "boundary": [cast(self.boundary_weight * self.boundary_scale)
+                             for _ in self.soft_bcs],
+            },
+        }
+
+    def refine(self, residual_at: Callable[[Any, jax.Array], jax.Array], params: Any,
+               seed: int) -> None:
+        """Residual-based adaptive refinement: add the candidates of largest |residual|."""
+        settings = self.adaptive
+        candidates = self.domain.sample_interior(settings["candidates"], seed=seed)
+        values = np.abs(np.asarray(residual_at(params, jnp.asarray(candidates, self.dtype))))
+        chosen = candidates[np.argsort(values)[-settings["add"]:]]
+        self.interior[self.active: self.active + len(chosen)] = chosen
+        self.mask[self.active: self.active + len(chosen)] = 1.0
+        self.active += len(chosen)
+        self.rounds_done += 1
+
+    def data_fn(self, field: Callable, steps_per_epoch: int, resample_every: int | None,
+                gradient_weighting: bool) -> Callable[[int, Any], dict] | None:
+        """``(epoch, params) -> batch`` for the training loop, or None if the batch is fixed."""
+        if not (resample_every or self.adaptive or gradient_weighting):
+            return None
+        residual_at = jax.jit(jax.vmap(lambda p, x: self.problem.residual(field(p), x),
+                                       in_axes=(None, 0)))
+        balance = _gradient_balance(self.problem, field) if gradient_weighting else None
+
+        def update(epoch: int, params: Any) -> dict:
+            step = epoch * steps_per_epoch
+            if resample_every and step % resample_every == 0:
+                self._draw(self.seed + epoch)
+            if self.adaptive and step % self.adaptive["every"] == 0 and \
+                    self.rounds_done < self.adaptive["rounds"]:
+                self.refine(residual_at, params, self.seed + 104729 + epoch)
+            if balance is not None:
+                ratio = float(balance(params, self.batch()))
+                if np.isfinite(ratio) and ratio > 0:
+                    self.boundary_scale = 0.9 * self.boundary_scale + 0.1 * ratio
+            return self.batch()
+
+        return update
+
+
+def _gradient_balance(problem: PDE, field: Callable) -> Callable:
+    """max|∇θ L_interior| / mean|∇θ L_boundary| (Wang, Teng & Perdikaris 2021, Algorithm 1)."""
+    from pinn.solver import make_residuals
+
+    residuals = make_residuals(problem, field)[0]
+
+    @jax.jit
+    def balance(params, batch):
+        g_interior = jax.grad(lambda p: residuals(p, batch)[1]["interior_loss"])(params)
+        g_boundary = jax.grad(lambda p: residuals(p, batch)[1]["boundary_loss"])(params)
+        flat_i = jnp.concatenate([jnp.ravel(g) for g in jax.tree_util.tree_leaves(g_interior)])
+        flat_b = jnp.concatenate([jnp.ravel(g) for g in jax.tree_util.tree_leaves(g_boundary)])
+        return jnp.max(jnp.abs(flat_i)) / (jnp.mean(jnp.abs(flat_b)) + 1e-30)
+
+    return balance

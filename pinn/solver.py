@@ -1,0 +1,451 @@
+"""`solve`: train a network on a PDE's residual loss through jaxnn's one training loop.
+
+The collocation points are the batch. The loss is the squared norm of one stacked residual
+vector ``r(θ) = [sqrt(w_i / N_i) r_interior, sqrt(w_b / N_b) r_boundary, ...]``, so the loss
+is ``Σ_parts w · mean(residual²)`` and the same vector feeds the Gauss-Newton optimizer.
+Training runs in stages (default: Adam, then L-BFGS), each stage a `jaxnn.train_loop` call
+whose epochs are ``log_every`` full-batch steps compiled as one `lax.scan`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.flatten_util import ravel_pytree
+
+from jaxnn.loop import train_loop
+from jaxnn.models import MLP
+from pinn import sampling
+from pinn.equations import PDE
+from pinn.networks import FourierFeatures
+from pinn.optimizers import check_dense_size, gauss_newton
+
+OptimizerSpec = str | optax.GradientTransformation
+DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "gauss_newton": 300, "gauss_newton_cg": 300}
+
+
+@dataclasses.dataclass
+class Solution:
+    """A trained PDE solution: call it on points ``(n, dim)`` to get ``u: (n,)``.
+
+    Attributes:
+        problem, model, params: what was solved and the trained network.
+        history: per log step: "step", "loss", "interior_loss", "boundary_loss",
+            "relative_l2" (when the exact solution is known), "stage", "time".
+        seconds: wall time of `solve`, compilation included.
+        stop_reason: why training stopped early (non-finite loss), else None.
+    """
+
+    problem: PDE
+    model: nn.Module
+    params: Any
+    history: dict[str, list]
+    seconds: float
+    float64: bool = False
+    stop_reason: str | None = None
+    field: Callable | None = None
+
+    def __post_init__(self) -> None:
+        self._values = pointwise_map(lambda p, x: self.field(p)(x))
+        self._residuals = pointwise_map(lambda p, x: self.problem.residual(self.field(p), x))
+
+    def __call__(self, points: Any) -> np.ndarray:
+        with jax.enable_x64(self.float64):
+            points = jnp.asarray(np.asarray(points), _dtype(self.float64))
+            return np.asarray(self._values(self.params, points))
+
+    def test_points(self, n: int = 10_000, seed: int = 1234) -> np.ndarray:
+        """An evenly spaced grid of about `n` points inside the domain."""
+        return np.asarray(self.problem.domain.sample_interior(n, seed=seed, method="grid"))
+
+    def relative_l2(self, exact: Callable | None = None, points: Any = None) -> float:
+        """‖u - exact‖₂ / ‖exact‖₂ on `points` (default: a grid of ~10,000 interior points)."""
+        u, reference = self._compare(exact, points)
+        return float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
+
+    def max_error(self, exact: Callable | None = None, points: Any = None) -> float:
+        """max |u - exact| on `points` (default: a grid of ~10,000 interior points)."""
+        u, reference = self._compare(exact, points)
+        return float(np.max(np.abs(u - reference)))
+
+    def residual_rms(self, points: Any = None) -> float:
+        """Root-mean-square PDE residual on `points` (for problems with no exact solution)."""
+        points = self.test_points() if points is None else np.asarray(points)
+        with jax.enable_x64(self.float64):
+            x = jnp.asarray(points, _dtype(self.float64))
+            residual = self._residuals(self.params, x)
+            return float(jnp.sqrt(jnp.mean(residual**2)))
+
+    def _compare(self, exact, points):
+        exact = exact or self.problem.exact
+        if exact is None:
+            raise ValueError(f"{self.problem.name} has no exact solution: pass exact=... (a "
+                             "function of one point) or use residual_rms().")
+        points = self.test_points() if points is None else np.asarray(points)
+        with jax.enable_x64(self.float64):
+            x = jnp.asarray(points, _dtype(self.float64))
+            reference = np.asarray(jax.vmap(exact)(x)).reshape(-1)
+        return self(points), reference
+
+
+def _dtype(float64: bool):
+    return jnp.float64 if float64 else jnp.float32
+
+
+def pointwise_map(fn: Callable[[Any, jax.Array], jax.Array]) -> Callable:
+    """jit(vmap) of ``fn(params, x)`` over points ``x: (n, dim)``."""
+    return jax.jit(jax.vmap(fn, in_axes=(None, 0)))
+
+
+def accepts_single_points(model: nn.Module, params: Any, dim: int) -> bool:
+    """Whether ``model.apply(params, x)`` works on one point ``x: (dim,)`` (an MLP does).
+
+    Such a model is applied to unbatched points under `vmap`, which XLA turns into plain
+    matrix products; a leading batch axis of size 1 per point makes the reverse pass through
+    the forward-mode Laplacian several times slower on CPU.
+    """
+    try:
+        out = jax.eval_shape(model.apply, params, jax.ShapeDtypeStruct((dim,), jnp.float32))
+    except Exception:  # a model that needs a batch axis: fall back to x[None, :]
+        return False
+    return out.shape == (1,)
+
+
+def make_field(problem: PDE, model: nn.Module, single_points: bool = False
+               ) -> Callable[[Any], Callable[[jax.Array], jax.Array]]:
+    """``field(params)(x)``: the solution at one point, with the hard-constraint ansatz if any.
+
+    `single_points`: the model accepts one point ``(dim,)`` (see `accepts_single_points`).
+    """
+    hard = problem.hard_dirichlet
+
+    def field(params):
+        def network(x):
+            if single_points:
+                return model.apply(params, x)[0]
+            return model.apply(params, x[None, :])[0, 0]
+
+        if hard is None:
+            return network
+
+        def constrained(x):
+            distance = problem.domain.distance(x[None, :], parts=hard.on)[0]
+            return hard.value(x) + distance * network(x)
+
+        return constrained
+
+    return field
+
+
+class ResidualTerm(NamedTuple):
+    """One block of the stacked residual vector: a per-point residual and where its points are.
+
+    ``residual(params, *point_args) -> scalar`` at one point; ``arguments(batch)`` gives the
+    per-point arrays ``(n, ...)`` it is mapped over, ``scale(batch)`` the ``(n,)`` factors
+    ``sqrt(weight / count)`` (times the mask) that make ``Σ (scale · residual)²`` the weighted
+    mean square of this block.
+    """
+
+    name: str
+    residual: Callable[..., jax.Array]
+    arguments: Callable[[Mapping], tuple]
+    scale: Callable[[Mapping], jax.Array]
+
+
+def residual_terms(problem: PDE, field: Callable) -> list[ResidualTerm]:
+    """The interior block and one block per soft boundary condition, in `Collocation` order."""
+
+    def interior_scale(batch):
+        mask = batch["interior_mask"]
+        return jnp.sqrt(batch["weights"]["interior"] * mask / jnp.sum(mask))
+
+    terms = [ResidualTerm("interior", lambda p, x: problem.residual(field(p), x),
+                          lambda batch: (batch["interior"],), interior_scale)]
+    soft_bcs = [bc for bc in problem.bcs if not getattr(bc, "hard", False)]
+    for i, bc in enumerate(soft_bcs):
+        terms.append(ResidualTerm(
+            f"boundary{i}",
+            lambda p, x, n, bc=bc: bc.residual(field(p), x, n),
+            lambda batch, i=i: tuple(batch["boundary"][i]),
+            lambda batch, i=i: jnp.full(
+                batch["boundary"][i][0].shape[0],
+                jnp.sqrt(batch["weights"]["boundary"][i] / batch["boundary"][i][0].shape[0]),
+            ),
+        ))
+    return terms
+
+
+def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
+    arguments = term.arguments(batch)
+    in_axes = (None,) + (0,) * len(arguments)
+    return jax.vmap(term.residual, in_axes=in_axes)(params, *arguments)
+
+
+def make_residuals(problem: PDE, field: Callable):
+    """``(residuals, residuals_and_jacobian)`` of the problem.
+
+    ``residuals(params, batch) -> (r, parts)``: the stacked weighted residual vector (the loss
+    is ``Σ r²``) and the per-block mean squares ``{"interior_loss", "boundary_loss"}``.
+    ``residuals_and_jacobian(params, batch) -> (r, J)``: the same r and its Jacobian ``(N, P)``
+    with respect to the flattened parameters, one reverse pass per collocation point (batched
+    by vmap): N backward passes through one point each, not N through the whole batch.
+    """
+    terms = residual_terms(problem, field)
+
+    def residuals(params, batch):
+        pieces, parts = [], {}
+        boundary_ms = jnp.zeros((), batch["interior"].dtype)
+        for term in terms:
+            values = _mapped(term, params, batch)
+            pieces.append(term.scale(batch) * values)
+            if term.name == "interior":
+                mask = batch["interior_mask"]
+                parts["interior_loss"] = jnp.sum(mask * values**2) / jnp.sum(mask)
+            else:
+                boundary_ms = boundary_ms + jnp.mean(values**2)
+        parts["boundary_loss"] = boundary_ms
+        return jnp.concatenate(pieces), parts
+
+    def residuals_and_jacobian(params, batch):
+        flat, unravel = ravel_pytree(params)
+        values, rows = [], []
+        for term in terms:
+            arguments = term.arguments(batch)
+
+            def at_point(theta, *point, term=term):
+                return term.residual(unravel(theta), *point)
+
+            in_axes = (None,) + (0,) * len(arguments)
+            value, gradient = jax.vmap(jax.value_and_grad(at_point), in_axes=in_axes)(
+                flat, *arguments)
+            scale = term.scale(batch)
+            values.append(scale * value)
+            rows.append(scale[:, None] * gradient)
+        return jnp.concatenate(values), jnp.concatenate(rows)
+
+    return residuals, residuals_and_jacobian
+
+
+def _check_model(model: nn.Module, params: Any, dim: int) -> None:
+    try:
+        out = jax.eval_shape(lambda p, x: model.apply(p, x), params,
+                             jax.ShapeDtypeStruct((3, dim), jnp.float32))
+    except Exception as error:
+        raise ValueError(f"solve(model=...): the model fails on points of shape (n, {dim}): "
+                         f"{error}") from error
+    if out.shape != (3, 1):
+        raise ValueError(
+            f"solve(model=...): the network must return one value per point, shape (n, 1); for "
+            f"points (3, {dim}) it returned {out.shape}. Make the last layer size 1, e.g. "
+            "jaxnn.MLP([32, 32, 1], activation='tanh')."
+        )
+
+
+def _stages(optimizer: OptimizerSpec | Sequence, steps, learning_rate: float) -> list:
+    """Normalise the optimizer spec to [(name, transformation or None, steps)]."""
+    if isinstance(optimizer, optax.GradientTransformation):
+        specs = [optimizer]
+    elif isinstance(optimizer, str):
+        specs = optimizer.replace(" ", "").split("+")
+    else:
+        specs = list(optimizer)
+    if steps is None:
+        steps = [None] * len(specs)
+    elif isinstance(steps, int):
+        steps = [steps] * len(specs) if len(specs) == 1 else None
+        if steps is None:
+            raise ValueError(f"solve(steps=...): give one step count per stage of {optimizer!r}, "
+                             f"e.g. steps=({', '.join(['1000'] * len(specs))}).")
+    steps = list(steps)
+    if len(steps) != len(specs):
+        raise ValueError(f"solve(steps={steps}): expected {len(specs)} step counts, one per "
+                         f"optimizer stage of {optimizer!r}.")
+    stages = []
+    for spec, count in zip(specs, steps, strict=True):
+        if isinstance(spec, optax.GradientTransformation):
+            stages.append(("custom", spec, count or DEFAULT_STEPS["adam"]))
+        elif spec in DEFAULT_STEPS:
+            stages.append((spec, None, count or DEFAULT_STEPS[spec]))
+        else:
+            raise ValueError(f"solve(optimizer={optimizer!r}): unknown stage {spec!r}; expected "
+                             f"stages from {sorted(DEFAULT_STEPS)} joined by '+', or an Optax "
+                             "transformation.")
+        if not isinstance(stages[-1][2], int) or stages[-1][2] < 1:
+            raise ValueError(f"solve(steps=...): step counts must be positive integers, got "
+                             f"{stages[-1][2]!r}.")
+    return stages
+
+
+def _transformation(name: str, custom, steps: int, learning_rate: float, residuals,
+                    residuals_and_jacobian):
+    if name == "custom":
+        return custom
+    if name == "adam":
+        schedule = optax.exponential_decay(learning_rate, transition_steps=steps, decay_rate=0.1)
+        return optax.adam(schedule)
+    if name == "lbfgs":
+        return optax.lbfgs()
+    residual_vector = lambda p, b: residuals(p, b)[0]  # noqa: E731
+    if name == "gauss_newton":
+        return gauss_newton(residual_vector, residuals_and_jacobian)
+    return gauss_newton(residual_vector, solver="cg")
+
+
+def solve(
+    problem: PDE,
+    model: nn.Module | None = None,
+    *,
+    optimizer: OptimizerSpec | Sequence[OptimizerSpec] = "adam+lbfgs",
+    steps: int | Sequence[int] | None = None,
+    learning_rate: float = 1e-3,
+    n_interior: int = 2000,
+    n_boundary: int = 400,
+    sampling_method: str = "uniform",
+    resample_every: int | None = None,
+    hard_constraints: bool = False,
+    weights: Mapping[str, float] | None = None,
+    adaptive: Mapping[str, int] | None = None,
+    gradient_weighting: bool = False,
+    fourier_features: tuple[int, float] | None = None,
+    float64: bool = False,
+    seed: int = 0,
+    log_every: int = 100,
+    verbose: int = 1,
+    checkpoint_dir: str | None = None,
+    resume: bool = False,
+) -> Solution:
+    """Solve `problem` with a physics-informed network.
+
+    Args:
+        problem: a `pinn.PDE` (`Poisson`, `Laplace`, `Helmholtz`, ...).
+        model: a network with one output, default ``jaxnn.MLP([32, 32, 32, 1], "tanh")``.
+        optimizer: stages joined by "+": "adam", "lbfgs", "gauss_newton" (default
+            "adam+lbfgs"), or Optax transformations.
+        steps: steps per stage (default 2000 Adam, 2000 L-BFGS, 300 Gauss-Newton).
+        learning_rate: Adam's initial rate (decays to a tenth over the stage).
+        n_interior, n_boundary: collocation points inside and on the boundary (per condition).
+        sampling_method: "uniform" (seeded random), "grid" (evenly spaced, about `n_interior`
+            points), or "sobol"/"halton" (quasi-random; needs scipy).
+        resample_every: draw fresh random collocation points every this many steps.
+        hard_constraints: impose the Dirichlet condition exactly through u = g + d(x)·N(x),
+            d the domain's distance function (`Domain.distance`); no boundary points are then
+            needed for it. Same as passing ``Dirichlet(..., hard=True)``.
+        weights: loss weights ``{"interior": 1.0, "boundary": 1.0}``.
+        adaptive: residual-based adaptive refinement ``{"every": 500, "add": 200,
+            "candidates": 20000, "rounds": 5}``: add the points of largest residual.
+        gradient_weighting: rebalance the boundary weights by gradient norms every log step.
+        fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
+        float64: train and evaluate in float64 (``jax.enable_x64`` for the duration of the
+            call; the solution's evaluations use it too). Needed for errors below ~1e-5.
+        seed: seeds the network initialisation and the collocation points.
+        log_every: steps per compiled epoch (history and progress line every this many steps).
+        verbose: 0 silent, 1 progress lines.
+        checkpoint_dir, resume: checkpoint each stage (see `jaxnn.train_loop`).
+
+    Returns:
+        A `Solution`.
+    """
+    with jax.enable_x64(float64):
+        return _solve(**locals())
+
+
+def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_boundary,
+           sampling_method, resample_every, hard_constraints, weights, adaptive, gradient_weighting,
+           fourier_features, float64, seed, log_every, verbose, checkpoint_dir, resume):
+    start = time.perf_counter()
+    if not isinstance(problem, PDE):
+        raise TypeError(f"solve(problem=...): expected a pinn.PDE (Poisson, Laplace, Helmholtz, "
+                        f"PDE), got {type(problem).__name__}.")
+    for name, value in (("n_interior", n_interior), ("n_boundary", n_boundary),
+                        ("log_every", log_every)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
+    stages = _stages(optimizer, steps, learning_rate)
+    if resample_every is not None and sampling_method == "grid":
+        raise ValueError(f"solve(resample_every={resample_every}): a grid is the same every "
+                         "time; use sampling_method='uniform' (or 'sobol'/'halton') to resample.")
+    if hard_constraints and problem.hard_dirichlet is None:
+        problem = problem.with_hard_dirichlet()
+    dtype = _dtype(float64)
+    domain = problem.domain
+    model = model if model is not None else MLP([32, 32, 32, 1], activation="tanh")
+    if fourier_features is not None:
+        model = FourierFeatures(model, num_features=int(fourier_features[0]),
+                                scale=float(fourier_features[1]), seed=seed)
+    params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1, domain.dim), jnp.float32))
+    _check_model(model, params, domain.dim)
+    params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
+
+    collocation = sampling.Collocation(problem, n_interior, n_boundary, sampling_method, seed,
+                                       dtype, weights, adaptive)
+    field = make_field(problem, model, accepts_single_points(model, params, domain.dim))
+    residuals, residuals_and_jacobian = make_residuals(problem, field)
+    test_x, test_u = sampling.exact_test_set(problem, dtype)
+
+    def loss_fn(params, batch, key):
+        r, parts = residuals(params, batch)
+        return jnp.sum(r**2), parts
+
+    validation_fn = None
+    if test_u is not None:
+        evaluate = pointwise_map(lambda p, x: field(p)(x))
+        norm = float(jnp.linalg.norm(test_u))
+
+        def validation_fn(params):
+            return {"relative_l2": float(jnp.linalg.norm(evaluate(params, test_x) - test_u)) / norm}
+
+    n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
+    if any(name == "gauss_newton" for name, _, _ in stages):
+        check_dense_size(n_params)
+    history: dict[str, list] = {}
+    stop_reason, done = None, 0
+    for index, (name, custom, count) in enumerate(stages):
+        transformation = _transformation(name, custom, count, learning_rate, residuals,
+                                         residuals_and_jacobian)
+        per_epoch = min(resample_every or log_every, log_every, count)
+        epochs = -(-count // per_epoch)
+        if verbose:
+            print(f"stage {index + 1}/{len(stages)}: {name}, {epochs * per_epoch} steps")
+        result = train_loop(
+            loss_fn, params, collocation.batch(0),
+            optimizer=transformation, epochs=epochs, batch_size=None, steps_per_epoch=per_epoch,
+            seed=seed + index, validation_fn=validation_fn,
+            data_fn=collocation.data_fn(field, per_epoch, resample_every, gradient_weighting),
+            verbose=verbose, log_every=max(1, 1000 // per_epoch),
+            checkpoint_dir=None if checkpoint_dir is None else f"{checkpoint_dir}/stage{index}",
+            resume=resume,
+        )
+        params = result.params
+        for key, values in result.history.items():
+            history.setdefault(key, []).extend(values)
+        history.setdefault("step", []).extend(done + per_epoch * (i + 1)
+                                              for i in range(result.epochs_run))
+        history.setdefault("stage", []).extend([name] * result.epochs_run)
+        done += per_epoch * result.epochs_run
+        if result.stop_reason is not None:
+            stop_reason = f"stage {name}: {result.stop_reason}"
+            break
+    seconds = time.perf_counter() - start
+    solution = Solution(problem, model, params, history, seconds, float64, stop_reason, field)
+    if verbose and test_u is not None:
+        print(f"relative L2 error {history['relative_l2'][-1]:.3e} after {done} steps, "
+              f"{seconds:.1f} s")
+    return solution
+
+
+def relative_l2(solution: Solution, exact: Callable | None = None, points: Any = None) -> float:
+    """Relative L2 error of `solution` against `exact` (see `Solution.relative_l2`)."""
+    return solution.relative_l2(exact, points)
+
+
+__all__ = ["ResidualTerm", "Solution", "make_field", "make_residuals", "relative_l2", "residual_terms",
+           "solve"]
