@@ -102,3 +102,26 @@ def test_logistic_regression_is_affine():
 def test_bad_model_arguments_raise_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         models.MLP(**kwargs)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID", "CIRCULAR"])
+@pytest.mark.parametrize("kernel_size", [(3, 3), (2, 2), (5, 3)])
+def test_conv2d_im2col_equals_flax_conv(padding, kernel_size):
+    import flax.linen as nn
+
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(3, 9, 8, 2)), jnp.float32)
+    reference = nn.Conv(4, kernel_size, padding=padding)
+    params = reference.init(jax.random.PRNGKey(1), x)
+    expected = reference.apply(params, x)
+    got = models.Conv2D(4, kernel_size, padding=padding).apply(params, x)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=2e-6)
+
+
+def test_cnn_matmul_and_xla_convolutions_share_parameters_and_outputs():
+    x = jnp.asarray(np.random.default_rng(1).normal(size=(2, 28, 28, 1)), jnp.float32)
+    params = models.CNN(conv="matmul").init(jax.random.PRNGKey(0), x)
+    np.testing.assert_allclose(models.CNN(conv="matmul").apply(params, x),
+                               models.CNN(conv="xla").apply(params, x), atol=1e-5)
+    with pytest.raises(ValueError, match="conv='fft'"):
+        models.CNN(conv="fft")
