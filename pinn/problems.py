@@ -19,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn.models import MLP
-from pinn import geometry, operators
-from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson
+from pinn import bounce, geometry, operators
+from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson, Robin
 
 PI = np.pi
 
@@ -142,6 +142,23 @@ def _grad_shafranov() -> PDE:
                exact=exact, name="grad_shafranov")
 
 
+BOUNCE_RADIUS = 12.0
+
+
+def _bounce() -> PDE:
+    d, radius = bounce.DIMENSION, BOUNCE_RADIUS
+
+    def residual(u, x):
+        value, gradient, laplacian = operators.value_grad_and_laplacian(u)(x)
+        return laplacian + (d - 1) / x[0] * gradient[0] - bounce.potential_derivative(value)
+
+    _, radii, values, slopes = bounce.shooting_profile(radius)
+    decay = 1.0 + (d - 1) / (2 * radius)  # φ'/φ of e^{-r} r^{-(d-1)/2} at r = R
+    return PDE(geometry.Interval(0.0, radius), residual,
+               bcs=[Neumann(0.0, on="left"), Robin(decay, 1.0, 0.0, on="right")],
+               exact=bounce.BounceProfile(radii, values, slopes), name="bounce")
+
+
 _FAST_2D = {"width": 32, "depth": 3, "optimizer": "adam+lbfgs", "steps": (1000, 3000),
             "n_interior": 2000, "n_boundary": 400}
 _GN_2D = {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 150,
@@ -194,6 +211,16 @@ register(ProblemSpec(
     "tokamak cross-section, ψ = exact on the boundary", _grad_shafranov,
     {"fast": _FAST_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-5}))
 
+register(ProblemSpec(
+    "bounce", "O(4) bounce φ'' + 3φ'/r = V'(φ), V = φ²/2 - φ³/2 + φ⁴/16, φ'(0) = 0, φ → 0; "
+    "reference: shooting", _bounce,
+    {"fast": {"width": 20, "depth": 2, "optimizer": "adam+lbfgs", "steps": (1000, 2000),
+              "n_interior": 400, "n_boundary": 1, "initial_guess": bounce.initial_guess},
+     "accurate": {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 150,
+                  "n_interior": 400, "n_boundary": 1, "float64": True, "sampling_method": "grid",
+                  "initial_guess": bounce.initial_guess, "log_every": 25}},
+    {"fast": 1e-3, "accurate": 1e-4}))
+
 
 def get(name: str) -> ProblemSpec:
     """The registry entry called `name`."""
@@ -208,4 +235,4 @@ def names() -> list[str]:
     return list(REGISTRY)
 
 
-__all__ = ["REGISTRY", "ProblemSpec", "get", "names", "register", "tokamak_boundary", "Neumann"]
+__all__ = ["REGISTRY", "Neumann", "ProblemSpec", "get", "names", "register", "tokamak_boundary"]

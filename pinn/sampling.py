@@ -91,7 +91,7 @@ class Collocation:
 
     def batch(self, epoch: int = 0) -> dict[str, Any]:
         del epoch
-        cast = lambda a: jnp.asarray(a, self.dtype)  # noqa: E731
+        cast = lambda a: jnp.asarray(a, self.dtype)
         return {
             "interior": cast(self.interior),
             "interior_mask": cast(self.mask),

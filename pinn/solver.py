@@ -10,7 +10,6 @@ whose epochs are ``log_every`` full-batch steps compiled as one `lax.scan`.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -22,12 +21,13 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from jaxnn import parallel
 from jaxnn.loop import train_loop
 from jaxnn.models import MLP
 from pinn import sampling
-from pinn.equations import PDE
+from pinn.equations import PDE, as_point_function, check_point_function
 from pinn.networks import FourierFeatures
-from pinn.optimizers import check_dense_size, gauss_newton
+from pinn.optimizers import DENSE_PARAMETER_LIMIT, check_dense_size, gauss_newton
 
 OptimizerSpec = str | optax.GradientTransformation
 DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "gauss_newton": 300, "gauss_newton_cg": 300}
@@ -152,36 +152,48 @@ class ResidualTerm(NamedTuple):
     ``residual(params, *point_args) -> scalar`` at one point; ``arguments(batch)`` gives the
     per-point arrays ``(n, ...)`` it is mapped over, ``scale(batch)`` the ``(n,)`` factors
     ``sqrt(weight / count)`` (times the mask) that make ``Σ (scale · residual)²`` the weighted
-    mean square of this block.
+    mean square of this block, and ``mask(batch)`` the ``(n,)`` 0/1 mask of live points.
+    `kind` ("interior", "boundary" or "guess") names the history entry ``{kind}_loss``: the
+    unweighted mean square, summed over the blocks of a kind.
     """
 
-    name: str
+    kind: str
     residual: Callable[..., jax.Array]
     arguments: Callable[[Mapping], tuple]
     scale: Callable[[Mapping], jax.Array]
+    mask: Callable[[Mapping], jax.Array]
+
+
+def _interior_scale(batch: Mapping) -> jax.Array:
+    mask = batch["interior_mask"]
+    return jnp.sqrt(batch["weights"]["interior"] * mask / jnp.sum(mask))
 
 
 def residual_terms(problem: PDE, field: Callable) -> list[ResidualTerm]:
     """The interior block and one block per soft boundary condition, in `Collocation` order."""
-
-    def interior_scale(batch):
-        mask = batch["interior_mask"]
-        return jnp.sqrt(batch["weights"]["interior"] * mask / jnp.sum(mask))
-
     terms = [ResidualTerm("interior", lambda p, x: problem.residual(field(p), x),
-                          lambda batch: (batch["interior"],), interior_scale)]
+                          lambda batch: (batch["interior"],), _interior_scale,
+                          lambda batch: batch["interior_mask"])]
     soft_bcs = [bc for bc in problem.bcs if not getattr(bc, "hard", False)]
     for i, bc in enumerate(soft_bcs):
         terms.append(ResidualTerm(
-            f"boundary{i}",
+            "boundary",
             lambda p, x, n, bc=bc: bc.residual(field(p), x, n),
             lambda batch, i=i: tuple(batch["boundary"][i]),
             lambda batch, i=i: jnp.full(
                 batch["boundary"][i][0].shape[0],
                 jnp.sqrt(batch["weights"]["boundary"][i] / batch["boundary"][i][0].shape[0]),
             ),
+            lambda batch, i=i: jnp.ones(batch["boundary"][i][0].shape[0]),
         ))
     return terms
+
+
+def guess_terms(field: Callable, guess: Callable[[jax.Array], jax.Array]) -> list[ResidualTerm]:
+    """``u(x) - guess(x)`` at the interior points: fitting the network to an initial guess."""
+    return [ResidualTerm("guess", lambda p, x: field(p)(x) - guess(x),
+                         lambda batch: (batch["interior"],), _interior_scale,
+                         lambda batch: batch["interior_mask"])]
 
 
 def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
@@ -190,29 +202,25 @@ def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
     return jax.vmap(term.residual, in_axes=in_axes)(params, *arguments)
 
 
-def make_residuals(problem: PDE, field: Callable):
-    """``(residuals, residuals_and_jacobian)`` of the problem.
+def stack_residuals(terms: Sequence[ResidualTerm]):
+    """``(residuals, residuals_and_jacobian)`` of a list of residual blocks.
 
     ``residuals(params, batch) -> (r, parts)``: the stacked weighted residual vector (the loss
-    is ``Σ r²``) and the per-block mean squares ``{"interior_loss", "boundary_loss"}``.
+    is ``Σ r²``) and the per-kind mean squares, e.g. ``{"interior_loss", "boundary_loss"}``.
     ``residuals_and_jacobian(params, batch) -> (r, J)``: the same r and its Jacobian ``(N, P)``
     with respect to the flattened parameters, one reverse pass per collocation point (batched
     by vmap): N backward passes through one point each, not N through the whole batch.
     """
-    terms = residual_terms(problem, field)
+    kinds = list(dict.fromkeys(term.kind for term in terms))
 
     def residuals(params, batch):
-        pieces, parts = [], {}
-        boundary_ms = jnp.zeros((), batch["interior"].dtype)
+        pieces = []
+        parts = {f"{kind}_loss": jnp.zeros((), batch["interior"].dtype) for kind in kinds}
         for term in terms:
             values = _mapped(term, params, batch)
             pieces.append(term.scale(batch) * values)
-            if term.name == "interior":
-                mask = batch["interior_mask"]
-                parts["interior_loss"] = jnp.sum(mask * values**2) / jnp.sum(mask)
-            else:
-                boundary_ms = boundary_ms + jnp.mean(values**2)
-        parts["boundary_loss"] = boundary_ms
+            mask = term.mask(batch).astype(values.dtype)
+            parts[f"{term.kind}_loss"] += jnp.sum(mask * values**2) / jnp.sum(mask)
         return jnp.concatenate(pieces), parts
 
     def residuals_and_jacobian(params, batch):
@@ -233,6 +241,11 @@ def make_residuals(problem: PDE, field: Callable):
         return jnp.concatenate(values), jnp.concatenate(rows)
 
     return residuals, residuals_and_jacobian
+
+
+def make_residuals(problem: PDE, field: Callable):
+    """`stack_residuals` of the problem's interior and soft boundary blocks."""
+    return stack_residuals(residual_terms(problem, field))
 
 
 def _check_model(model: nn.Module, params: Any, dim: int) -> None:
@@ -287,14 +300,14 @@ def _stages(optimizer: OptimizerSpec | Sequence, steps, learning_rate: float) ->
 
 def _transformation(name: str, custom, steps: int, learning_rate: float, residuals,
                     residuals_and_jacobian):
-    if name == "custom":
+    if custom is not None:
         return custom
     if name == "adam":
         schedule = optax.exponential_decay(learning_rate, transition_steps=steps, decay_rate=0.1)
         return optax.adam(schedule)
     if name == "lbfgs":
         return optax.lbfgs()
-    residual_vector = lambda p, b: residuals(p, b)[0]  # noqa: E731
+    residual_vector = lambda p, b: residuals(p, b)[0]
     if name == "gauss_newton":
         return gauss_newton(residual_vector, residuals_and_jacobian)
     return gauss_newton(residual_vector, solver="cg")
@@ -312,6 +325,8 @@ def solve(
     sampling_method: str = "uniform",
     resample_every: int | None = None,
     hard_constraints: bool = False,
+    initial_guess: float | Callable[[jax.Array], jax.Array] | None = None,
+    guess_steps: int = 50,
     weights: Mapping[str, float] | None = None,
     adaptive: Mapping[str, int] | None = None,
     gradient_weighting: bool = False,
@@ -339,6 +354,10 @@ def solve(
         hard_constraints: impose the Dirichlet condition exactly through u = g + d(x)·N(x),
             d the domain's distance function (`Domain.distance`); no boundary points are then
             needed for it. Same as passing ``Dirichlet(..., hard=True)``.
+        initial_guess: a function of one point (or a number): the network is first fitted to
+            it for `guess_steps` steps (Gauss-Newton, or L-BFGS for large networks). For
+            nonlinear problems with several solutions (the bounce: φ = 0 solves it too), the
+            guess picks the one to converge to.
         weights: loss weights ``{"interior": 1.0, "boundary": 1.0}``.
         adaptive: residual-based adaptive refinement ``{"every": 500, "add": 200,
             "candidates": 20000, "rounds": 5}``: add the points of largest residual.
@@ -359,14 +378,15 @@ def solve(
 
 
 def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_boundary,
-           sampling_method, resample_every, hard_constraints, weights, adaptive, gradient_weighting,
+           sampling_method, resample_every, hard_constraints, initial_guess, guess_steps,
+           weights, adaptive, gradient_weighting,
            fourier_features, float64, seed, log_every, verbose, checkpoint_dir, resume):
     start = time.perf_counter()
     if not isinstance(problem, PDE):
         raise TypeError(f"solve(problem=...): expected a pinn.PDE (Poisson, Laplace, Helmholtz, "
                         f"PDE), got {type(problem).__name__}.")
     for name, value in (("n_interior", n_interior), ("n_boundary", n_boundary),
-                        ("log_every", log_every)):
+                        ("log_every", log_every), ("guess_steps", guess_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
     stages = _stages(optimizer, steps, learning_rate)
@@ -391,10 +411,6 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
     residuals, residuals_and_jacobian = make_residuals(problem, field)
     test_x, test_u = sampling.exact_test_set(problem, dtype)
 
-    def loss_fn(params, batch, key):
-        r, parts = residuals(params, batch)
-        return jnp.sum(r**2), parts
-
     validation_fn = None
     if test_u is not None:
         evaluate = pointwise_map(lambda p, x: field(p)(x))
@@ -406,11 +422,27 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
     n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
     if any(name == "gauss_newton" for name, _, _ in stages):
         check_dense_size(n_params)
+    if initial_guess is not None:
+        guess = as_point_function(initial_guess, "solve(initial_guess=...)")
+        check_point_function(guess, domain.dim, "solve(initial_guess=...)")
+        guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess))
+        fit = gauss_newton(lambda p, b: guess_residuals(p, b)[0], guess_jacobian) \
+            if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
+        stages = [("initial_guess", fit, guess_steps, guess_residuals)] + \
+            [(name, custom, count, residuals) for name, custom, count in stages]
+    else:
+        stages = [(name, custom, count, residuals) for name, custom, count in stages]
+    verbose = verbose if parallel.is_main_process() else 0
     history: dict[str, list] = {}
     stop_reason, done = None, 0
-    for index, (name, custom, count) in enumerate(stages):
+    for index, (name, custom, count, stage_residuals) in enumerate(stages):
         transformation = _transformation(name, custom, count, learning_rate, residuals,
                                          residuals_and_jacobian)
+
+        def loss_fn(params, batch, key, stage_residuals=stage_residuals):
+            r, parts = stage_residuals(params, batch)
+            return jnp.sum(r**2), parts
+
         per_epoch = min(resample_every or log_every, log_every, count)
         epochs = -(-count // per_epoch)
         if verbose:
@@ -447,5 +479,5 @@ def relative_l2(solution: Solution, exact: Callable | None = None, points: Any =
     return solution.relative_l2(exact, points)
 
 
-__all__ = ["ResidualTerm", "Solution", "make_field", "make_residuals", "relative_l2", "residual_terms",
-           "solve"]
+__all__ = ["ResidualTerm", "Solution", "guess_terms", "make_field", "make_residuals", "relative_l2",
+           "residual_terms", "solve", "stack_residuals"]
