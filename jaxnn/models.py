@@ -137,6 +137,8 @@ class MLP(nn.Module):
         output_activation: applied to the last layer; ``None`` (default) returns logits.
         dropout: dropout rate after each hidden activation (active only with ``train=True``).
         kernel_init, bias_init: initializer names or callables.
+        dtype: the dtype of the layers' computation, e.g. ``jnp.bfloat16`` for mixed precision
+            on GPUs/TPUs (parameters stay float32); None computes in the input's dtype.
 
     Input ``x: (batch, in_features)``; output ``(batch, features[-1])``.
     """
@@ -147,6 +149,7 @@ class MLP(nn.Module):
     dropout: float = 0.0
     kernel_init: str | Callable = "glorot_uniform"
     bias_init: str | Callable = "zeros"
+    dtype: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "features", _check_sizes(self.features, "MLP(features=...)"))
@@ -163,10 +166,12 @@ class MLP(nn.Module):
         kernel_init = get_initializer(self.kernel_init)
         bias_init = get_initializer(self.bias_init, "bias_init")
         for width in self.features[:-1]:
-            x = act(nn.Dense(width, kernel_init=kernel_init, bias_init=bias_init)(x))
+            x = act(nn.Dense(width, kernel_init=kernel_init, bias_init=bias_init,
+                             dtype=self.dtype)(x))
             if self.dropout > 0:
                 x = nn.Dropout(self.dropout, deterministic=not train)(x)
-        x = nn.Dense(self.features[-1], kernel_init=kernel_init, bias_init=bias_init)(x)
+        x = nn.Dense(self.features[-1], kernel_init=kernel_init, bias_init=bias_init,
+                     dtype=self.dtype)(x)
         return get_activation(self.output_activation)(x)
 
 
