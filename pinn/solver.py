@@ -59,9 +59,26 @@ class Solution:
         self._residuals = pointwise_map(lambda p, x: self.problem.residual(self.field(p), x))
 
     def __call__(self, points: Any) -> np.ndarray:
+        """u at ``points: (n, dim)``, returned as ``(n,)``."""
+        points = self._checked(points)
         with jax.enable_x64(self.float64):
-            points = jnp.asarray(np.asarray(points), _dtype(self.float64))
-            return np.asarray(self._values(self.params, points))
+            x = jnp.asarray(points, _dtype(self.float64))
+            return np.asarray(self._values(self.params, x))
+
+    def _checked(self, points: Any) -> np.ndarray:
+        dim = self.problem.domain.dim
+        array = np.asarray(points)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Solution(points=...): expected real coordinates (n, {dim}), got "
+                            f"dtype {array.dtype}.")
+        if array.ndim == 1 and dim == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[1] != dim:
+            raise ValueError(f"Solution(points=...): expected points of shape (n, {dim}) for "
+                             f"this {dim}-D problem, got shape {array.shape}.")
+        if not np.isfinite(array).all():
+            raise ValueError("Solution(points=...): the points contain NaN or inf.")
+        return array
 
     def test_points(self, n: int = 10_000, seed: int = 1234) -> np.ndarray:
         """An evenly spaced grid of about `n` points inside the domain."""
@@ -79,7 +96,7 @@ class Solution:
 
     def residual_rms(self, points: Any = None) -> float:
         """Root-mean-square PDE residual on `points` (for problems with no exact solution)."""
-        points = self.test_points() if points is None else np.asarray(points)
+        points = self.test_points() if points is None else self._checked(points)
         with jax.enable_x64(self.float64):
             x = jnp.asarray(points, _dtype(self.float64))
             residual = self._residuals(self.params, x)
@@ -90,7 +107,7 @@ class Solution:
         if exact is None:
             raise ValueError(f"{self.problem.name} has no exact solution: pass exact=... (a "
                              "function of one point) or use residual_rms().")
-        points = self.test_points() if points is None else np.asarray(points)
+        points = self.test_points() if points is None else self._checked(points)
         with jax.enable_x64(self.float64):
             x = jnp.asarray(points, _dtype(self.float64))
             reference = np.asarray(jax.vmap(exact)(x)).reshape(-1)
