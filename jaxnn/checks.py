@@ -31,7 +31,16 @@ def as_float_array(value: Any, argument: str) -> np.ndarray:
     if array.dtype.kind in "biu":
         return array.astype(np.float32)
     if array.dtype == np.float64 and not jax.config.jax_enable_x64:
-        return array.astype(np.float32)
+        with np.errstate(over="ignore"):
+            converted = array.astype(np.float32)
+        overflow = np.isinf(converted) & np.isfinite(array)
+        if overflow.any():
+            raise ValueError(
+                f"{argument}: {int(overflow.sum())} value(s) such as "
+                f"{array[overflow].flat[0]:.3g} overflow float32, JAX's default. Rescale the data "
+                "or enable float64 with jax.config.update('jax_enable_x64', True)."
+            )
+        return converted
     return array
 
 
@@ -45,6 +54,29 @@ def check_finite(array: np.ndarray, argument: str) -> np.ndarray:
             f"{tuple(int(i) for i in bad[0])}. Remove or impute those samples before training."
         )
     return array
+
+
+def check_int(value: Any, argument: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """`value` as a Python int in [minimum, maximum], or a TypeError/ValueError naming `argument`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{argument}: expected an integer, got {type(value).__name__} {value!r}.")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{argument}: expected an integer {bound}, got {value}.")
+    return int(value)
+
+
+def check_model(model: Any, where: str, needs_init: bool = False) -> None:
+    """`model` must be a Flax module (anything with ``apply``, and ``init`` when `needs_init`)."""
+    methods = ("init", "apply") if needs_init else ("apply",)
+    if isinstance(model, type):
+        raise TypeError(f"{where}(model=...): got the class {model.__name__}; pass an instance "
+                        f"such as {model.__name__}(...) with its layer sizes.")
+    if not all(callable(getattr(model, name, None)) for name in methods):
+        raise TypeError(
+            f"{where}(model=...): expected a flax.linen Module such as jaxnn.MLP([64, 2]), got "
+            f"{type(model).__name__} {model!r:.80}. Build the model first and pass it."
+        )
 
 
 def check_batch_size(batch_size: Any, num_samples: int, where: str) -> None:

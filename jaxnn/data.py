@@ -35,12 +35,17 @@ __all__ = [
 _ENCODE_HINT = "Encode class names as 0, 1, ... with jaxnn.data.LabelEncoder."
 
 
-def _to_numpy(value: Any) -> np.ndarray:
-    return np.asarray(jax.device_get(value) if isinstance(value, jax.Array) else value)
+def _to_numpy(value: Any, argument: str) -> np.ndarray:
+    try:
+        return np.asarray(jax.device_get(value) if isinstance(value, jax.Array) else value)
+    except (TypeError, ValueError) as error:  # ragged nested lists, objects numpy cannot take
+        raise TypeError(f"{argument}: expected an array, got {type(value).__name__} "
+                        f"{value!r:.80} ({error}).") from error
 
 
 def as_class_indices(
-    labels: Any, argument: str, num_classes: int | None = None, *, ndim: int | None = 1
+    labels: Any, argument: str, num_classes: int | None = None, *, ndim: int | None = 1,
+    allow_empty: bool = False,
 ) -> np.ndarray:
     """Check that `labels` are class indices 0, 1, ... and return them as an int64 array.
 
@@ -53,11 +58,12 @@ def as_class_indices(
         argument: how the caller names the argument in messages, e.g. "accuracy(y_true=...)".
         num_classes: if given, labels must be < num_classes.
         ndim: required number of dimensions, or None for any.
+        allow_empty: accept an empty array (else a ValueError).
 
     Returns:
         The labels as an int64 NumPy array.
     """
-    array = _to_numpy(labels)
+    array = _to_numpy(labels, argument)
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(f"{argument}: expected integer class labels, got dtype {array.dtype}. "
                         + _ENCODE_HINT)
@@ -69,9 +75,11 @@ def as_class_indices(
         raise ValueError(f"{argument}: expected a {ndim}-D array of class labels, got shape "
                          f"{array.shape}.{hint}")
     if array.size == 0:
+        if allow_empty:
+            return array.astype(np.int64)
         raise ValueError(f"{argument}: expected at least one label, got an empty array.")
-    if array.dtype.kind == "f":
-        bad = ~np.isfinite(array) | (array != np.round(array))
+    if array.dtype.kind in "fu":  # an index must also fit int64 (no wrap-around below)
+        bad = ~np.isfinite(array) | (array != np.round(array)) | (np.abs(array) >= 2.0**63)
         if bad.any():
             first = array[bad].flat[0]
             raise ValueError(f"{argument}: expected integer class labels, got {first!r} (and "
@@ -113,7 +121,9 @@ def _part_sizes(count: int, fractions: np.ndarray, owed: np.ndarray | None = Non
     exact = count * fractions
     sizes = np.floor(exact).astype(np.int64)
     leftover = count - int(sizes.sum())
-    priority = exact - sizes + (0.0 if owed is None else owed)
+    remainder = exact - sizes
+    # only a part with a fractional share may round up: one whose share is whole keeps it
+    priority = np.where(remainder > 0, remainder + (0.0 if owed is None else owed), -np.inf)
     sizes[np.argsort(-priority, kind="stable")[:leftover]] += 1
     return sizes
 
@@ -169,7 +179,10 @@ def split(
     values = _check_fractions(fractions)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"split(seed={seed!r}): expected an integer seed.")
-    arrays = tuple(a if isinstance(a, (np.ndarray, jax.Array)) else np.asarray(a) for a in arrays)
+    if seed < 0:
+        raise ValueError(f"split(seed={seed}): expected a non-negative integer seed.")
+    arrays = tuple(a if isinstance(a, (np.ndarray, jax.Array)) else _to_numpy(a, f"split(arrays[{i}])")
+                   for i, a in enumerate(arrays))
     for i, array in enumerate(arrays):
         if array.ndim == 0:
             raise ValueError(f"split(arrays[{i}]): expected an array with a sample axis, got a "
@@ -179,6 +192,8 @@ def split(
     if any(length != n for length in lengths):
         raise ValueError(f"split(*arrays): all arrays need the same number of samples along axis "
                          f"0, got {lengths}.")
+    if n == 0:
+        raise ValueError("split(*arrays): the arrays hold no samples; there is nothing to split.")
     rng = np.random.default_rng(int(seed))
 
     if stratify is None:
@@ -186,11 +201,15 @@ def split(
         bounds = np.cumsum(_part_sizes(n, values))[:-1]
         parts = np.split(order, bounds)
     else:
-        labels = _to_numpy(stratify)
+        labels = _to_numpy(stratify, "split(stratify=...)")
         if labels.shape != (n,):
             raise ValueError(f"split(stratify=...): expected labels of shape ({n},) (one per "
                              f"sample), got shape {labels.shape}.")
-        classes, codes = np.unique(labels, return_inverse=True)
+        try:
+            classes, codes = np.unique(labels, return_inverse=True)
+        except TypeError as error:
+            raise TypeError("split(stratify=...): labels must be mutually comparable (all "
+                            "strings or all numbers).") from error
         pieces: list[list[np.ndarray]] = [[] for _ in values]
         owed = np.zeros(len(values))
         for code in range(len(classes)):
@@ -216,7 +235,7 @@ def split(
 
 
 def _check_features(x: Any, argument: str) -> np.ndarray:
-    array = _to_numpy(x)
+    array = _to_numpy(x, argument)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected a numeric array (samples, features), got dtype "
                         f"{array.dtype}. " + _ENCODE_HINT)
@@ -261,15 +280,34 @@ class StandardScaler:
             raise ValueError("StandardScaler.fit(x=...): expected at least one sample, got 0.")
         values = array.astype(np.float64)
         mean = values.mean(axis=0)
-        var = values.var(axis=0)
+        # Two-pass variance with the rounding error of the mean subtracted (as scikit-learn):
+        # identical large values give exactly 0, not a few ulp of the mean squared.
+        deviation = values - mean
+        var = np.mean(deviation**2, axis=0) - np.mean(deviation, axis=0) ** 2
         # Variance within the two-pass algorithm's error bound of 0 counts as constant
         # (Chan, Golub & LeVeque), the test scikit-learn uses.
         n, eps = values.shape[0], np.finfo(np.float64).eps
+        overflow = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(var)))
+        if overflow.size:
+            column = int(overflow[0])
+            raise ValueError(f"StandardScaler.fit(x=...): the mean or variance of column {column} "
+                             f"(values up to {np.abs(values[:, column]).max():.3g}) overflows "
+                             "float64. Rescale that feature first (e.g. change its units).")
         constant = var <= n * eps * var + (n * mean * eps) ** 2
         self.mean_, self.var_ = mean, var
         self.scale_ = np.where(constant, 1.0, np.sqrt(var))
         self.n_features_in_ = values.shape[1]
         return self
+
+    @staticmethod
+    def _finite(result: np.ndarray, method: str) -> np.ndarray:
+        """Raise if the (float) result overflowed its dtype instead of returning inf."""
+        bad_columns = np.flatnonzero(~np.isfinite(result).all(axis=0))
+        if bad_columns.size:
+            raise ValueError(f"StandardScaler.{method}(x=...): columns {bad_columns.tolist()[:10]} "
+                             f"overflow {result.dtype} when scaled: the values lie far outside "
+                             "the range seen in fit. Pass float64 data or check the features.")
+        return result
 
     def _checked(self, x: Any, method: str) -> tuple[np.ndarray, np.dtype]:
         if self.scale_ is None:
@@ -285,7 +323,8 @@ class StandardScaler:
     def transform(self, x: Any) -> np.ndarray:
         """Standardize `x: (samples, features)` with the fitted statistics."""
         values, dtype = self._checked(x, "transform")
-        return ((values - self.mean_) / self.scale_).astype(dtype)
+        with np.errstate(over="ignore"):
+            return self._finite(((values - self.mean_) / self.scale_).astype(dtype), "transform")
 
     def fit_transform(self, x: Any) -> np.ndarray:
         """`fit(x)` then `transform(x)`."""
@@ -294,7 +333,9 @@ class StandardScaler:
     def inverse_transform(self, x: Any) -> np.ndarray:
         """Undo `transform`: `x * scale_ + mean_`."""
         values, dtype = self._checked(x, "inverse_transform")
-        return (values * self.scale_ + self.mean_).astype(dtype)
+        with np.errstate(over="ignore"):
+            return self._finite((values * self.scale_ + self.mean_).astype(dtype),
+                                "inverse_transform")
 
 
 class LabelEncoder:
@@ -309,7 +350,7 @@ class LabelEncoder:
 
     @staticmethod
     def _labels(y: Any, argument: str) -> np.ndarray:
-        array = _to_numpy(y)
+        array = _to_numpy(y, argument)
         if array.ndim != 1:
             raise ValueError(f"{argument}: expected a 1-D array of labels, got shape "
                              f"{array.shape}.")
@@ -357,7 +398,7 @@ class LabelEncoder:
             raise ValueError("LabelEncoder.inverse_transform: the encoder is not fitted yet. Call "
                              "fit(y) first.")
         indices = as_class_indices(codes, "LabelEncoder.inverse_transform(codes=...)",
-                                   len(self.classes_))
+                                   len(self.classes_), allow_empty=True)
         return self.classes_[indices]
 
 
@@ -374,8 +415,20 @@ def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = np.float32
     """
     if num_classes is not None:
         num_classes = _check_positive_int(num_classes, f"one_hot(num_classes={num_classes!r})")
-    indices = as_class_indices(labels, "one_hot(labels=...)", num_classes, ndim=None)
+    try:
+        kind = np.dtype(dtype).kind
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"one_hot(dtype={dtype!r}): not a NumPy dtype; use e.g. np.float32.") from error
+    if kind not in "biuf":
+        raise TypeError(f"one_hot(dtype={dtype!r}): expected a numeric dtype such as np.float32.")
+    indices = as_class_indices(labels, "one_hot(labels=...)", num_classes, ndim=None,
+                               allow_empty=num_classes is not None)
     count = int(indices.max()) + 1 if num_classes is None else num_classes
+    if (num_classes is None and count > 2**16) or indices.size * count > 2**31:
+        raise ValueError(f"one_hot: {indices.size} labels x {count} classes is too large to hold "
+                         f"(the largest label is {int(indices.max())}). Labels must be class "
+                         "indices 0 .. C-1: re-encode them with jaxnn.data.LabelEncoder, or pass "
+                         "num_classes if you do mean that many classes.")
     return (indices[..., None] == np.arange(count)).astype(dtype)
 
 

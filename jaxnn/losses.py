@@ -22,7 +22,13 @@ def _weighted_mean(per_sample: jax.Array, weight: jax.Array | None) -> jax.Array
     if weight is None:
         return jnp.mean(per_sample)
     weight = weight.astype(per_sample.dtype)
-    return jnp.sum(per_sample * weight) / jnp.maximum(jnp.sum(weight), 1e-12)
+    # Only ratios of weights matter: scaled to a maximum of 1, tiny or huge event weights
+    # (cross sections of 1e-15 are common) neither underflow nor overflow. A batch of only zero
+    # weights (the loop's wrap-around fill) counts 0.
+    largest = jnp.max(weight)
+    weight = weight / jnp.where(largest > 0, largest, 1)
+    total = jnp.sum(weight)
+    return jnp.sum(per_sample * weight) / jnp.where(total > 0, total, 1)
 
 
 def mse(predictions: jax.Array, targets: jax.Array, weight: jax.Array | None = None) -> jax.Array:

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import jax
 import numpy as np
 
-from jaxnn.data import as_class_indices
+from jaxnn.data import _to_numpy, as_class_indices
 
 __all__ = [
     "accuracy",
@@ -37,6 +36,7 @@ __all__ = [
 
 _AVERAGES = ("binary", "macro", "micro", "weighted")
 _REJECTIONS = ("complement", "inverse")
+_MAX_ENTRIES = 2**26  # a confusion matrix beyond 8192 classes: labels are not class indices
 
 
 def _class_pair(y_true: Any, y_pred: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +85,10 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
     for name, labels in (("y_true", truth), ("y_pred", predicted)):
         as_class_indices(labels, f"confusion_matrix({name}=...)", int(num_classes))
     c = int(num_classes)
+    if c * c > _MAX_ENTRIES:
+        raise ValueError(f"confusion_matrix: {c} classes make a {c} x {c} matrix, too large to "
+                         "hold. Class labels must be indices 0 .. C-1: re-encode them with "
+                         "jaxnn.data.LabelEncoder, or pass a smaller num_classes.")
     return np.bincount(truth * c + predicted, minlength=c * c).reshape(c, c)
 
 
@@ -102,7 +106,7 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
 def _precision_recall_f1(
     y_true: Any, y_pred: Any, average: str, pos_label: int, where: str
 ) -> tuple[float, float, float]:
-    if average not in _AVERAGES:
+    if not isinstance(average, str) or average not in _AVERAGES:
         raise ValueError(f"{where}(average={average!r}): expected one of {list(_AVERAGES)}.")
     truth, predicted = _class_pair(y_true, y_pred, where)
     present = np.union1d(truth, predicted)
@@ -161,7 +165,7 @@ def f1_score(y_true: Any, y_pred: Any, average: str = "binary", pos_label: int =
 
 def _binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Check binary 0/1 labels with both classes present and finite 1-D scores of equal length."""
-    labels = np.asarray(jax.device_get(y_true) if isinstance(y_true, jax.Array) else y_true)
+    labels = _to_numpy(y_true, f"{where}(y_true=...)")
     if labels.dtype == object or labels.dtype.kind not in "biuf":
         raise TypeError(f"{where}(y_true=...): expected binary labels 0/1, got dtype "
                         f"{labels.dtype}. Encode the signal class as 1 and background as 0 "
@@ -178,7 +182,7 @@ def _binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np
         missing = "signal (1)" if values.tolist() == [0] else "background (0)"
         raise ValueError(f"{where}(y_true=...): ROC needs both classes, but no {missing} sample "
                          f"is present among {labels.shape[0]} labels.")
-    score = np.asarray(jax.device_get(scores) if isinstance(scores, jax.Array) else scores)
+    score = _to_numpy(scores, f"{where}(scores=...)")
     if score.dtype == object or score.dtype.kind not in "biuf":
         raise TypeError(f"{where}(scores=...): expected numeric scores, got dtype {score.dtype}.")
     if score.ndim != 1:
@@ -225,7 +229,7 @@ def roc_curve(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def _points(values: Any, argument: str) -> np.ndarray:
-    array = np.asarray(jax.device_get(values) if isinstance(values, jax.Array) else values)
+    array = _to_numpy(values, argument)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected numbers, got dtype {array.dtype}.")
     if array.ndim != 1:
@@ -272,13 +276,13 @@ def roc_auc_score(y_true: Any, scores: Any) -> float:
 
 
 def _check_rejection(rejection: str, where: str) -> None:
-    if rejection not in _REJECTIONS:
+    if not isinstance(rejection, str) or rejection not in _REJECTIONS:
         raise ValueError(f"{where}(rejection={rejection!r}): expected 'complement' (1 - FPR) or "
                          "'inverse' (1 / FPR).")
 
 
 def _targets(values: Any, argument: str, low: float, high: float) -> np.ndarray:
-    array = np.asarray(jax.device_get(values) if isinstance(values, jax.Array) else values)
+    array = _to_numpy(values, argument)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected a number or an array of numbers, got dtype "
                         f"{array.dtype}.")
@@ -382,6 +386,11 @@ def classification_report(
         labels = np.union1d(truth, predicted)
         names = [str(label) for label in labels]
     else:
+        if isinstance(target_names, str) or not (
+                isinstance(target_names, Sequence)
+                or (isinstance(target_names, np.ndarray) and target_names.ndim == 1)):
+            raise TypeError(f"classification_report(target_names={target_names!r}): expected a "
+                            "list of class names, e.g. ['pion', 'kaon'].")
         names = [str(name) for name in target_names]
         if not names:
             raise ValueError("classification_report(target_names=...): expected one name per "

@@ -22,7 +22,14 @@ from jax.sharding import NamedSharding, PartitionSpec
 from jaxnn import losses as losses_lib
 from jaxnn import metrics as metrics_lib
 from jaxnn import parallel
-from jaxnn.checks import as_float_array, check_batch_size, check_finite, expected_input_shape
+from jaxnn.checks import (
+    as_float_array,
+    check_batch_size,
+    check_finite,
+    check_int,
+    check_model,
+    expected_input_shape,
+)
 from jaxnn.loop import Callback, EarlyStopping, TrainResult, train_loop
 
 STEP_METRICS = ("accuracy", "mae", "mse")
@@ -50,16 +57,29 @@ def _predict_chunks(model: nn.Module, params: Any, chunks: jax.Array) -> jax.Arr
 
 
 def _output_shape(model: nn.Module, params: Any, x: np.ndarray, argument: str) -> tuple:
-    sample = jax.ShapeDtypeStruct((1, *x.shape[1:]), jnp.asarray(x[:1]).dtype)
+    """The model's output shape for all of `x` (shapes only, nothing is computed)."""
+    return _output_struct(model, params, x, argument).shape
+
+
+def _output_struct(model: nn.Module, params: Any, x: np.ndarray,
+                   argument: str) -> jax.ShapeDtypeStruct:
+    expected = expected_input_shape(params)
+    wanted = f"inputs with {expected}" if expected else "inputs of the training data's shape"
+    problem = (f"{argument}: the model's parameters were built for {wanted}, got x with shape "
+               f"{x.shape}. Pass data with the same features (and order) the model was trained on"
+               f"{' (one feature: x.reshape(-1, 1))' if x.ndim == 1 else ''}.")
+    inputs = jax.ShapeDtypeStruct(x.shape, jnp.asarray(x[:1]).dtype)
     try:
-        return jax.eval_shape(lambda p, s: model.apply(p, s), params, sample).shape
+        output = jax.eval_shape(lambda p, s: model.apply(p, s), params, inputs)
     except Exception as error:  # any shape failure inside the model is a wrong input shape
-        expected = expected_input_shape(params)
-        wanted = f"inputs with {expected}" if expected else "inputs of the training data's shape"
-        raise ValueError(
-            f"{argument}: the model's parameters were built for {wanted}, got x with shape "
-            f"{x.shape}. Pass data with the same features (and order) the model was trained on."
-        ) from error
+        cause = str(error).splitlines()[0][:200] if str(error) else ""
+        raise ValueError(f"{problem} (model.apply raised {type(error).__name__}: {cause})") from error
+    # A model that took the whole of x as one sample (x (n,) for a model of n features) or
+    # dropped the sample axis would be mis-chunked by predict: the outputs must keep it.
+    if output.ndim == 0 or output.shape[0] != len(x):
+        raise ValueError(f"{problem} (The model returned shape {output.shape} for {len(x)} "
+                         "samples; it must return one output row per sample.)")
+    return output
 
 
 def predict(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np.ndarray:
@@ -70,14 +90,18 @@ def predict(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np
     process's devices (the chunk is rounded up to a multiple of their number). Returns a
     NumPy array ``(n, outputs)``.
     """
+    check_model(model, "predict")
+    batch_size = check_int(batch_size, "predict(batch_size=...)", minimum=1)
     x = check_finite(as_float_array(x, "predict(x=...)"), "predict(x=...)")
-    _output_shape(model, params, x, "predict(x=...)")
+    output = _output_struct(model, params, x, "predict(x=...)")
+    if 0 in output.shape:  # nothing to compute (no samples, or an empty axis)
+        return np.zeros(output.shape, output.dtype)
     mesh = parallel.local_mesh()
     devices = 1 if mesh is None else mesh.size
     chunk = -(-int(min(batch_size, max(len(x), 1))) // devices) * devices
     padded = -(-len(x) // chunk) * chunk
     x_padded = np.concatenate([x, np.zeros((padded - len(x), *x.shape[1:]), x.dtype)])
-    chunks = x_padded.reshape(-1, chunk, *x.shape[1:])
+    chunks = x_padded.reshape(padded // chunk, chunk, *x.shape[1:])
     params = parallel.replicate(params, mesh)
     if mesh is None:
         chunks = jnp.asarray(chunks)
@@ -85,7 +109,7 @@ def predict(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np
         split = PartitionSpec(None, parallel.DATA_AXIS)
         chunks = jax.device_put(chunks, NamedSharding(mesh, split))
     outputs = np.asarray(_predict_chunks(model, params, chunks))
-    return outputs.reshape(-1, *outputs.shape[2:])[: len(x)]
+    return outputs.reshape(padded, *outputs.shape[2:])[: len(x)]
 
 
 def predict_proba(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np.ndarray:
@@ -123,17 +147,20 @@ def _class_labels(y: jax.Array) -> jax.Array:
 def _step_metric(name: str, outputs: jax.Array, y: jax.Array, weight: jax.Array) -> jax.Array:
     if name == "accuracy":
         correct = (_class_predictions(outputs) == _class_labels(y)).astype(jnp.float32)
-        return jnp.sum(correct * weight) / jnp.maximum(jnp.sum(weight), 1e-12)
+        return losses_lib._weighted_mean(correct, weight)
     error = outputs.reshape(outputs.shape[0], -1) - y.reshape(y.shape[0], -1)
     per_sample = jnp.mean(jnp.abs(error) if name == "mae" else error**2, axis=1)
-    return jnp.sum(per_sample * weight) / jnp.maximum(jnp.sum(weight), 1e-12)
+    return losses_lib._weighted_mean(per_sample, weight)
 
 
 def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
     if isinstance(metrics, str):
         metrics = (metrics,)
+    if not isinstance(metrics, (tuple, list)):
+        raise TypeError(f"metrics={metrics!r}: expected a list of metric names such as "
+                        f"['accuracy'], or () for none. Known: {list(STEP_METRICS + HOST_METRICS)}.")
     for name in metrics:
-        if name not in STEP_METRICS + HOST_METRICS:
+        if not isinstance(name, str) or name not in STEP_METRICS + HOST_METRICS:
             raise ValueError(
                 f"metrics: {name!r} is not a known metric. Expected some of "
                 f"{list(STEP_METRICS + HOST_METRICS)}."
@@ -144,6 +171,21 @@ def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
 def _check_targets(loss_fn, y: np.ndarray, output_shape: tuple, argument: str) -> np.ndarray:
     """Check labels against the loss and the model output; return them as a float/int array."""
     outputs = output_shape[-1] if len(output_shape) > 1 else 1
+    if loss_fn in _CLASSIFICATION_LOSSES and len(output_shape) != 2:
+        raise ValueError(
+            f"{argument}: a cross-entropy loss needs model outputs of shape (n, classes), got "
+            f"{output_shape}. Build the model so that it returns one row of logits per sample "
+            "(flatten image inputs or use jaxnn.CNN)."
+        )
+    if loss_fn is losses_lib.mse:
+        per_output, per_target = int(np.prod(output_shape[1:])), int(np.prod(y.shape[1:]))
+        if per_output != per_target:
+            raise ValueError(
+                f"{argument}: loss='mse' compares each target with the model output, but the "
+                f"model gives {output_shape[1:]} ({per_output} values) per sample and y has "
+                f"shape {y.shape} ({per_target} values per sample). Build the model with "
+                f"{per_target} outputs or pass matching targets."
+            )
     if loss_fn is losses_lib.softmax_cross_entropy:
         if outputs < 2:
             raise ValueError(
@@ -151,6 +193,14 @@ def _check_targets(loss_fn, y: np.ndarray, output_shape: tuple, argument: str) -
                 f"got {outputs}. Use loss='binary_cross_entropy' for a single logit."
             )
         if y.ndim == 2 and y.shape[1] == outputs:
+            bad = np.any(y < 0, axis=1) | (np.abs(y.sum(axis=1) - 1.0) > 1e-3)
+            if bad.any():
+                row = int(np.argmax(bad))
+                raise ValueError(
+                    f"{argument}: rows of shape (n, {outputs}) are read as class probabilities "
+                    "(one-hot or smoothed), so they must be >= 0 and sum to 1; row "
+                    f"{row} is {y[row].tolist()}. Pass integer class labels (n,) instead."
+                )
             return y.astype(np.float32)
         if y.ndim != 1 or not np.all(np.mod(y, 1) == 0):
             raise ValueError(
@@ -184,9 +234,9 @@ def _check_output_activation(model: nn.Module, loss_fn) -> None:
     activation = getattr(model, "output_activation", None)
     if loss_fn in _CLASSIFICATION_LOSSES and activation in ("sigmoid", "softmax"):
         raise ValueError(
-            f"model output_activation={activation!r} with a cross-entropy loss: the losses take "
-            "logits (numerically stable). Build the model without output_activation; "
-            "jaxnn.predict_proba applies the sigmoid/softmax."
+            f"fit(model=...): output_activation={activation!r} with a cross-entropy loss: the "
+            "losses take logits (numerically stable). Build the model without "
+            "output_activation; jaxnn.predict_proba applies the sigmoid/softmax."
         )
 
 
@@ -202,7 +252,34 @@ def _unpack(data: Any, argument: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if len(x) == 0:
         raise ValueError(f"{argument}: got an empty data set (0 samples).")
+    if x[0].size == 0 or y[0].size == 0:
+        raise ValueError(f"{argument}: the samples hold no values (x has shape {x.shape}, y has "
+                         f"shape {y.shape}). Pass at least one feature and one target per sample.")
     return x, y
+
+
+def _check_sample_weight(sample_weight: Any, num_samples: int, where: str) -> np.ndarray:
+    """Per-sample weights ``(n,)``: finite and >= 0 (None: all ones)."""
+    if sample_weight is None:
+        return np.ones(num_samples, np.float32)
+    argument = f"{where}(sample_weight=...)"
+    weight = check_finite(as_float_array(sample_weight, argument), argument)
+    if weight.shape != (num_samples,):
+        raise ValueError(f"{argument}: expected one weight per sample, shape ({num_samples},), "
+                         f"got shape {weight.shape}.")
+    if np.any(weight < 0):
+        raise ValueError(f"{argument}: expected non-negative weights, got {weight.min()} at index "
+                         f"{int(np.argmin(weight))}.")
+    if not np.sum(weight, dtype=np.float64) > 0:  # the weighted means would be 0 / 0
+        raise ValueError(f"{argument}: all {num_samples} weights are 0; give some samples a "
+                         "positive weight.")
+    positive = weight[weight > 0]
+    if positive.min() < np.finfo(np.float32).tiny:  # flushed to 0 on the device
+        raise ValueError(
+            f"{argument}: weights as small as {positive.min():.3g} underflow float32. Rescale "
+            "them (only their ratios matter), e.g. sample_weight / sample_weight.max()."
+        )
+    return weight
 
 
 def _auto_batch_size(num_samples: int, mesh: Any) -> int:
@@ -258,12 +335,14 @@ def evaluate(
     sample_weight: Any = None,
 ) -> dict[str, float]:
     """Loss and metrics of a trained model on ``data = (x, y)``; returns ``{"loss": ..., ...}``."""
+    check_model(model, "evaluate")
     x, y = _unpack(data, "evaluate(data=...)")
     loss_fn = losses_lib.get_loss(loss)
     metrics = _check_metrics(metrics)
+    batch_size = check_int(batch_size, "evaluate(batch_size=...)", minimum=1)
+    weight = _check_sample_weight(sample_weight, len(x), "evaluate")
     output_shape = _output_shape(model, params, x, "evaluate(data=...)")
     y = _check_targets(loss_fn, y, output_shape, "evaluate(data=...) y")
-    weight = np.ones(len(x), np.float32) if sample_weight is None else np.asarray(sample_weight)
     return _scores(model, params, x, y, weight, loss_fn, metrics, batch_size)
 
 
@@ -324,20 +403,28 @@ def fit(
     Returns:
         `TrainResult` with ``params``, ``history`` (per-epoch lists), ``state``, ``stop_reason``.
     """
+    check_model(model, "fit", needs_init=params is None)
     x, y = _unpack(data, "fit(data=...)")
     loss_fn = losses_lib.get_loss(loss)
     metrics = _check_metrics(metrics)
     _check_output_activation(model, loss_fn)
-    weight = np.ones(len(x), np.float32)
-    if sample_weight is not None:
-        weight = check_finite(as_float_array(sample_weight, "fit(sample_weight=...)"),
-                              "fit(sample_weight=...)")
-        if weight.shape != (len(x),) or np.any(weight < 0):
-            raise ValueError(
-                f"fit(sample_weight=...): expected {len(x)} non-negative weights (n,), got shape "
-                f"{weight.shape}."
-            )
-    if not (isinstance(validation_split, (int, float)) and 0.0 <= validation_split < 1.0):
+    if optimizer is not None and not (callable(getattr(optimizer, "init", None))
+                                      and callable(getattr(optimizer, "update", None))):
+        raise TypeError(f"fit(optimizer={optimizer!r}): expected an Optax transformation such as "
+                        "optax.adam(1e-3), or None for the default.")
+    epochs = check_int(epochs, "fit(epochs=...)")
+    seed = check_int(seed, "fit(seed=...)", maximum=2**63 - 1)
+    callbacks = tuple(callbacks) if isinstance(callbacks, (tuple, list)) else callbacks
+    if not isinstance(callbacks, tuple) or not all(callable(c) for c in callbacks):
+        raise TypeError(f"fit(callbacks={callbacks!r}): expected a list of functions "
+                        "callback(epoch, logs).")
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"fit(early_stopping={early_stopping!r}): expected a "
+                        "jaxnn.EarlyStopping(...) or None.")
+    weight = _check_sample_weight(sample_weight, len(x), "fit")
+    if (isinstance(validation_split, bool)
+            or not isinstance(validation_split, (int, float, np.integer, np.floating))
+            or not 0.0 <= validation_split < 1.0):
         raise ValueError(f"fit(validation_split={validation_split!r}): expected a number in [0, 1).")
     if validation_split and validation_data is not None:
         raise ValueError("fit: pass validation_data or validation_split, not both.")
@@ -355,7 +442,12 @@ def fit(
 
     init_key = jax.random.PRNGKey(seed)
     if params is None:
-        params = model.init(init_key, jnp.asarray(x[:1]))
+        try:
+            params = model.init(init_key, jnp.asarray(x[:1]))
+        except Exception as error:  # the model cannot take samples of this shape
+            cause = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+            raise ValueError(f"fit(data=...) x: model.init failed on a sample of shape "
+                             f"{x[:1].shape}: {cause}") from error
     output_shape = _output_shape(model, params, x, "fit(data=...) x")
     y = _check_targets(loss_fn, y, output_shape, "fit(data=...) y")
 

@@ -104,13 +104,19 @@ def _vector(value: Any, argument: str, length: int | None = None) -> np.ndarray:
 
 
 def _check_extent(lo: np.ndarray, hi: np.ndarray, where: str) -> None:
-    """The bounding box `lo`, `hi`, its volume and diagonal must be finite in float64."""
+    """The bounding box `lo`, `hi`, its volume and diagonal must be finite in float64, and
+    hi > lo on every axis."""
     with np.errstate(over="ignore", invalid="ignore"):
         sizes = [np.prod(hi - lo), np.sum((hi - lo) ** 2)]
     if not np.isfinite([*lo, *hi, *sizes]).all():
         raise ValueError(f"{where}: the domain spans {lo.tolist()} to {hi.tolist()}, too large "
                          "for float64 arithmetic (its size overflows). Rescale the coordinates, "
                          "e.g. nondimensionalise the problem.")
+    if np.any(hi <= lo):
+        raise ValueError(f"{where}: the domain spans {lo.tolist()} to {hi.tolist()}, with no "
+                         f"extent along axis {int(np.argmax(hi <= lo))}: a degenerate shape, or "
+                         "one smaller than the resolution of float64 at its coordinates (then "
+                         "shift the coordinates nearer the origin).")
 
 
 def _integer(value: Any, argument: str, minimum: int, what: str) -> int:
@@ -123,7 +129,7 @@ def _integer(value: Any, argument: str, minimum: int, what: str) -> int:
 
 
 def _method(method: Any, argument: str) -> str:
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"{argument}: unknown sampling method {method!r}; expected one of "
                          f"{list(METHODS)}.")
     return method
@@ -301,7 +307,7 @@ class Domain:
         """
         try:
             x = jnp.asarray(x)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             raise TypeError(f"distance(x=...): expected an array (n, {self.dim}) of real "
                             f"coordinates, got {type(x).__name__} {x!r:.100}.") from error
         if not jnp.issubdtype(x.dtype, jnp.floating):
