@@ -1320,9 +1320,6 @@ def _damaged_gzip(tmp_path: Path, content: bytes, damage: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="jaxnn/datasets (another engineer's files) lets "
-                   "gzip.BadGzipFile / EOFError / zlib.error out of damaged gzip files, and "
-                   "numpy's reshape error out of an IDX header whose sizes overflow int64")
 @pytest.mark.parametrize("case", ["susy: garbage after the magic", "susy: truncated",
                                   "susy: corrupt deflate data", "mnist: corrupt deflate data",
                                   "mnist: header sizes overflow int64"])

@@ -15,7 +15,9 @@ The IDX format is a big-endian header, then unsigned bytes: images start with th
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +62,7 @@ def _read(path: Path) -> bytes:
             with gzip.open(path, "rb") as file:
                 return file.read()
         return path.read_bytes()
-    except (EOFError, gzip.BadGzipFile) as error:
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise ValueError(
             f"load_mnist: {path} is a damaged gzip file ({error}). Download it again."
         ) from error
@@ -100,7 +102,7 @@ def read_idx(path: str | os.PathLike, magic: int) -> np.ndarray:
             f"alone needs {header}. Download it again."
         )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
+    expected = header + math.prod(shape)  # Python ints: a corrupt header cannot overflow
     if len(data) < expected:
         raise ValueError(
             f"load_mnist: {path} is truncated: the header announces {kind} of shape {shape}, "
@@ -155,7 +157,7 @@ def load_mnist(directory: str | os.PathLike, split: str = "train") -> tuple[np.n
         FileNotFoundError: a file is missing (the message says where MNIST comes from).
         ValueError: a wrong magic number, a truncated file, or different image and label counts.
     """
-    if split not in MNIST_FILES:
+    if not isinstance(split, str) or split not in MNIST_FILES:
         raise ValueError(f"load_mnist(split={split!r}): expected 'train' or 'test'.")
     directory = Path(directory)
     image_name, label_name = MNIST_FILES[split]

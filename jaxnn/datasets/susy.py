@@ -15,6 +15,7 @@ import gzip
 import io
 import itertools
 import os
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -167,7 +168,13 @@ def load_susy(path: str | os.PathLike, nrows: int | None = None) -> tuple[np.nda
     with _open_text(file) as text:
         while nrows is None or read < nrows:
             size = _CHUNK_ROWS if nrows is None else min(_CHUNK_ROWS, nrows - read)
-            lines = list(itertools.islice(text, size))
+            try:
+                lines = list(itertools.islice(text, size))
+            except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+                raise ValueError(
+                    f"load_susy: {file} is a damaged gzip file after line {read} ({error}). "
+                    f"Download it again from {SUSY_SOURCE}."
+                ) from error
             if not lines:
                 break
             x, y = _parse_chunk(file, lines, read + 1)
