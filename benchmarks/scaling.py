@@ -19,6 +19,7 @@ dtype (an achievable peak, stated as such in the output).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import time
@@ -70,7 +71,7 @@ def measure(width: int, depth: int, batch: int, steps: int, dtype) -> dict:
               callbacks=[lambda epoch, logs: times.append(logs["time"])])
     seconds = times[-1]
     sizes = [INPUTS] + [width] * depth + [CLASSES]
-    flops_per_step = 6 * batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    flops_per_step = 6 * batch * sum(a * b for a, b in itertools.pairwise(sizes))
     return {"width": width, "depth": depth, "batch_size": batch, "steps": steps,
             "samples_per_s": round(samples / seconds, 1),
             "tflops": round(flops_per_step * steps / seconds / 1e12, 4), "seconds": seconds}

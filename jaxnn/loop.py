@@ -183,13 +183,14 @@ def make_epoch_fn(
     steps_per_epoch: int,
     batch_sharding: jax.sharding.Sharding | None = None,
 ) -> Callable:
-    """Build ``epoch(state, previous, data, epoch_index, base_key)
+    """Build ``epoch(state, previous, data, epoch_index, base_key, active_steps)
     -> (state, previous, means, first_bad_step)``.
 
     `previous` is the state before the last applied step (carried across epochs): if the loss
     turns non-finite at the current parameters, training falls back to it, the last state with
-    a finite loss. The returned function is pure and meant to be jitted once; `epoch_index` is
-    a traced integer so consecutive epochs reuse the compiled code. `batch_sharding` (from
+    a finite loss. The returned function is pure and meant to be jitted once; `epoch_index` and
+    `active_steps` (steps run this epoch, the rest skipped) are traced integers so consecutive
+    epochs reuse the compiled code. `batch_sharding` (from
     `jaxnn.parallel.batch_sharding`) splits each minibatch over the devices.
     """
     value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
@@ -218,7 +219,13 @@ def make_epoch_fn(
         bad_step = jnp.where((bad_step < 0) & ~ok, index, bad_step)
         return new_state, new_previous, bad_step, loss, dict(aux), ok
 
-    def epoch(state, previous, data, epoch_index, base_key):
+    def skipped_step(state, previous, bad_step, batch, key, index):
+        """What an inactive step returns: nothing changes, nothing is counted."""
+        loss, aux = jax.eval_shape(loss_fn, state.params, batch, key)
+        zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), (loss, dict(aux)))
+        return state, previous, bad_step, *zeros, jnp.array(False)
+
+    def epoch(state, previous, data, epoch_index, base_key, active_steps):
         epoch_key = jax.random.fold_in(base_key, epoch_index)
         order_key, step_key = jax.random.split(epoch_key)
         step_keys = jax.random.split(step_key, steps_per_epoch)
@@ -239,8 +246,10 @@ def make_epoch_fn(
                 )
                 if isinstance(batch, dict) and "weight" in batch:
                     batch = {**batch, "weight": batch["weight"] * mask.astype(batch["weight"].dtype)}
-            state, previous, bad_step, loss, aux, ok = train_step(
-                state, previous, bad_step, batch, key, index
+            # Steps past `active_steps` (the end of a run inside the last epoch) are skipped.
+            state, previous, bad_step, loss, aux, ok = jax.lax.cond(
+                index < active_steps, train_step, skipped_step,
+                state, previous, bad_step, batch, key, index,
             )
             count = jnp.sum(mask) * ok
             return (state, previous, bad_step), (loss, aux, count)
@@ -275,6 +284,12 @@ def _check_same_start(start_epoch: int, directory: Any) -> None:
         )
 
 
+def _any_callback_stops(callbacks: Sequence[Callback], epoch: int, logs: dict) -> bool:
+    """Call every callback (all of them, even after one asks to stop); True if any asked."""
+    answers = [bool(callback(epoch, logs)) for callback in callbacks]
+    return any(answers)
+
+
 def _format_logs(logs: Mapping[str, float]) -> str:
     return "  ".join(f"{k} {v:.4g}" for k, v in logs.items() if k not in ("epoch", "time"))
 
@@ -288,6 +303,7 @@ def train_loop(
     epochs: int,
     batch_size: int | None = None,
     steps_per_epoch: int = 1,
+    total_steps: int | None = None,
     seed: int = 0,
     validation_fn: Callable[[Any], Mapping[str, float]] | None = None,
     callbacks: Sequence[Callback] = (),
@@ -315,6 +331,8 @@ def train_loop(
         batch_size: minibatch size along the leading axis, or None for full batch. With
             several devices, a multiple of the device count splits each step over them.
         steps_per_epoch: steps per epoch when full batch (ignored otherwise).
+        total_steps: full batch: stop after this many steps in all, at most
+            ``epochs * steps_per_epoch``; the last epoch skips the steps beyond (no recompile).
         seed: seeds the batch order and the per-step keys handed to `loss_fn`.
         validation_fn: ``params -> {"val_loss": ..., ...}``, called on the host once per epoch.
         callbacks: ``callback(epoch, logs)``, once per epoch; returning True stops training.
@@ -341,11 +359,21 @@ def train_loop(
             )
     else:
         _sample_count(data)
+        if total_steps is not None:
+            raise ValueError("train_loop(total_steps=...): only with batch_size=None (full "
+                             "batch); with minibatches an epoch is one pass over the data.")
     mesh = parallel.mesh()
     shares = batch_size is not None  # several processes: each passes its share of the samples
     data = parallel.place(data, mesh, process_shares=shares)
     if batch_size is None:
         num_samples, steps = None, steps_per_epoch
+        if total_steps is not None and not (
+            isinstance(total_steps, int) and 0 <= total_steps <= epochs * steps_per_epoch
+        ):
+            raise ValueError(
+                f"train_loop(total_steps={total_steps!r}): expected an integer in [0, "
+                f"epochs * steps_per_epoch = {epochs * steps_per_epoch}]."
+            )
     else:
         num_samples = _sample_count(data)
         steps = -(-num_samples // batch_size)
@@ -392,8 +420,9 @@ def train_loop(
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+            active = steps if total_steps is None else min(steps, total_steps - epoch * steps)
             state, previous, means, bad_step = epoch_fn(
-                state, previous, data, jnp.int32(epoch), base_key
+                state, previous, data, jnp.int32(epoch), base_key, jnp.int32(active)
             )
         means, bad_step = jax.device_get((means, bad_step))
         logs = {"epoch": epoch + 1, **{k: float(v) for k, v in means.items()}}
@@ -418,7 +447,7 @@ def train_loop(
                 "(optax.clip_by_global_norm) or check the data for extreme values."
             )
             warnings.warn(result.stop_reason, RuntimeWarning, stacklevel=2)
-        elif any([bool(callback(epoch + 1, logs)) for callback in callbacks]):
+        elif _any_callback_stops(callbacks, epoch + 1, logs):
             result.stop_reason = f"a callback asked to stop after epoch {epoch + 1}"
         elif early_stopping is not None and early_stopping.update(epoch + 1, logs, state.params):
             result.stop_reason = (
@@ -436,8 +465,8 @@ def train_loop(
             break
 
     result.params = state.params
-    if early_stopping is not None and early_stopping.restore_best:
-        if early_stopping.best_params is not None:
-            result.params = early_stopping.best_params
-            result.best_epoch = early_stopping.best_epoch
+    if early_stopping is not None and early_stopping.restore_best and \
+            early_stopping.best_params is not None:
+        result.params = early_stopping.best_params
+        result.best_epoch = early_stopping.best_epoch
     return result

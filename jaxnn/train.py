@@ -430,7 +430,7 @@ def fit(
         raise ValueError("fit: pass validation_data or validation_split, not both.")
     if validation_split:
         order = np.random.default_rng(seed).permutation(len(x))
-        n_val = max(1, int(round(validation_split * len(x))))
+        n_val = max(1, round(validation_split * len(x)))
         if n_val >= len(x):
             raise ValueError(f"fit(validation_split={validation_split}) leaves no training data.")
         validation_data = (x[order[:n_val]], y[order[:n_val]])
@@ -494,4 +494,4 @@ def fit(
     )
 
 
-__all__ = ["fit", "evaluate", "predict", "predict_proba", "EarlyStopping", "TrainResult"]
+__all__ = ["EarlyStopping", "TrainResult", "evaluate", "fit", "predict", "predict_proba"]

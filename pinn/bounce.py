@@ -57,7 +57,7 @@ def _rk4_profiles(phi0: np.ndarray, radius: float, step: float, dim: int, alpha:
     def rhs(r, phi, slope):
         return slope, potential_derivative(phi, alpha) - (dim - 1) / r * slope
 
-    count = int(round(radius / step))
+    count = round(radius / step)
     radii = step * np.arange(count + 1)
     phis = [np.asarray(phi0, float), phi]  # r = 0 and r = step
     slopes = [np.zeros(np.shape(phi0)), slope]

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from pinn import operators
 
@@ -47,10 +47,11 @@ Residual = Callable[[PointFn, jax.Array], jax.Array]
 
 
 def as_point_function(value: float | PointFn, argument: str) -> PointFn:
-    """A constant or a function of one point, as a function of one point."""
+    """A constant or a function of one point, as a function of one point returning shape ()
+    (a function returning shape (1,), such as ``jnp.sin(x)`` on a 1-D domain, is reshaped)."""
     if callable(value):
-        return value
-    if isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value):
+        return _scalar_valued(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
         constant = float(value)
         return lambda x: jnp.asarray(constant, x.dtype)
     raise TypeError(
@@ -59,8 +60,22 @@ def as_point_function(value: float | PointFn, argument: str) -> PointFn:
     )
 
 
+def _scalar_valued(fn: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """`fn` with its value reshaped to shape () (its size is checked at construction)."""
+    if getattr(fn, "_scalar_valued", False):
+        return fn
+
+    def scalar(*args):
+        return jnp.reshape(fn(*args), ())
+
+    scalar._scalar_valued = True
+    scalar.__wrapped__ = fn
+    return scalar
+
+
 def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
     """Check (abstractly, nothing is compiled) that ``fn(x: (dim,))`` returns a scalar."""
+    fn = getattr(fn, "__wrapped__", fn) if getattr(fn, "_scalar_valued", False) else fn
     try:
         out = jax.eval_shape(fn, jax.ShapeDtypeStruct((dim,), jnp.float32))
     except Exception as error:
@@ -73,6 +88,28 @@ def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
             f"{argument}: must return one value per point (shape () or (1,)), got shape "
             f"{out.shape} for a point of shape ({dim},). Write it for one point x: (dim,); the "
             "solver maps it over points."
+        )
+
+
+def _check_residual(residual: Residual, dim: int) -> None:
+    """Check (abstractly) that ``residual(u, x)`` gives one value for one point."""
+
+    def probe(x):  # a smooth stand-in for the network, so the operators have a field to act on
+        return jnp.sum(jnp.sin(x))
+
+    try:
+        point = jax.ShapeDtypeStruct((dim,), jnp.float32)
+        out = jax.eval_shape(lambda x: residual(probe, x), point)
+    except Exception as error:
+        raise ValueError(
+            f"PDE(residual=...): calling residual(u, x) on one point x of shape ({dim},) failed: "
+            f"{type(error).__name__}: {str(error)[:300]}. It must take the field u (a function of "
+            "one point) and ONE point x: (dim,), and return a scalar."
+        ) from error
+    if math.prod(out.shape) != 1:
+        raise ValueError(
+            f"PDE(residual=...): must return one value per point, got shape {out.shape} for a "
+            f"point of shape ({dim},). Write it for one point; the solver maps it over points."
         )
 
 
@@ -151,7 +188,8 @@ class PDE:
             raise TypeError(f"PDE(residual=...): expected a function (u, x) -> scalar, got "
                             f"{type(residual).__name__}.")
         self.domain = domain
-        self.residual = residual
+        self.residual = _scalar_valued(residual)
+        _check_residual(residual, domain.dim)
         self.bcs = (bcs,) if isinstance(bcs, BoundaryCondition) else tuple(bcs)
         for bc in self.bcs:
             if not isinstance(bc, BoundaryCondition):
@@ -162,10 +200,11 @@ class PDE:
         if len(hard) > 1:
             raise ValueError("PDE(bcs=...): at most one Dirichlet(..., hard=True) condition; "
                              "combine the values into one function of x with on=[parts].")
-        self.exact = exact
         self.name = name or type(self).__name__
+        self.exact = None
         if exact is not None:
             check_point_function(exact, domain.dim, f"{self.name}(exact=...)")
+            self.exact = as_point_function(exact, f"{self.name}(exact=...)")
 
     @property
     def hard_dirichlet(self) -> Dirichlet | None:
@@ -222,7 +261,7 @@ class Helmholtz(PDE):
 
     def __init__(self, domain, k: float, source: float | PointFn = 0.0, bcs=(), exact=None,
                  name=None):
-        if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k):
+        if isinstance(k, bool) or not isinstance(k, numbers.Real) or not math.isfinite(k):
             raise ValueError(f"Helmholtz(k={k!r}): expected a finite real wave number.")
         source_fn = as_point_function(source, "Helmholtz(source=...)")
         check_point_function(source_fn, domain.dim, "Helmholtz(source=...)")

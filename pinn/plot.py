@@ -57,7 +57,10 @@ def evaluate(fn: PointsFn, points: np.ndarray, where: str) -> np.ndarray:
         values = None
     if values is None or values.shape not in ((n,), (n, 1)):
         try:
-            values = np.asarray(jax.vmap(fn)(jnp.asarray(points)))
+            # float64 (the points' dtype): error maps of float64 solutions show their error,
+            # not the exact solution's float32 rounding.
+            with jax.enable_x64(True):
+                values = np.asarray(jax.vmap(fn)(jnp.asarray(points, jnp.float64)))
         except _CALL_ERRORS as error:
             raise TypeError(
                 f"{where}: expected a function of points (n, {dim}) -> (n,) or of "

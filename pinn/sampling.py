@@ -7,6 +7,7 @@ preallocated slots whose mask turns from 0 to 1.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,7 +51,8 @@ class Collocation:
             raise ValueError(f"solve(weights=...): unknown keys {sorted(unknown)}; expected "
                              "'interior' and/or 'boundary'.")
         for key, value in weights.items():
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+                    not (np.isfinite(value) and value > 0):
                 raise ValueError(f"solve(weights={{'{key}': {value!r}}}): expected a positive "
                                  "finite number.")
         self.adaptive = None
@@ -60,6 +62,14 @@ class Collocation:
                 raise ValueError(f"solve(adaptive=...): unknown keys {sorted(unknown)}; expected "
                                  f"some of {sorted(ADAPTIVE_DEFAULTS)}.")
             self.adaptive = {**ADAPTIVE_DEFAULTS, **adaptive}
+            for key, value in self.adaptive.items():
+                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                    raise ValueError(f"solve(adaptive={{'{key}': {value!r}}}): expected a "
+                                     "positive integer.")
+            if self.adaptive["candidates"] < self.adaptive["add"]:
+                raise ValueError(f"solve(adaptive=...): candidates="
+                                 f"{self.adaptive['candidates']} must be at least add="
+                                 f"{self.adaptive['add']} (the points are chosen among them).")
         self.problem, self.domain = problem, problem.domain
         self.n_boundary = n_boundary
         self.method, self.seed, self.dtype = method, seed, dtype
@@ -73,6 +83,8 @@ class Collocation:
         self.mask[: self.n_interior] = 1.0
         self.active = self.n_interior
         self.rounds_done = 0
+        # Steps (over all stages) of the last redraw and refinement, and redraws so far.
+        self.last_draw, self.last_refine, self.draws = 0, 0, 0
         self.interior_weight = float(weights.get("interior", 1.0))
         self.boundary_weight = float(weights.get("boundary", 1.0))
         self.boundary_scale = 1.0
@@ -116,8 +128,15 @@ class Collocation:
         self.rounds_done += 1
 
     def data_fn(self, field: Callable, steps_per_epoch: int, resample_every: int | None,
-                gradient_weighting: bool) -> Callable[[int, Any], dict] | None:
-        """``(epoch, params) -> batch`` for the training loop, or None if the batch is fixed."""
+                gradient_weighting: bool, steps_before: int = 0
+                ) -> Callable[[int, Any], dict] | None:
+        """``(epoch, params) -> batch`` for the training loop, or None if the batch is fixed.
+
+        Between epochs: fresh points once `resample_every` steps have passed since the last
+        draw, a refinement round once ``adaptive["every"]`` steps have passed since the last
+        one, and the gradient-norm balance of the boundary weight. `steps_before` is the
+        number of steps of earlier stages, so the counts run on across stages.
+        """
         if not (resample_every or self.adaptive or gradient_weighting):
             return None
         residual_at = jax.jit(jax.vmap(lambda p, x: self.problem.residual(field(p), x),
@@ -125,12 +144,15 @@ class Collocation:
         balance = _gradient_balance(self.problem, field) if gradient_weighting else None
 
         def update(epoch: int, params: Any) -> dict:
-            step = epoch * steps_per_epoch
-            if resample_every and step % resample_every == 0:
-                self._draw(self.seed + epoch)
-            if self.adaptive and step % self.adaptive["every"] == 0 and \
+            step = steps_before + epoch * steps_per_epoch
+            if resample_every and step - self.last_draw >= resample_every:
+                self.draws += 1
+                self._draw(self.seed + 7727 * self.draws)
+                self.last_draw = step
+            if self.adaptive and step - self.last_refine >= self.adaptive["every"] and \
                     self.rounds_done < self.adaptive["rounds"]:
-                self.refine(residual_at, params, self.seed + 104729 + epoch)
+                self.refine(residual_at, params, self.seed + 104729 + self.rounds_done)
+                self.last_refine = step
             if balance is not None:
                 ratio = float(balance(params, self.batch()))
                 if np.isfinite(ratio) and ratio > 0:

@@ -10,6 +10,7 @@ whose epochs are ``log_every`` full-batch steps compiled as one `lax.scan`.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -132,7 +133,7 @@ def accepts_single_points(model: nn.Module, params: Any, dim: int) -> bool:
     """
     try:
         out = jax.eval_shape(model.apply, params, jax.ShapeDtypeStruct((dim,), jnp.float32))
-    except Exception:  # a model that needs a batch axis: fall back to x[None, :]
+    except Exception:  # noqa: BLE001 - a model that needs a batch axis: use x[None, :]
         return False
     return out.shape == (1,)
 
@@ -280,38 +281,46 @@ def _check_model(model: nn.Module, params: Any, dim: int) -> None:
         )
 
 
-def _stages(optimizer: OptimizerSpec | Sequence, steps, learning_rate: float) -> list:
+def _stages(optimizer: OptimizerSpec | Sequence, steps) -> list:
     """Normalise the optimizer spec to [(name, transformation or None, steps)]."""
     if isinstance(optimizer, optax.GradientTransformation):
         specs = [optimizer]
     elif isinstance(optimizer, str):
         specs = optimizer.replace(" ", "").split("+")
-    else:
+    elif isinstance(optimizer, (list, tuple)):
         specs = list(optimizer)
+    else:
+        raise TypeError(f"solve(optimizer={optimizer!r}): expected a name such as 'adam+lbfgs' "
+                        "or 'gauss_newton', an Optax transformation, or a list of those.")
     if steps is None:
         steps = [None] * len(specs)
-    elif isinstance(steps, int):
-        steps = [steps] * len(specs) if len(specs) == 1 else None
-        if steps is None:
-            raise ValueError(f"solve(steps=...): give one step count per stage of {optimizer!r}, "
-                             f"e.g. steps=({', '.join(['1000'] * len(specs))}).")
-    steps = list(steps)
+    elif isinstance(steps, numbers.Integral) and not isinstance(steps, bool):
+        if len(specs) != 1:
+            raise ValueError(f"solve(steps={steps}): give one step count per stage of "
+                             f"{optimizer!r}, e.g. steps=({', '.join(['1000'] * len(specs))}).")
+        steps = [steps]
+    elif not isinstance(steps, (list, tuple)):
+        raise TypeError(f"solve(steps={steps!r}): expected an integer, or one integer per "
+                        "optimizer stage.")
     if len(steps) != len(specs):
-        raise ValueError(f"solve(steps={steps}): expected {len(specs)} step counts, one per "
+        raise ValueError(f"solve(steps={list(steps)}): expected {len(specs)} step counts, one per "
                          f"optimizer stage of {optimizer!r}.")
     stages = []
     for spec, count in zip(specs, steps, strict=True):
         if isinstance(spec, optax.GradientTransformation):
-            stages.append(("custom", spec, count or DEFAULT_STEPS["adam"]))
+            name, transformation = "custom", spec
         elif spec in DEFAULT_STEPS:
-            stages.append((spec, None, count or DEFAULT_STEPS[spec]))
+            name, transformation = spec, None
         else:
             raise ValueError(f"solve(optimizer={optimizer!r}): unknown stage {spec!r}; expected "
                              f"stages from {sorted(DEFAULT_STEPS)} joined by '+', or an Optax "
                              "transformation.")
-        if not isinstance(stages[-1][2], int) or stages[-1][2] < 1:
+        if count is None:
+            count = DEFAULT_STEPS.get(name, DEFAULT_STEPS["adam"])
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
             raise ValueError(f"solve(steps=...): step counts must be positive integers, got "
-                             f"{stages[-1][2]!r}.")
+                             f"{count!r}.")
+        stages.append((name, transformation, int(count)))
     return stages
 
 
@@ -406,7 +415,14 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
                         ("log_every", log_every), ("guess_steps", guess_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
-    stages = _stages(optimizer, steps, learning_rate)
+    stages = _stages(optimizer, steps)
+    if resample_every is not None and (isinstance(resample_every, bool) or not isinstance(
+            resample_every, numbers.Integral) or resample_every < 1):
+        raise ValueError(f"solve(resample_every={resample_every!r}): expected a positive integer "
+                         "(steps between fresh collocation points) or None.")
+    if not (isinstance(learning_rate, numbers.Real) and np.isfinite(learning_rate)
+            and learning_rate > 0):
+        raise ValueError(f"solve(learning_rate={learning_rate!r}): expected a positive number.")
     if resample_every is not None and sampling_method == "grid":
         raise ValueError(f"solve(resample_every={resample_every}): a grid is the same every "
                          "time; use sampling_method='uniform' (or 'sobol'/'halton') to resample.")
@@ -463,12 +479,13 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
         per_epoch = min(resample_every or log_every, log_every, count)
         epochs = -(-count // per_epoch)
         if verbose:
-            print(f"stage {index + 1}/{len(stages)}: {name}, {epochs * per_epoch} steps")
+            print(f"stage {index + 1}/{len(stages)}: {name}, {count} steps")
         result = train_loop(
             loss_fn, params, collocation.batch(0),
             optimizer=transformation, epochs=epochs, batch_size=None, steps_per_epoch=per_epoch,
-            seed=seed + index, validation_fn=validation_fn,
-            data_fn=collocation.data_fn(field, per_epoch, resample_every, gradient_weighting),
+            total_steps=count, seed=seed + index, validation_fn=validation_fn,
+            data_fn=collocation.data_fn(field, per_epoch, resample_every, gradient_weighting,
+                                        steps_before=done),
             verbose=verbose, log_every=max(1, 1000 // per_epoch),
             checkpoint_dir=None if checkpoint_dir is None else f"{checkpoint_dir}/stage{index}",
             resume=resume,
@@ -476,10 +493,10 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
         params = result.params
         for key, values in result.history.items():
             history.setdefault(key, []).extend(values)
-        history.setdefault("step", []).extend(done + per_epoch * (i + 1)
-                                              for i in range(result.epochs_run))
+        stage_steps = [min(per_epoch * (i + 1), count) for i in range(result.epochs_run)]
+        history.setdefault("step", []).extend(done + step for step in stage_steps)
         history.setdefault("stage", []).extend([name] * result.epochs_run)
-        done += per_epoch * result.epochs_run
+        done += stage_steps[-1] if stage_steps else 0
         if result.stop_reason is not None:
             stop_reason = f"stage {name}: {result.stop_reason}"
             break

@@ -237,9 +237,6 @@ def test_helmholtz_refuses_a_wave_number_that_is_not_a_finite_real_number(k):
         pinn.Helmholtz(UNIT_SQUARE, k=k)
 
 
-@pytest.mark.xfail(reason="Helmholtz checks isinstance(k, (int, float)): a NumPy float32 or a "
-                   "JAX scalar wave number is refused as 'not a finite real wave number'",
-                   strict=True)
 def test_helmholtz_accepts_a_numpy_float32_wave_number():
     problem = pinn.Helmholtz(UNIT_SQUARE, k=np.float32(2.0))
     assert problem.k == 2.0
@@ -279,9 +276,6 @@ def test_residual_and_conditions_must_be_of_the_right_type():
         pinn.Laplace(UNIT_SQUARE, bcs=[0.0])
 
 
-@pytest.mark.xfail(reason="check_point_function accepts a source returning shape (1,), but the "
-                   "residual then has shape (1,) per point (not a scalar), which breaks the "
-                   "stacked residual vector in solve (see test_solver)", strict=True)
 def test_source_returning_shape_1_is_refused_or_gives_a_scalar_residual():
     interval = pinn.Interval(-1.0, 1.0)
     try:

@@ -105,6 +105,7 @@ def test_laplacian_of_a_network_matches_central_differences_and_works_under_jit(
     lap = jax.jit(jax.vmap(operators.laplacian(u)))(x)
     np.testing.assert_allclose(lap, finite_difference, rtol=1e-5, atol=1e-6)
     value, gradient, lap3 = jax.vmap(operators.value_grad_and_laplacian(u))(x)
+    np.testing.assert_allclose(value, jax.vmap(u)(x)[:, 0], rtol=1e-14)
     np.testing.assert_allclose(lap3, lap, rtol=1e-13)
     np.testing.assert_allclose(gradient, jax.vmap(jax.grad(lambda y: u(y)[0]))(x), rtol=1e-12)
 

@@ -109,9 +109,6 @@ def test_unknown_adaptive_setting_is_refused():
         collocation(adaptive={"evry": 100})
 
 
-@pytest.mark.xfail(reason="the adaptive settings are not validated: every=0 passes and "
-                   "data_fn then fails with ZeroDivisionError (step % 0) after the first epoch",
-                   strict=True)
 @pytest.mark.parametrize("setting", [{"every": 0}, {"add": -5}, {"rounds": 1.5}])
 def test_adaptive_settings_must_be_positive_integers(setting):
     with pytest.raises(ValueError, match="adaptive"):
