@@ -182,6 +182,7 @@ def make_epoch_fn(
     batch_size: int | None,
     steps_per_epoch: int,
     batch_sharding: jax.sharding.Sharding | None = None,
+    may_skip: bool = False,
 ) -> Callable:
     """Build ``epoch(state, previous, data, epoch_index, base_key, active_steps)
     -> (state, previous, means, first_bad_step)``.
@@ -189,8 +190,9 @@ def make_epoch_fn(
     `previous` is the state before the last applied step (carried across epochs): if the loss
     turns non-finite at the current parameters, training falls back to it, the last state with
     a finite loss. The returned function is pure and meant to be jitted once; `epoch_index` and
-    `active_steps` (steps run this epoch, the rest skipped) are traced integers so consecutive
-    epochs reuse the compiled code. `batch_sharding` (from
+    `active_steps` (steps run this epoch, the rest skipped; only with `may_skip`, which
+    compiles each step under a `lax.cond`) are traced integers so consecutive epochs reuse the
+    compiled code. `batch_sharding` (from
     `jaxnn.parallel.batch_sharding`) splits each minibatch over the devices.
     """
     value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
@@ -246,11 +248,12 @@ def make_epoch_fn(
                 )
                 if isinstance(batch, dict) and "weight" in batch:
                     batch = {**batch, "weight": batch["weight"] * mask.astype(batch["weight"].dtype)}
-            # Steps past `active_steps` (the end of a run inside the last epoch) are skipped.
-            state, previous, bad_step, loss, aux, ok = jax.lax.cond(
-                index < active_steps, train_step, skipped_step,
-                state, previous, bad_step, batch, key, index,
-            )
+            step = (state, previous, bad_step, batch, key, index)
+            if may_skip:  # steps past `active_steps` (the end of a run mid-epoch) are skipped
+                step = jax.lax.cond(index < active_steps, train_step, skipped_step, *step)
+            else:
+                step = train_step(*step)
+            state, previous, bad_step, loss, aux, ok = step
             count = jnp.sum(mask) * ok
             return (state, previous, bad_step), (loss, aux, count)
 
@@ -390,7 +393,8 @@ def train_loop(
     sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}
     batch_sharding = None if batch_size is None else parallel.batch_sharding(mesh, batch_size)
     epoch_fn = jax.jit(
-        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps, batch_sharding),
+        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps, batch_sharding,
+                      may_skip=total_steps is not None and total_steps % steps != 0),
         donate_argnums=(0, 1),
         **sharding,
     )

@@ -226,3 +226,23 @@ def test_early_stopping_on_validation_without_validation_data_is_rejected():
     with pytest.raises(ValueError, match="no validation data"):
         jaxnn.fit(jaxnn.MLP([8, 2]), (np.zeros((4, 2)), np.zeros(4)), epochs=1, verbose=0,
                   early_stopping=EarlyStopping())
+
+
+def test_total_steps_stops_mid_epoch_without_recompiling():
+    # loss = (w - 3)², SGD with rate 0.1: w_k = 3 - 3 * 0.8**k, so the step count is exact.
+    traces = []
+
+    def loss_fn(params, batch, key):
+        traces.append(1)
+        return (params["w"] - 3.0) ** 2, {}
+
+    result = train_loop(loss_fn, {"w": jnp.float32(0.0)}, {"x": jnp.zeros(1)},
+                        optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=15,
+                        verbose=0)
+    assert int(result.state.step) == 15
+    np.testing.assert_allclose(float(result.params["w"]), 3 - 3 * 0.8**15, rtol=1e-5)
+    assert len(traces) <= 2  # the step and the shape of a skipped step: one compilation
+    with pytest.raises(ValueError, match="total_steps=21"):
+        train_loop(loss_fn, {"w": jnp.float32(0.0)}, {"x": jnp.zeros(1)},
+                   optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=21,
+                   verbose=0)
