@@ -31,21 +31,16 @@ import jax
 import numpy as np
 from matplotlib.figure import Figure
 
-import pinn
 import pinn.plot
+from pinn.cli import add_solve_arguments, solve_registered
 from pinn.problems import tokamak_boundary
 
 NAME = "grad_shafranov"
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--accurate", action="store_true",
-                        help="the registry's float64 Gauss-Newton settings")
-    parser.add_argument("--steps", type=int, nargs="+", help="steps per optimizer stage")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the network and points")
+    parser = add_solve_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     parser.add_argument("--out", default="out", help="directory for the plots")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
@@ -80,13 +75,8 @@ def flux_surfaces(solution, problem, path: Path, resolution: int = 160) -> tuple
 
 def run(args: argparse.Namespace) -> dict[str, float]:
     """Solve, print and return the relative L2 error, the axis and the time; save the plots."""
-    spec = pinn.problems.get(NAME)
-    problem = spec.build()  # pinn.PDE(pinn.Polygon(tokamak_boundary()), residual, bcs=...)
-    mode = "accurate" if args.accurate else "fast"
-    settings = spec.options(mode)
-    if args.steps:
-        settings["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
-    solution = pinn.solve(problem, seed=args.seed, verbose=0 if args.quiet else 1, **settings)
+    # pinn.PDE(pinn.Polygon(tokamak_boundary()), residual, bcs=[pinn.Dirichlet(exact)], ...)
+    problem, solution, mode = solve_registered(NAME, args)
 
     error = solution.relative_l2()
     out = Path(args.out)

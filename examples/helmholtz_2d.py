@@ -25,29 +25,21 @@ import numpy as np
 
 import pinn
 import pinn.plot
+from pinn.cli import add_solve_arguments, registry_problem
 
 NAME = "helmholtz2d"
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--accurate", action="store_true",
-                        help="the registry's float64 Gauss-Newton settings")
-    parser.add_argument("--steps", type=int, nargs="+", help="steps per optimizer stage")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the network and points")
+    parser = add_solve_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     parser.add_argument("--out", default="out", help="directory for the plot")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
 def run(args: argparse.Namespace) -> dict[str, float]:
     """Solve, print and return the relative L2 error and the time; save the summary plot."""
-    spec = pinn.problems.get(NAME)
-    problem = spec.build()  # pinn.Helmholtz(pinn.Rectangle(...), k=4π, source=f, ...)
-    mode = "accurate" if args.accurate else "fast"
-    settings = spec.options(mode)
-    if args.steps:
-        settings["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
+    # pinn.Helmholtz(pinn.Rectangle((0, 0), (1, 1)), k=4π, source=f, bcs=[pinn.Dirichlet(0.0)])
+    problem, settings, mode = registry_problem(NAME, args)
     wavelength = 2 * np.pi / problem.k
     print(f"k = {problem.k:.4f}: wavelength {wavelength:.3f}, about "
           f"{np.sqrt(settings['n_interior']) * wavelength:.0f} collocation points per "

@@ -22,32 +22,22 @@ from pathlib import Path
 
 import numpy as np
 
-import pinn
 import pinn.plot
+from pinn.cli import add_solve_arguments, solve_registered
 
 NAME = "laplace_disk"
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--accurate", action="store_true",
-                        help="the registry's float64 Gauss-Newton settings")
-    parser.add_argument("--steps", type=int, nargs="+", help="steps per optimizer stage")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the network and points")
+    parser = add_solve_arguments(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
     parser.add_argument("--out", default="out", help="directory for the plot")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
 def run(args: argparse.Namespace) -> dict[str, float]:
     """Solve, print and return the relative L2 error and the time; save the summary plot."""
-    spec = pinn.problems.get(NAME)
-    problem = spec.build()  # pinn.Laplace(pinn.Disk((0, 0), 1), bcs=[pinn.Dirichlet(g)], ...)
-    mode = "accurate" if args.accurate else "fast"
-    settings = spec.options(mode)
-    if args.steps:
-        settings["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
-    solution = pinn.solve(problem, seed=args.seed, verbose=0 if args.quiet else 1, **settings)
+    # pinn.Laplace(pinn.Disk((0, 0), 1), bcs=[pinn.Dirichlet(g)], exact=...)
+    problem, solution, mode = solve_registered(NAME, args)
 
     error = solution.relative_l2()
     print(f"{NAME} ({mode}): relative L2 error {error:.2e}, {solution.seconds:.1f} s")

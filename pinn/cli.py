@@ -14,49 +14,76 @@ import sys
 
 import jax
 
+from pinn.equations import PDE
+from pinn.solver import Solution
+
+
+def add_solve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``pinn solve`` (and of the examples that solve a registry problem)."""
+    parser.add_argument("--accurate", action="store_true",
+                        help="float64 Gauss-Newton settings instead of Adam + L-BFGS")
+    parser.add_argument("--optimizer", help="stages joined by '+', e.g. adam+lbfgs, gauss_newton")
+    parser.add_argument("--steps", type=int, nargs="+", help="steps per optimizer stage")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the network and points")
+    parser.add_argument("--float64", action="store_true", default=None, help="train in float64")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def registry_problem(name: str, args: argparse.Namespace) -> tuple[PDE, dict, str]:
+    """``(problem, solve options, mode)`` of a registry problem, with `args` applied."""
+    from pinn import problems
+
+    spec = problems.get(name)
+    mode = "accurate" if args.accurate else "fast"
+    options = spec.options(mode)
+    if args.optimizer:
+        options["optimizer"] = args.optimizer
+        options.pop("steps", None)
+    if args.steps:
+        options["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
+    if args.float64:
+        options["float64"] = True
+    return spec.build(), options, mode
+
+
+def solve_registered(name: str, args: argparse.Namespace) -> tuple[PDE, Solution, str]:
+    """Solve a registry problem with `args` (see `add_solve_arguments`); print progress
+    unless ``args.quiet``. Returns ``(problem, solution, mode)``."""
+    from pinn import solver
+
+    problem, options, mode = registry_problem(name, args)
+    solution = solver.solve(problem, seed=args.seed, verbose=0 if args.quiet else 1, **options)
+    return problem, solution, mode
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pinn", description="Physics-informed neural network "
                                      "solutions of named PDE problems.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the registered problems")
-    solve = commands.add_parser("solve", help="solve a registered problem")
+    solve = add_solve_arguments(commands.add_parser("solve", help="solve a registered problem"))
     solve.add_argument("name", help="problem name (see `pinn list`)")
-    solve.add_argument("--accurate", action="store_true",
-                       help="float64 Gauss-Newton settings instead of Adam + L-BFGS")
-    solve.add_argument("--optimizer", help="stages joined by '+', e.g. adam+lbfgs, gauss_newton")
-    solve.add_argument("--steps", type=int, nargs="+", help="steps per optimizer stage")
-    solve.add_argument("--seed", type=int, default=0)
-    solve.add_argument("--float64", action="store_true", default=None, help="train in float64")
     solve.add_argument("--plot", metavar="PATH", help="save a summary figure (PNG)")
     solve.add_argument("--json", action="store_true", help="print one JSON line of results")
-    solve.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
 def _solve(args: argparse.Namespace) -> dict:
-    from pinn import problems, solver
+    from pinn import problems
 
+    if args.json:
+        args.quiet = True
+    problem, solution, mode = solve_registered(args.name, args)
     spec = problems.get(args.name)
-    options = spec.options("accurate" if args.accurate else "fast")
-    if args.optimizer:
-        options["optimizer"] = args.optimizer
-        options.pop("steps", None)
-    if args.steps:
-        options["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
-    if args.float64 is not None:
-        options["float64"] = True
-    problem = spec.build()
-    solution = solver.solve(problem, seed=args.seed, verbose=0 if args.quiet or args.json else 1,
-                            **options)
-    report = {"problem": spec.name, "mode": "accurate" if args.accurate else "fast",
-              "optimizer": str(options["optimizer"]), "seconds": round(solution.seconds, 2),
-              "device": str(jax.devices()[0]), "float64": solution.float64,
-              "stop_reason": solution.stop_reason}
+    report = {"problem": spec.name, "mode": mode,
+              "optimizer": args.optimizer or str(spec.settings[mode]["optimizer"]),
+              "seconds": round(solution.seconds, 2), "device": str(jax.devices()[0]),
+              "float64": solution.float64, "stop_reason": solution.stop_reason}
     if problem.exact is not None:
         report["relative_l2"] = solution.relative_l2()
         report["max_error"] = solution.max_error()
-        report["bar"] = spec.bars.get(report["mode"])
+        report["bar"] = spec.bars.get(mode)
     else:
         report["residual_rms"] = solution.residual_rms()
     if args.plot:
