@@ -441,8 +441,13 @@ class Domain:
         for part, count, full, inside in zip(selected, _allocate(n, valid), whole, valid,
                                               strict=True):
             if count:  # a grid on the whole part, dense enough that about `count` are valid
-                u = _unit_grid(self._part_extent(part), count * full / inside)
-                keep = self._boundary_valid_at(np.full(len(u), part), u)
+                density = count * full / inside
+                for _ in range(8):  # a coarse grid can miss a small valid arc: refine
+                    u = _unit_grid(self._part_extent(part), density)
+                    keep = self._boundary_valid_at(np.full(len(u), part), u)
+                    if keep.sum() >= max(1, count // 2):
+                        break
+                    density *= 2
                 parts.append(np.full(keep.sum(), part))
                 params.append(u[keep])
         return np.concatenate(parts), np.concatenate(params)
