@@ -189,14 +189,60 @@ class LogisticRegression(nn.Module):
         return nn.Dense(self.num_outputs, kernel_init=get_initializer(self.kernel_init))(x)
 
 
+_NHWC = ("NHWC", "HWIO", "NHWC")
+
+
+def _valid_conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    return jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=_NHWC)
+
+
+@jax.custom_vjp
+def conv2d_valid(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    """Stride-1 "VALID" convolution (cross-correlation) of NHWC images with an HWIO kernel.
+
+    The value is XLA's convolution. The gradient is written out (`jax.custom_vjp`) because
+    XLA's CPU backend runs the convolutions of the automatic backward pass through a slow
+    generic loop inside `lax.scan` (jax-ml/jax#12868: ~50x slower than this, per step): the
+    input gradient is the forward convolution of the padded output gradient with the flipped
+    kernel, and the kernel gradient is one matrix product over the image patches (im2col).
+    Reverse mode only (no `jax.jvp`/`jax.hessian` through it).
+    """
+    return _valid_conv(x, kernel)
+
+
+def _image_patches(x: jax.Array, kh: int, kw: int) -> jax.Array:
+    """``(batch * out_h * out_w, kh * kw * channels)`` patches of a VALID convolution."""
+    height, width = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    patches = jnp.concatenate(
+        [x[:, i : i + height, j : j + width, :] for i in range(kh) for j in range(kw)], axis=-1
+    )
+    return patches.reshape(-1, kh * kw * x.shape[-1])
+
+
+def _conv2d_valid_forward(x: jax.Array, kernel: jax.Array):
+    return _valid_conv(x, kernel), (x, kernel)
+
+
+def _conv2d_valid_backward(residuals, g: jax.Array):
+    x, kernel = residuals
+    kh, kw, _, features = kernel.shape
+    full = jnp.pad(g, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)))
+    dx = _valid_conv(full, jnp.flip(kernel, (0, 1)).transpose(0, 1, 3, 2))
+    dkernel = _image_patches(x, kh, kw).T @ g.reshape(-1, features)
+    return dx, dkernel.reshape(kernel.shape).astype(kernel.dtype)
+
+
+conv2d_valid.defvjp(_conv2d_valid_forward, _conv2d_valid_backward)
+
+
 class Conv2D(nn.Module):
-    """2-D convolution (stride 1) as one matrix product over image patches (im2col).
+    """2-D convolution (stride 1) with a gradient that stays fast inside a compiled epoch.
 
     The parameters are those of `flax.linen.Conv`: ``kernel (kh, kw, in, out)`` and
     ``bias (out,)``, and the outputs agree with it. Why not `nn.Conv`: inside the `lax.scan`
     of a compiled epoch, XLA's CPU backend runs the convolutions of the backward pass through
-    a slow generic loop (jax-ml/jax#12868), 10-15x slower than outside a loop; shifted slices
-    and one matrix product stay on the fast path (and are matrix-unit friendly elsewhere).
+    a slow generic loop (jax-ml/jax#12868); `conv2d_valid` writes its gradient out with fast
+    forward convolutions and one matrix product. Reverse-mode differentiation only.
 
     Args:
         features: output channels.
@@ -219,18 +265,24 @@ class Conv2D(nn.Module):
                             (kh, kw, channels, self.features))
         bias = self.param("bias", get_initializer(self.bias_init, "bias_init"), (self.features,))
         padding = self.padding.upper()
-        if padding == "VALID":
-            padded = x
-        else:
+        if padding != "VALID":
             # XLA's SAME: total padding k - 1 per axis, the smaller half before.
             widths = ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2), (0, 0))
-            padded = jnp.pad(x, widths, mode="wrap" if padding == "CIRCULAR" else "constant")
-        height, width = padded.shape[1] - kh + 1, padded.shape[2] - kw + 1
-        patches = jnp.concatenate(
-            [padded[:, i : i + height, j : j + width, :] for i in range(kh) for j in range(kw)],
-            axis=-1,
-        )
-        return patches @ kernel.reshape(kh * kw * channels, self.features).astype(x.dtype) + bias
+            x = jnp.pad(x, widths, mode="wrap" if padding == "CIRCULAR" else "constant")
+        return conv2d_valid(x, kernel.astype(x.dtype)) + bias
+
+
+def max_pool(x: jax.Array, window: tuple[int, int]) -> jax.Array:
+    """Non-overlapping max-pooling of NHWC images (stride = window, edge rows/columns that do
+    not fill a window dropped, as `flax.linen.max_pool` with ``strides=window``).
+
+    A reshape and a max: its gradient is elementwise, where XLA's windowed-max gradient
+    (select-and-scatter) is several times slower on CPUs.
+    """
+    batch, height, width, channels = x.shape
+    ph, pw = window
+    x = x[:, : height // ph * ph, : width // pw * pw, :]
+    return x.reshape(batch, height // ph, ph, width // pw, pw, channels).max(axis=(2, 4))
 
 
 class CNN(nn.Module):
@@ -243,8 +295,10 @@ class CNN(nn.Module):
         kernel_size, pool_size: per block (same for all blocks); ``pool_size=None`` skips pooling.
         padding: "SAME" or "VALID"; circular boundary data (e.g. Ising lattices) may use "CIRCULAR".
         dropout: rate before each dense layer of the head.
-        conv: "matmul" (`Conv2D`, im2col: fast inside the compiled epoch on every backend) or
-            "xla" (`flax.linen.Conv`, XLA's convolution: cuDNN on GPUs). Same parameters.
+        conv: "matmul" (`Conv2D`: its kernel gradient is one matrix product over the image
+            patches, fast inside the compiled epoch on CPUs) or "xla" (`flax.linen.Conv`,
+            XLA's own gradient: cuDNN on GPUs, but ~50x slower inside `lax.scan` on CPUs).
+            Same parameters.
 
     Input ``x: (batch, height, width, channels)`` (NHWC); output ``(batch, num_outputs)``.
     """
@@ -291,7 +345,7 @@ class CNN(nn.Module):
                          name=f"Conv_{index}")
             x = act(conv(x))
             if self.pool_size is not None:
-                x = nn.max_pool(x, self.pool_size, strides=self.pool_size)
+                x = max_pool(x, self.pool_size)
         x = x.reshape(x.shape[0], -1)
         for width in self.dense:
             if self.dropout > 0:

@@ -1,3 +1,5 @@
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -116,6 +118,41 @@ def test_conv2d_im2col_equals_flax_conv(padding, kernel_size):
     got = models.Conv2D(4, kernel_size, padding=padding).apply(params, x)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, atol=2e-6)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID", "CIRCULAR"])
+@pytest.mark.parametrize("kernel_size", [(3, 3), (5, 2)])
+def test_conv2d_written_out_gradient_equals_xla_autodiff(padding, kernel_size):
+    import flax.linen as nn
+
+    rng = np.random.default_rng(2)
+    x = jnp.asarray(rng.normal(size=(2, 7, 6, 3)))
+    target = jnp.asarray(rng.normal(size=nn.Conv(5, kernel_size, padding=padding).apply(
+        nn.Conv(5, kernel_size, padding=padding).init(jax.random.PRNGKey(0), x), x).shape))
+
+    def loss(module, params, x):
+        return jnp.sum((module.apply(params, x) - target) ** 2 * jnp.cos(x.sum()))
+
+    reference = nn.Conv(5, kernel_size, padding=padding)
+    params = reference.init(jax.random.PRNGKey(3), x)
+    expected = jax.grad(functools.partial(loss, reference), argnums=(0, 1))(params, x)
+    got = jax.grad(functools.partial(loss, models.Conv2D(5, kernel_size, padding=padding)),
+                   argnums=(0, 1))(params, x)
+    for want, have in zip(jax.tree.leaves(expected), jax.tree.leaves(got), strict=True):
+        np.testing.assert_allclose(have, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(2, 8, 6, 3), (1, 7, 9, 2)])  # odd sizes drop the edge
+def test_max_pool_values_and_gradient_equal_flax(shape):
+    import flax.linen as nn
+
+    x = jnp.asarray(np.random.default_rng(4).normal(size=shape), jnp.float32)  # no ties
+    expected = nn.max_pool(x, (2, 2), strides=(2, 2))
+    np.testing.assert_array_equal(models.max_pool(x, (2, 2)), expected)
+    weights = jnp.arange(expected.size, dtype=jnp.float32).reshape(expected.shape)
+    np.testing.assert_array_equal(
+        jax.grad(lambda x: jnp.sum(models.max_pool(x, (2, 2)) * weights))(x),
+        jax.grad(lambda x: jnp.sum(nn.max_pool(x, (2, 2), strides=(2, 2)) * weights))(x))
 
 
 def test_cnn_matmul_and_xla_convolutions_share_parameters_and_outputs():
