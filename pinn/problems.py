@@ -165,6 +165,9 @@ def _bounce() -> PDE:
 _FAST_2D = {"width": 32, "depth": 3, "optimizer": "adam+lbfgs", "steps": (500, 1000),
             "n_interior": 2000, "n_boundary": 400, "sampling_method": "grid",
             "hard_constraints": True}
+# With the boundary condition built in, a short Adam stage at a larger rate (1e-2, decaying to
+# 1e-3) brings the error below 1e-2 in ~300 steps (~3 s), then L-BFGS takes it to ~5e-5.
+_FAST_HARD_2D = {**_FAST_2D, "steps": (300, 1200), "learning_rate": 1e-2, "log_every": 25}
 _GN_2D = {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 150,
           "n_interior": 1500, "n_boundary": 400, "float64": True, "sampling_method": "grid",
           "hard_constraints": True, "log_every": 25}
@@ -190,10 +193,10 @@ register(ProblemSpec(
     {"fast": 1e-3, "accurate": 1e-6}))
 register(ProblemSpec(
     "poisson2d", "-Δu = 2π² sin πx sin πy on [0,1]², u = 0; exact sin πx sin πy", _poisson2d,
-    {"fast": _FAST_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-6}))
+    {"fast": _FAST_HARD_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-6}))
 register(ProblemSpec(
     "laplace_disk", "Δu = 0 on the unit disk, u = x on the circle; exact r cos θ",
-    _laplace_disk, {"fast": _FAST_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-6}))
+    _laplace_disk, {"fast": _FAST_HARD_2D, "accurate": _GN_2D}, {"fast": 1e-3, "accurate": 1e-6}))
 register(ProblemSpec(
     "helmholtz2d", "Δu + k²u = -k² sin kx sin ky on [0,1]², k = 4π, u = 0", _helmholtz2d,
     # Fourier features at the solution's 2 cycles per unit get Adam past the u = 0 plateau.
