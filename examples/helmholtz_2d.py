@@ -12,7 +12,7 @@ training history.
 Run:
 
     python examples/helmholtz_2d.py              # Adam, then L-BFGS, float32
-    python examples/helmholtz_2d.py --accurate   # float64 Gauss-Newton: ~1e-4
+    python examples/helmholtz_2d.py --accurate   # float64 Gauss-Newton: ~1e-5 in ~60 s
 """
 
 from __future__ import annotations

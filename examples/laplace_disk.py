@@ -10,7 +10,7 @@ g = r³), and saves the solution, its error and the training history.
 
 Run:
 
-    python examples/laplace_disk.py              # Adam, then L-BFGS, float32: ~1e-3
+    python examples/laplace_disk.py              # Adam, then L-BFGS, float32: ~4e-5 in ~20 s
     python examples/laplace_disk.py --accurate   # float64 Gauss-Newton: ~1e-8
 """
 
