@@ -152,7 +152,8 @@ def error_field(
     log: bool = True,
     ax: Axes | None = None,
 ) -> Figure:
-    """Colour map of the pointwise error |u - exact| (log colour scale by default).
+    """Colour map of the pointwise error |u - exact| (log colour scale over the four decades
+    below the largest error by default).
 
     Arguments as for `field`; `exact_fn` takes points like `u_fn`.
     """
@@ -162,7 +163,9 @@ def error_field(
     error = np.abs(u - exact)
     norm = None
     if log and np.ma.count(error) and error.max() > 0:
-        floor = max(float(error[error > 0].min()), float(error.max()) * 1e-12)
+        # Four decades below the largest error: exact zeros (a hard boundary condition) and
+        # sign changes would otherwise stretch the scale to 1e-16 and wash out the rest.
+        floor = max(float(error[error > 0].min()), float(error.max()) * 1e-4)
         error = np.ma.maximum(error, floor)
         norm = LogNorm(vmin=floor, vmax=float(error.max()))
     figure, ax = new_axes(ax, width=5.0, height=4.2)

@@ -328,6 +328,20 @@ def test_error_field_shows_absolute_error_on_a_log_scale():
     assert np.ma.getmaskarray(error)[~inside].all()
 
 
+def test_error_field_log_scale_spans_four_decades_below_the_largest_error():
+    disk = Disk((0.0, 0.0), 1.0)
+
+    def exact(p):
+        return np.cos(p[:, 1])
+
+    # |error| = 0.1 x^6: exactly 0 on the axis, 1e-8 near it, 0.1 at x = ±1.
+    ax = pinn_plot.error_field(lambda p: exact(p) + 0.1 * p[:, 0] ** 6, exact, disk,
+                               resolution=31).axes[0]
+    norm = ax.get_images()[0].norm
+    assert norm.vmax == pytest.approx(0.1, rel=1e-6)
+    assert norm.vmin == pytest.approx(1e-5, rel=1e-6)
+
+
 def test_solution_1d_draws_both_curves_and_the_log_error():
     figure = pinn_plot.solution_1d(
         lambda p: np.sin(np.pi * p[:, 0]) + 1e-3,
