@@ -153,6 +153,18 @@ def with_nonfinite(draw, array: np.ndarray) -> np.ndarray:
     return array
 
 
+def changed_features(draw, change: str, x: np.ndarray) -> np.ndarray:
+    """The bad features of the shared changes "x" (anything), "x_nonfinite", "x_dtype"."""
+    if change == "x":
+        return draw(any_array())
+    if change == "x_nonfinite":
+        return with_nonfinite(draw, x)
+    return x.astype(draw(st.sampled_from(DTYPES)))
+
+
+X_CHANGES = ("x", "x_nonfinite", "x_dtype")
+
+
 # ---------------------------------------------------------------- fit / predict / evaluate
 N, FEATURES, CLASSES = 8, 3, 2
 MODEL = jaxnn.MLP([4, CLASSES])
@@ -195,12 +207,8 @@ def test_fit_trains_or_rejects_bad_input_at_the_door(data):
     change = draw(st.sampled_from(FIT_CHANGES))
     event(f"fit change: {change}")
     kwargs = case.kwargs
-    if change == "x":
-        x = draw(any_array())
-    elif change == "x_nonfinite":
-        x = with_nonfinite(draw, x)
-    elif change == "x_dtype":
-        x = x.astype(draw(st.sampled_from(DTYPES)))
+    if change in X_CHANGES:
+        x = changed_features(draw, change, x)
     elif change == "y":
         y = draw(any_array())
     elif change == "y_labels":  # fractions, negatives, out of range, one-hot rows of any width
@@ -295,12 +303,8 @@ def _predict_case(draw):
     model, params, kwargs = MODEL, PARAMS, {}
     change = draw(st.sampled_from(PREDICT_CHANGES))
     event(f"change: {change}")
-    if change == "x":
-        x = draw(any_array())
-    elif change == "x_nonfinite":
-        x = with_nonfinite(draw, x)
-    elif change == "x_dtype":
-        x = x.astype(draw(st.sampled_from(DTYPES)))
+    if change in X_CHANGES:
+        x = changed_features(draw, change, x)
     elif change == "batch_size":
         kwargs["batch_size"] = draw(pick(st.integers(-1, 8), counts()))
     elif change == "model":
