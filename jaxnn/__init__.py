@@ -6,14 +6,18 @@
                        validation_split=0.1, metrics=["accuracy", "auc"])
     scores = jaxnn.predict_proba(model, result.params, x_test)[:, 1]
 
-Submodules: `models`, `losses`, `train` (fit/evaluate/predict), `loop` (the one training loop),
+Submodules: `models`, `losses`, `train` (fit/evaluate/predict), `loop` (the one training loop), `step`, `callbacks`,
 `data`, `datasets`, `metrics`, `plot`, `checkpoint`, `parallel`.
 """
 
-from jaxnn import checkpoint, data, datasets, losses, metrics, models, parallel
+from jaxnn import callbacks, checkpoint, data, datasets, losses, metrics, models, parallel
+from jaxnn.callbacks import Callback, Checkpoint, DataRefresh, Progress
 from jaxnn.checkpoint import load_params, save_params
-from jaxnn.loop import EarlyStopping, TrainResult, TrainState, train_loop
+from jaxnn.compile_cache import use_persistent_cache
+from jaxnn.loop import EarlyStopping, train_loop
 from jaxnn.models import CNN, MLP, LogisticRegression, Maxout, count_params
+from jaxnn.run import TrainResult
+from jaxnn.step import TrainState
 from jaxnn.train import evaluate, fit, predict, predict_proba
 
 __version__ = "0.1.0"
@@ -21,11 +25,16 @@ __version__ = "0.1.0"
 __all__ = [
     "CNN",
     "MLP",
+    "Callback",
+    "Checkpoint",
+    "DataRefresh",
     "EarlyStopping",
     "LogisticRegression",
     "Maxout",
+    "Progress",
     "TrainResult",
     "TrainState",
+    "callbacks",
     "checkpoint",
     "count_params",
     "data",
@@ -41,6 +50,7 @@ __all__ = [
     "predict_proba",
     "save_params",
     "train_loop",
+    "use_persistent_cache",
 ]
 
 

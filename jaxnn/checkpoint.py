@@ -24,6 +24,7 @@ and history, bit for bit, as a run that was never interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -37,7 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import serialization
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the CRC covers the header (epoch, seed, stop reason) too
 _PARAMS_FORMAT = "jaxnn.params"
 _CHECKPOINT_FORMAT = "jaxnn.checkpoint"
 _CHECKPOINT_NAME = re.compile(r"^checkpoint_(\d{8,})\.msgpack$")
@@ -101,9 +102,39 @@ def _process_alive(pid: int) -> bool:
 
 
 def _encode(header: dict[str, Any], tree: Any) -> bytes:
-    """msgpack bytes of `header` plus `tree`, with a CRC-32 of the tree's bytes."""
+    """msgpack bytes of `header` plus `tree`, with a CRC-32 over both."""
     body = serialization.msgpack_serialize(tree)
-    return serialization.msgpack_serialize({**header, "crc32": zlib.crc32(body), "body": body})
+    payload = serialization.msgpack_serialize({**header, "body": body})
+    outer = {"format": header["format"], "version": header["version"]}
+    return serialization.msgpack_serialize({**outer, "crc32": zlib.crc32(payload),
+                                            "payload": payload})
+
+
+def _decode_header(raw: bytes) -> dict[str, Any]:
+    """The header dict (with its ``body`` bytes) of a file, CRC checked, or `_Corrupt`."""
+    try:
+        header = serialization.msgpack_restore(raw)
+    except Exception as error:  # msgpack raises several types for damaged bytes
+        raise _Corrupt(f"{type(error).__name__}: {error}") from error
+    if not isinstance(header, dict):
+        raise _Corrupt(f"the file decodes to {type(header).__name__}, not a jaxnn file")
+    if header.get("format") not in (_PARAMS_FORMAT, _CHECKPOINT_FORMAT):
+        raise _Corrupt(f"unknown format {header.get('format')!r}")
+    checked = header.get("payload") if "payload" in header else header.get("body")
+    if not isinstance(checked, bytes):
+        raise _Corrupt("the stored data is missing")
+    if zlib.crc32(checked) != header.get("crc32"):
+        raise _Corrupt("the CRC-32 checksum of the stored data does not match")
+    if "payload" in header:  # version 2: the header itself is inside the checked bytes
+        version = header.get("version")
+        try:
+            header = serialization.msgpack_restore(checked)
+        except Exception as error:
+            raise _Corrupt(f"{type(error).__name__}: {error}") from error
+        if not isinstance(header, dict) or not isinstance(header.get("body"), bytes):
+            raise _Corrupt("the stored header is malformed")
+        header["version"] = version
+    return header
 
 
 def _read_payload(path: Path, expected_format: str, what: str) -> tuple[dict[str, Any], Any]:
@@ -118,16 +149,7 @@ def _read_payload(path: Path, expected_format: str, what: str) -> tuple[dict[str
         raw = path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"{what}: no such file: {path}") from None
-    try:
-        header = serialization.msgpack_restore(raw)
-    except Exception as error:  # msgpack raises several types for damaged bytes
-        raise _Corrupt(f"{type(error).__name__}: {error}") from error
-    if not isinstance(header, dict) or not isinstance(header.get("body"), bytes):
-        raise _Corrupt(f"the file decodes to {type(header).__name__}, not a jaxnn file")
-    if header.get("format") not in (_PARAMS_FORMAT, _CHECKPOINT_FORMAT):
-        raise _Corrupt(f"unknown format {header.get('format')!r}")
-    if zlib.crc32(header["body"]) != header.get("crc32"):
-        raise _Corrupt("the CRC-32 checksum of the stored data does not match")
+    header = _decode_header(raw)
     version = header.get("version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ValueError(
@@ -308,14 +330,17 @@ def _checkpoint_parts(tree: Any) -> tuple[Any, dict[str, list[Any]], Any]:
 class TrainingCheckpoints:
     """The checkpoints of one training run: ``directory/checkpoint_%08d.msgpack`` per save.
 
+    Each file holds the `TrainState`, the history, early stopping's state, and a header with
+    the epoch, the stop reason, the non-finite step if any, and the run's signature (seed,
+    steps per epoch, sample count, batch size), all under one CRC. `jaxnn.callbacks.Checkpoint`
+    drives it from the training loop.
+
     Args:
         directory: where the files go; created on the first save. A directory that does not
-            exist (yet) holds no checkpoints, so ``resume=True`` on the first run of a job
-            simply starts from scratch.
-        keep: how many of the newest checkpoints to keep (older ones are deleted after a new
-            one is safely written).
-        every: save after every `every`-th epoch (and whenever `maybe_save` is forced, e.g.
-            at the last epoch or when training stops early).
+            exist (yet) holds no checkpoints.
+        keep: how many of the newest checkpoints of this run to keep (older ones of this run
+            are deleted after a new one is safely written; other files are never touched).
+        every: the save period in epochs (used by the `Checkpoint` callback).
     """
 
     def __init__(self, directory: str | os.PathLike, keep: int = 3, every: int = 1) -> None:
@@ -328,13 +353,15 @@ class TrainingCheckpoints:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}={value!r}: expected an integer >= 1.")
         self.directory = Path(directory)
-        if self.directory.exists() and not self.directory.is_dir():
-            raise ValueError(
-                f"checkpoint_dir={str(directory)!r}: exists and is not a directory. Pass a "
-                "directory path (it is created if missing)."
-            )
+        for parent in (self.directory, *self.directory.parents):
+            if parent.exists():
+                if not parent.is_dir():
+                    raise ValueError(
+                        f"checkpoint_dir={str(directory)!r}: {parent} exists and is not a "
+                        "directory. Pass a directory path (it is created if missing).")
+                break
         self.keep, self.every = keep, every
-        self.restored_stop_reason: str | None = None
+        self.own: set[int] = set()  # epochs of checkpoints that belong to this run
 
     def path(self, epoch: int) -> Path:
         """The file of the checkpoint written after `epoch`."""
@@ -347,92 +374,86 @@ class TrainingCheckpoints:
         found = (_CHECKPOINT_NAME.match(entry.name) for entry in self.directory.iterdir())
         return sorted(int(match.group(1)) for match in found if match)
 
-    def save(
-        self,
-        epoch: int,
-        state: Any,
-        history: Mapping[str, list[float]],
-        early_stopping: Any = None,
-        seed: int = 0,
-        stop_reason: str | None = None,
-    ) -> Path:
-        """Write the checkpoint after `epoch` (atomically) and prune to the newest `keep`."""
-        if early_stopping is None:
-            stopper = None
-        else:
-            scalars, best_params = early_stopping.state_dict()
-            stopper = {
-                "monitor": early_stopping.monitor,
-                "mode": early_stopping.mode,
-                "scalars": {key: _plain(value) for key, value in scalars.items()},
-                "has_best_params": best_params is not None,
-                "best_params": (
-                    None
-                    if best_params is None
-                    else serialization.to_state_dict(jax.device_get(best_params))
-                ),
-            }
+    def check_writable(self, run: Any) -> None:
+        """Create the directory and write (then remove) a file the size of a checkpoint of
+        `run`: a directory that cannot be created or written, or a full disk, is an error now,
+        before training, not after the first epoch."""
+        size = len(_encode(*self._record(**_run_parts(run))))
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = self.directory / f"{_TEMP_PREFIX}{os.getpid()}-probe"
+            _atomic_write(probe, bytes(size))
+            probe.unlink()
+        except OSError as error:
+            raise ValueError(
+                f"checkpoint_dir={str(self.directory)!r}: cannot write a checkpoint there "
+                f"({type(error).__name__}: {error}). Pass a writable directory with at least "
+                f"{size} bytes free.") from error
+
+    @staticmethod
+    def _record(epoch, state, history, seed=0, early_stopping=None, stopper=None,
+                stop_reason=None, nonfinite=None, signature=None):
         header = {
-            "format": _CHECKPOINT_FORMAT,
-            "version": FORMAT_VERSION,
-            "epoch": int(epoch),
-            "seed": int(seed),
-            "stop_reason": stop_reason,
+            "format": _CHECKPOINT_FORMAT, "version": FORMAT_VERSION, "epoch": int(epoch),
+            "seed": int(seed), "run": signature, "stop_reason": stop_reason,
+            "nonfinite": None if nonfinite is None else list(nonfinite),
         }
+        record = None
+        if early_stopping is not None:
+            record = {"monitor": early_stopping.monitor, "mode": early_stopping.mode,
+                      "state": serialization.to_state_dict(jax.device_get(stopper))}
         tree = {
             "state": serialization.to_state_dict(jax.device_get(state)),
             "history": {k: [_plain(v) for v in values] for k, values in history.items()},
-            "early_stopping": stopper,
+            "early_stopping": record,
         }
+        return header, tree
+
+    def save(self, epoch: int, state: Any, history: Mapping[str, list[float]], *,
+             seed: int = 0, early_stopping: Any = None, stopper: Any = None,
+             stop_reason: str | None = None, nonfinite: tuple[int, int] | None = None,
+             signature: Mapping[str, Any] | None = None) -> Path:
+        """Write the checkpoint after `epoch` (atomically), then delete this run's
+        checkpoints beyond the newest `keep`.
+
+        Args:
+            epoch, state, history, seed: the run after `epoch` epochs.
+            early_stopping, stopper: the `EarlyStopping` and its device state, if any.
+            stop_reason, nonfinite: why the run stopped, if it has.
+            signature: settings a resumed run must share (`jaxnn.run.Run.signature`).
+        """
+        header, tree = self._record(epoch, state, history, seed, early_stopping, stopper,
+                                    stop_reason, nonfinite, signature)
+        payload = _encode(header, tree)
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(int(epoch))
-        _atomic_write(path, _encode(header, tree))
-        for old in self.epochs()[: -self.keep]:
+        _atomic_write(path, payload)
+        self.own.add(int(epoch))
+        for old in sorted(self.own)[: -self.keep]:
             self.path(old).unlink(missing_ok=True)
+            self.own.discard(old)
         _remove_stale_temp_files(self.directory)
         return path
 
-    def maybe_save(
-        self,
-        epoch: int,
-        state: Any,
-        history: Mapping[str, list[float]],
-        early_stopping: Any = None,
-        seed: int = 0,
-        force: bool = False,
-        stop_reason: str | None = None,
-    ) -> Path | None:
-        """Save after `epoch` if ``epoch % every == 0`` or `force`; return the path or None."""
-        if force or epoch % self.every == 0:
-            return self.save(epoch, state, history, early_stopping, seed, stop_reason)
-        return None
-
-    def restore_latest(
-        self,
-        state: Any,
-        early_stopping: Any = None,
-        seed: int | None = None,
-        *,
-        epoch: int | None = None,
-    ) -> tuple[Any, dict[str, list[float]], int] | None:
+    def restore_latest(self, state: Any, *, seed: int | None = None, early_stopping: Any = None,
+                       stopper: Any = None, signature: Mapping[str, Any] | None = None,
+                       epoch: int | None = None) -> Restored | None:
         """Load the newest checkpoint (or the one after `epoch`) into the shape of `state`.
 
         Args:
             state: a `TrainState` of the same model and optimizer (its values are not used).
-            early_stopping: the run's `EarlyStopping`, or None; its state is loaded in place.
-            seed: the run's seed; a checkpoint written with another seed is refused, since the
-                batch order and dropout keys of the remaining epochs would differ. None skips
-                the check.
+            seed, signature: the run's seed and settings; a checkpoint written by a run with
+                other ones is refused (its remaining epochs would differ). None skips a check.
+            early_stopping, stopper: the run's `EarlyStopping` and a device state of its shape.
             epoch: load this checkpoint instead of the newest.
 
         Returns:
-            ``(state, history, epoch)`` with `epoch` the number of completed epochs, or None
-            if the directory has no checkpoint (or does not exist).
+            A `Restored` record, or None if the directory has no checkpoint.
 
         Raises:
             ValueError: the checkpoint is truncated or corrupt (the message lists the older
-                checkpoints and how to load one), holds a different model or optimizer,
-                was written with another seed, or with different early stopping.
+                checkpoints), holds a different model or optimizer, or was written by a run
+                with another seed, other settings or different early stopping.
             FileNotFoundError: `epoch` was given and has no checkpoint.
         """
         available = self.epochs()
@@ -443,13 +464,14 @@ class TrainingCheckpoints:
         elif epoch not in available:
             raise FileNotFoundError(
                 f"restore_latest(epoch={epoch!r}): no checkpoint {self.path(epoch).name} in "
-                f"{self.directory}; the checkpoints there are after epochs {available}."
-            )
+                f"{self.directory}; the checkpoints there are after epochs {available}.")
         path = self.path(epoch)
         what = f"resume from {self.directory}"
         try:
             header, tree = _read_payload(path, _CHECKPOINT_FORMAT, what)
-            stored_state, history, stopper = _checkpoint_parts(tree)
+            stored_state, history, stored_stopper = _checkpoint_parts(tree)
+            if header.get("epoch") != epoch:
+                raise _Corrupt(f"the header says epoch {header.get('epoch')!r}, the name {epoch}")
         except _Corrupt as error:
             older = [e for e in available if e < epoch]
             advice = (
@@ -463,24 +485,51 @@ class TrainingCheckpoints:
                 f"{what}: {path} is not a valid checkpoint (truncated or corrupt): {error}. "
                 f"{advice}"
             ) from error
-        if seed is not None and header.get("seed") != seed:
+        stored_run = {"seed": header.get("seed"), **(header.get("run") or {})}
+        wanted = {**(signature or {}), **({} if seed is None else {"seed": seed})}
+        for key, value in wanted.items():
+            if key in stored_run and stored_run[key] != value:
+                raise ValueError(
+                    f"{what}: {path} was written by a run with {key}={stored_run[key]!r}, this "
+                    f"run has {key}={value!r}. Resuming it with another {key} would not "
+                    "continue that run (the batch order of the remaining epochs would differ); "
+                    "pass the original setting, or use a new checkpoint_dir for a new run.")
+        restored = Restored(
+            state=_restore_tree(state, stored_state, path, what), history=history, epoch=epoch,
+            stopper=self._restore_early_stopping(early_stopping, stopper, stored_stopper, path,
+                                                 what),
+            stop_reason=header.get("stop_reason"),
+            nonfinite=None if header.get("nonfinite") is None else tuple(header["nonfinite"]))
+        self.own.update(available)
+        return restored
+
+    def save_run(self, run: Any) -> Path:
+        """`save` the run (`jaxnn.run.Run`) as it stands after ``run.epoch`` epochs."""
+        return self.save(**_run_parts(run))
+
+    def restore_run(self, run: Any) -> None:
+        """Load the newest checkpoint into `run`: state, history, epoch count, early stopping
+        state and stop reason. A run that had ended (early stopping, a callback's stop, a
+        non-finite loss, or all of ``run.epochs``) is marked finished; a checkpoint after
+        more epochs than ``run.epochs`` is refused."""
+        restored = self.restore_latest(run.state, early_stopping=run.early_stopping,
+                                       stopper=run.stopper, signature=run.signature)
+        if restored.epoch > run.epochs:
             raise ValueError(
-                f"{what}: {path} was written by a run with seed={header.get('seed')!r}, this "
-                f"run has seed={seed!r}. Resuming with another seed would change the batch order "
-                "of the remaining epochs; pass the original seed, or use a new checkpoint_dir "
-                "for a new run."
-            )
-        restored_state = _restore_tree(state, stored_state, path, what)
-        self._restore_early_stopping(early_stopping, stopper, state, path, what)
-        self.restored_stop_reason = header.get("stop_reason")
-        return restored_state, history, int(header["epoch"])
+                f"resume from {self.directory}: {self.path(restored.epoch).name} holds a run "
+                f"already trained for {restored.epoch} epochs, more than the {run.epochs} asked "
+                f"for. Pass epochs >= {restored.epoch} to continue it (or to get its result "
+                "back), or use a new checkpoint_dir for a shorter run.")
+        run.state, run.stopper, run.history = restored.state, restored.stopper, restored.history
+        run.epoch, run.stop_reason, run.nonfinite = (restored.epoch, restored.stop_reason,
+                                                     restored.nonfinite)
+        run.finished = run.stop_reason is not None or run.epoch >= run.epochs
 
     @staticmethod
-    def _restore_early_stopping(
-        early_stopping: Any, stored: Any, state: Any, path: Path, what: str
-    ) -> None:
+    def _restore_early_stopping(early_stopping: Any, stopper: Any, stored: Any, path: Path,
+                                what: str) -> Any:
         if early_stopping is None and stored is None:
-            return
+            return None
         if early_stopping is None or stored is None:
             had, has = ("no", "an") if stored is None else ("an", "no")
             raise ValueError(
@@ -495,10 +544,27 @@ class TrainingCheckpoints:
                 f"mode={early_stopping.mode!r}. Pass the same early_stopping as the "
                 "interrupted run."
             )
-        best_params = None
-        if stored["has_best_params"]:
-            best_params = _restore_tree(state.params, stored["best_params"], path, what)
-        early_stopping.load_state_dict(stored["scalars"], best_params)
+        return _restore_tree(stopper, stored["state"], path, what)
 
 
-__all__ = ["FORMAT_VERSION", "TrainingCheckpoints", "load_params", "save_params"]
+@dataclasses.dataclass
+class Restored:
+    """What `TrainingCheckpoints.restore_latest` read: the run after `epoch` epochs."""
+
+    state: Any
+    history: dict[str, list[float]]
+    epoch: int
+    stopper: Any = None
+    stop_reason: str | None = None
+    nonfinite: tuple[int, int] | None = None
+
+
+def _run_parts(run: Any) -> dict[str, Any]:
+    """The keyword arguments of `TrainingCheckpoints.save` for a `jaxnn.run.Run`."""
+    return {"epoch": run.epoch, "state": run.state, "history": run.history, "seed": run.seed,
+            "early_stopping": run.early_stopping, "stopper": run.stopper,
+            "stop_reason": run.stop_reason, "nonfinite": run.nonfinite,
+            "signature": run.signature}
+
+
+__all__ = ["FORMAT_VERSION", "Restored", "TrainingCheckpoints", "load_params", "save_params"]

@@ -1,35 +1,34 @@
-"""The one training loop: any ``loss_fn(params, batch, key) -> (loss, aux)``, one compiled call
-per epoch.
+"""The one training loop: any ``loss_fn(params, batch, key) -> (loss, aux)``, compiled once.
 
 Everything that trains in this project, a classifier (`jaxnn.fit`) or a PDE solver
-(`pinn.solve`), goes through `train_loop`. An epoch is a single `jax.jit` call: the data sit on
-the device, the minibatch order is a permutation drawn inside the compiled function, and
-`jax.lax.scan` runs the optimizer steps. The host wakes once per epoch for history, callbacks,
-progress and early stopping.
+(`pinn.solve`), goes through `train_loop`. It is three layers:
 
-Batches. With ``batch_size=None`` every step sees the whole `data` pytree (full-batch training,
-e.g. PINN collocation points or L-BFGS) and an epoch is ``steps_per_epoch`` steps. With an
-integer `batch_size` the leading axis of every array in `data` is the sample axis; an epoch is
-``ceil(n / batch_size)`` steps over a fresh permutation. The last batch is completed by wrapping
-around to the start of the same permutation, so every batch has the same shape (no recompile);
-if `data` is a dict with a ``"weight"`` entry, the wrapped-in rows get weight 0, so weighted
-losses see every sample exactly once per epoch.
+1. The compiled chunk (`make_chunk`): a `lax.while_loop` over up to `MAX_EPOCHS_PER_CALL`
+   epochs (`jaxnn.step.make_epoch`: a `lax.scan` over minibatch steps, the permutation drawn
+   inside), the validation function and early stopping evaluated on the device after every
+   epoch, the per-epoch logs written into buffers on the device. It stops by itself at a
+   non-finite step, when early stopping says so, or when a step budget is spent.
+2. The compile cache (`jaxnn.compile_cache`): the chunk is keyed by what the loss, optimizer
+   ``update`` and validation compute, and by the shapes of the data, so repeated calls (a
+   second `fit`, a hyperparameter scan with `optax.inject_hyperparams`) reuse the compiled code.
+   The chunk is compiled ahead of time, so the compile time is measured apart
+   (`TrainResult.compile_seconds`) and per-epoch times are times of training alone.
+3. The host loop (`train_loop`): picks how many epochs the next call runs (enough for about
+   `WAKE_SECONDS` of work, never past an epoch where a callback needs the state), appends the
+   logs to the history, and calls the callbacks (`jaxnn.callbacks`: progress, checkpoints,
+   data refresh, any user hook). The number of epochs per call never changes the result: the
+   same compiled chunk runs one epoch or a thousand.
 
-Failure as a value: a step whose loss or updated parameters are not finite is not applied; the
-compiled epoch reports the first such step, and the host stops training there, keeping the last
-finite parameters.
-
-Devices: with more than one device (see `jaxnn.parallel`) the state is replicated and the data
-and each minibatch are split along the mesh axis ``data``; `jax.jit` partitions the epoch and
-adds the gradient all-reduce. In a run of several processes only process 0 prints and writes
-checkpoints.
+Devices: with several devices (see `jaxnn.parallel`) the state is replicated and the data and
+each minibatch are split along the mesh axis ``data``; `jax.jit` partitions the chunk and adds
+the gradient all-reduce. In a run of several processes only process 0 prints and writes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -42,74 +41,61 @@ import optax
 from flax import struct
 
 from jaxnn import parallel
-from jaxnn.data import batch_indices
+from jaxnn.callbacks import Callback, as_callback
+from jaxnn.compile_cache import CompileCache, abstract_signature, fingerprint
+from jaxnn.run import Run, TrainResult
+from jaxnn.step import (
+    BatchAwareTransformation,
+    Carry,
+    LossFn,
+    TrainState,
+    guard_nonfinite,
+    make_epoch,
+    make_train_step,
+)
 
-LossFn = Callable[[Any, Any, jax.Array], tuple[jax.Array, Mapping[str, jax.Array]]]
-Callback = Callable[[int, dict[str, float]], Any]
-
-
-class TrainState(struct.PyTreeNode):
-    """Everything the compiled epoch updates: parameters, optimizer state, global step count."""
-
-    params: Any
-    opt_state: Any
-    step: jax.Array
-
-
-class BatchAwareTransformation(optax.GradientTransformationExtraArgs):
-    """An Optax transformation whose ``update`` also receives ``batch=`` and ``key=``.
-
-    Plain Optax transformations get ``value``, ``grad`` and ``value_fn`` (what L-BFGS needs).
-    Optimizers that need the data themselves (Gauss-Newton needs the residual vector at the
-    current collocation points) are wrapped in this class so the loop passes the batch too.
-    """
+MAX_EPOCHS_PER_CALL = 1024  # size of the on-device history buffers of one compiled call
+WAKE_SECONDS = 0.2  # aim for the host to wake about this often (progress, callbacks)
+_CACHE = CompileCache(size=64)
 
 
-@dataclasses.dataclass
-class TrainResult:
-    """What `train_loop` (and `jaxnn.fit`) return.
+class StopperState(struct.PyTreeNode):
+    """Early stopping's state on the device (patience and min_delta are traced: no recompile)."""
 
-    Attributes:
-        params: the trained parameters (the best ones if early stopping restored them; the last
-            finite ones if the loss became non-finite).
-        history: per-epoch lists, e.g. ``{"loss": [...], "val_loss": [...], "epoch": [...]}``.
-        state: the final `TrainState` (parameters, optimizer state, step), to continue training.
-        epochs_run: number of epochs completed.
-        stop_reason: None if all epochs ran, else why training stopped early.
-        nonfinite: ``(epoch, step)`` where the loss or parameters first became non-finite.
-        best_epoch: the epoch whose parameters early stopping restored, if any.
-    """
-
-    params: Any
-    history: dict[str, list[float]]
-    state: TrainState
-    epochs_run: int
-    stop_reason: str | None = None
-    nonfinite: tuple[int, int] | None = None
-    best_epoch: int | None = None
+    best: jax.Array
+    best_epoch: jax.Array
+    wait: jax.Array
+    patience: jax.Array
+    min_delta: jax.Array
+    best_params: Any
 
 
 class EarlyStopping:
     """Stop when a monitored quantity has not improved for `patience` epochs.
 
+    Evaluated on the device after every epoch, so it is exact per epoch however many epochs
+    run per compiled call.
+
     Args:
-        monitor: a history key, e.g. "val_loss" (default) or "val_accuracy".
+        monitor: a log name, e.g. "val_loss" (default), "val_accuracy" or "loss".
         patience: epochs without improvement before stopping.
         min_delta: the smallest change that counts as an improvement.
-        mode: "min", "max" or "auto" (max for accuracy/auc/f1, min otherwise).
-        restore_best: put back the parameters of the best epoch when stopping (and at the end).
+        mode: "min", "max" or "auto" (max for accuracy/auc/f1/precision/recall, min otherwise).
+        restore_best: put back the parameters of the best epoch at the end.
+
+    After training, `best` and `best_epoch` hold the best value and its epoch.
     """
 
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        patience: int = 5,
-        min_delta: float = 0.0,
-        mode: str = "auto",
-        restore_best: bool = True,
-    ) -> None:
-        if not isinstance(patience, int) or patience < 0:
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best: bool = True) -> None:
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping(monitor={monitor!r}): expected a log name such as "
+                            "'val_loss'.")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping(patience={patience!r}): expected an integer >= 0.")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float, np.number)):
+            raise TypeError(f"EarlyStopping(min_delta={min_delta!r}): expected a number >= 0, "
+                            f"got {type(min_delta).__name__}.")
         if not min_delta >= 0:
             raise ValueError(f"EarlyStopping(min_delta={min_delta!r}): expected a number >= 0.")
         if mode == "auto":
@@ -118,47 +104,119 @@ class EarlyStopping:
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping(mode={mode!r}): expected 'min', 'max' or 'auto'.")
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
-        self.mode, self.restore_best = mode, restore_best
-        self.reset()
+        self.mode, self.restore_best = mode, bool(restore_best)
+        self.best, self.best_epoch = (math.inf if mode == "min" else -math.inf), None
 
-    def reset(self) -> None:
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch: int | None = None
-        self.best_params: Any = None
-        self.wait = 0
+    @property
+    def static_key(self) -> tuple:
+        """What the compiled code depends on (patience and min_delta are traced values)."""
+        return (self.monitor, self.mode, self.restore_best)
 
-    def state_dict(self) -> tuple[dict[str, Any], Any]:
-        """(scalars, best_params): what a checkpoint needs to resume early stopping exactly."""
-        scalars = {"best": self.best, "wait": self.wait,
-                   "best_epoch": -1 if self.best_epoch is None else self.best_epoch}
-        return scalars, self.best_params
+    def init(self, params: Any) -> StopperState:
+        """The device state before the first epoch."""
+        best = math.inf if self.mode == "min" else -math.inf
+        return StopperState(
+            best=jnp.float32(best), best_epoch=jnp.int32(-1), wait=jnp.int32(0),
+            patience=jnp.int32(self.patience), min_delta=jnp.float32(self.min_delta),
+            best_params=jax.tree_util.tree_map(jnp.copy, params) if self.restore_best else None,
+        )
 
-    def load_state_dict(self, scalars: Mapping[str, Any], best_params: Any) -> None:
-        self.best, self.wait = float(scalars["best"]), int(scalars["wait"])
-        self.best_epoch = None if scalars["best_epoch"] < 0 else int(scalars["best_epoch"])
-        self.best_params = best_params
+    def update(self, stopper: StopperState, logs: Mapping[str, jax.Array], epoch: jax.Array,
+               params: Any, healthy: jax.Array) -> tuple[StopperState, jax.Array]:
+        """Record one epoch (on the device); return the new state and whether to stop."""
+        value = logs[self.monitor].astype(jnp.float32)
+        change = stopper.best - value if self.mode == "min" else value - stopper.best
+        improved = healthy & (change > stopper.min_delta)
+        best_params = stopper.best_params
+        if self.restore_best:
+            best_params = jax.tree_util.tree_map(lambda new, old: jnp.where(improved, new, old),
+                                                 params, best_params)
+        wait = jnp.where(improved, 0, stopper.wait + healthy.astype(jnp.int32))
+        stopper = stopper.replace(best=jnp.where(improved, value, stopper.best),
+                                  best_epoch=jnp.where(improved, epoch, stopper.best_epoch),
+                                  wait=wait, best_params=best_params)
+        return stopper, wait > stopper.patience
 
-    def update(self, epoch: int, logs: Mapping[str, float], params: Any) -> bool:
-        """Record an epoch; return True when training should stop."""
-        if self.monitor not in logs:
-            raise ValueError(
-                f"EarlyStopping(monitor={self.monitor!r}): no such quantity in the epoch logs "
-                f"{sorted(logs)}. Pass validation data for 'val_*' quantities or monitor 'loss'."
-            )
-        value = logs[self.monitor]
-        sign = 1.0 if self.mode == "min" else -1.0
-        if sign * (self.best - value) > self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                self.best_params = jax.tree_util.tree_map(jnp.copy, params)
-            return False
-        self.wait += 1
-        return self.wait > self.patience
+    def stop_message(self) -> str:
+        return (f"early stopping: {self.monitor} did not improve for {self.patience} epochs "
+                f"(best {self.best:.6g} at epoch {self.best_epoch})")
 
 
-def _all_finite(tree: Any) -> jax.Array:
-    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]
-    return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
+def make_chunk(epoch: Callable, validation_fn: Callable | None,
+               early_stopping: EarlyStopping | None, budgeted: bool,
+               log_dtypes: Mapping[str, Any]) -> Callable:
+    """``chunk(carry, stopper, data, validation_data, first_epoch, n_epochs, base_key,
+    step_limit) -> (carry, stopper, logs, epochs_done)``: up to `n_epochs` epochs on the device.
+
+    `logs` maps each log name of `log_dtypes` (``"loss"``, the aux and validation names,
+    ``"steps"``) to a buffer of `MAX_EPOCHS_PER_CALL` values, the first `epochs_done` filled. The loop ends early after an epoch with a non-finite step, when early
+    stopping fires, or (`budgeted`) when the step count reaches `step_limit`.
+    """
+
+    def epoch_logs(carry, stopper, data, validation_data, epoch_number, base_key, step_limit):
+        carry, logs = epoch(carry, data, epoch_number, base_key, step_limit)
+        if validation_fn is not None:
+            logs.update(validation_fn(carry.state.params, validation_data))
+        healthy = carry.bad_step < 0
+        stop = ~healthy
+        if early_stopping is not None:
+            stopper, early = early_stopping.update(stopper, logs, epoch_number + 1,
+                                                   carry.state.params, healthy)
+            stop = stop | early
+        if budgeted:
+            stop = stop | (carry.state.step >= step_limit)
+        return carry, stopper, logs, stop
+
+    def chunk(carry, stopper, data, validation_data, first_epoch, n_epochs, base_key,
+              step_limit):
+        buffers = {name: jnp.zeros((MAX_EPOCHS_PER_CALL,), dtype)
+                   for name, dtype in log_dtypes.items()}
+
+        def body(loop):
+            done, carry, stopper, buffers, _ = loop
+            carry, stopper, logs, stop = epoch_logs(carry, stopper, data, validation_data,
+                                                    first_epoch + done, base_key, step_limit)
+            buffers = {name: buffers[name].at[done].set(logs[name].astype(buffers[name].dtype))
+                       for name in buffers}
+            return done + 1, carry, stopper, buffers, stop
+
+        def more(loop):
+            done, *_, stop = loop
+            return (done < n_epochs) & ~stop
+
+        start = (jnp.int32(0), carry, stopper, buffers, jnp.array(False))
+        done, carry, stopper, buffers, _ = jax.lax.while_loop(more, body, start)
+        return carry, stopper, buffers, done
+
+    return chunk
+
+
+def _check_logs(loss_fn, validation_fn, params, data, validation_data, batch_size,
+                early_stopping) -> dict[str, Any]:
+    """Probe the user's functions once on shapes (contracts and log names) before training;
+    return the dtype of each per-epoch log."""
+    batch = data if batch_size is None else jax.tree_util.tree_map(lambda a: a[:batch_size], data)
+    try:
+        out = jax.eval_shape(loss_fn, params, batch, jax.random.PRNGKey(0))
+    except Exception as error:
+        raise type(error)(f"train_loop(loss_fn=...): calling loss_fn(params, batch, key) on the "
+                          f"data failed: {error}") from error
+    if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], Mapping)):
+        raise TypeError(
+            f"train_loop(loss_fn=...): must return (loss, aux) with aux a dict of scalars, got "
+            f"{jax.tree_util.tree_map(lambda s: s.shape, out)}. Return (loss, {{}}) for no aux.")
+    names = {"loss": out[0], **out[1]}
+    if validation_fn is not None:
+        names.update(jax.eval_shape(validation_fn, params, validation_data))
+    bad = {k: v.shape for k, v in names.items() if getattr(v, "shape", None) != ()}
+    if bad:
+        raise ValueError(f"train_loop: the loss and the logs must be scalars; got shapes {bad}.")
+    if early_stopping is not None and early_stopping.monitor not in names:
+        raise ValueError(
+            f"EarlyStopping(monitor={early_stopping.monitor!r}): no such quantity in the epoch "
+            f"logs {sorted(names)}. Monitor one of those; 'val_*' names need validation data.")
+    means = {k: jnp.promote_types(v.dtype, jnp.float32) for k, v in names.items()}
+    return {**means, "steps": jnp.dtype(jnp.int32)}
 
 
 def _sample_count(data: Any) -> int:
@@ -170,131 +228,80 @@ def _sample_count(data: Any) -> int:
         raise ValueError(
             "train_loop(data=...): with a batch_size every array needs the same leading "
             f"(sample) axis; got leading sizes {sorted(sizes)}. Use batch_size=None for "
-            "full-batch training on arrays of different lengths."
-        )
+            "full-batch training on arrays of different lengths.")
     return sizes.pop()
 
 
-def make_epoch_fn(
-    loss_fn: LossFn,
-    optimizer: optax.GradientTransformation,
-    num_samples: int | None,
-    batch_size: int | None,
-    steps_per_epoch: int,
-    batch_sharding: jax.sharding.Sharding | None = None,
-    may_skip: bool = False,
-) -> Callable:
-    """Build ``epoch(state, previous, data, epoch_index, base_key, active_steps)
-    -> (state, previous, means, first_bad_step)``.
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """Everything the compiled chunk depends on besides its arguments' shapes."""
 
-    `previous` is the state before the last applied step (carried across epochs): if the loss
-    turns non-finite at the current parameters, training falls back to it, the last state with
-    a finite loss. The returned function is pure and meant to be jitted once; `epoch_index` and
-    `active_steps` (steps run this epoch, the rest skipped; only with `may_skip`, which
-    compiles each step under a `lax.cond`) are traced integers so consecutive epochs reuse the
-    compiled code. `batch_sharding` (from
-    `jaxnn.parallel.batch_sharding`) splits each minibatch over the devices.
-    """
-    value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
-    pass_batch = isinstance(optimizer, BatchAwareTransformation)
+    loss_fn: Callable
+    optimizer: optax.GradientTransformation
+    validation_fn: Callable | None
+    early_stopping: EarlyStopping | None
+    num_samples: int | None
+    batch_size: int | None
+    steps_per_epoch: int
+    budgeted: bool
+    log_dtypes: Mapping[str, Any]
+    mesh: Any
 
-    def select(condition, if_true, if_false):
-        return jax.tree_util.tree_map(lambda a, b: jnp.where(condition, a, b), if_true, if_false)
+    @functools.cached_property
+    def key(self) -> Any:
+        """Equal for programs that compute the same thing (`jaxnn.compile_cache`). Taken once,
+        before anything is traced: a loss that records its traces in a list it closes over
+        keeps its key for the whole run."""
+        return fingerprint((
+            self.loss_fn, self.optimizer.update,
+            isinstance(self.optimizer, BatchAwareTransformation), self.validation_fn,
+            None if self.early_stopping is None else self.early_stopping.static_key,
+            self.num_samples, self.batch_size, self.steps_per_epoch, self.budgeted,
+            tuple((k, str(v)) for k, v in self.log_dtypes.items()), self.mesh))
 
-    def train_step(state, previous, bad_step, batch, key, index):
-        """One optimizer step; a non-finite loss or update is not applied.
+    def compiled(self, args: tuple) -> tuple[Callable, float]:
+        """The compiled chunk for `args` (from the cache if it is there), and the seconds
+        spent compiling it now."""
+        seconds = 0.0
 
-        `previous` is the state before the last applied step: if the loss is non-finite at the
-        current parameters, training falls back to those, the last with a finite loss.
-        """
-        (loss, aux), grads = value_and_grad(state.params, batch, key)
-        extra = {"value": loss, "grad": grads, "value_fn": lambda p: loss_fn(p, batch, key)[0]}
-        if pass_batch:
-            extra.update(batch=batch, key=key)
-        updates, opt_state = optimizer.update(grads, state.opt_state, state.params, **extra)
-        params = optax.apply_updates(state.params, updates)
-        loss_ok = jnp.isfinite(loss)
-        ok = (bad_step < 0) & loss_ok & _all_finite(params)
-        proposed = TrainState(params=params, opt_state=opt_state, step=state.step + 1)
-        fallback = select((bad_step < 0) & ~loss_ok, previous, state)
-        new_state, new_previous = select(ok, proposed, fallback), select(ok, state, previous)
-        bad_step = jnp.where((bad_step < 0) & ~ok, index, bad_step)
-        return new_state, new_previous, bad_step, loss, dict(aux), ok
+        def build():
+            nonlocal seconds
+            start = time.perf_counter()
+            mesh, batch_size = self.mesh, self.batch_size
+            batch_sharding = None if batch_size is None else parallel.batch_sharding(mesh,
+                                                                                     batch_size)
+            step = guard_nonfinite(make_train_step(self.loss_fn, self.optimizer))
+            epoch = make_epoch(step, self.num_samples, batch_size, self.steps_per_epoch,
+                               batch_sharding, self.budgeted)
+            chunk = make_chunk(epoch, self.validation_fn, self.early_stopping, self.budgeted,
+                               self.log_dtypes)
+            sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+                jitted = jax.jit(chunk, donate_argnums=(0, 1), **sharding)
+                compiled = jitted.lower(*args).compile()
+            seconds = time.perf_counter() - start
+            return compiled
 
-    def skipped_step(state, previous, bad_step, batch, key, index):
-        """What an inactive step returns: nothing changes, nothing is counted."""
-        loss, aux = jax.eval_shape(loss_fn, state.params, batch, key)
-        zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), (loss, dict(aux)))
-        return state, previous, bad_step, *zeros, jnp.array(False)
-
-    def epoch(state, previous, data, epoch_index, base_key, active_steps):
-        epoch_key = jax.random.fold_in(base_key, epoch_index)
-        order_key, step_key = jax.random.split(epoch_key)
-        step_keys = jax.random.split(step_key, steps_per_epoch)
-        if batch_size is None:
-            rows = jnp.zeros((steps_per_epoch, 1), jnp.int32)
-            masks = jnp.ones((steps_per_epoch, 1), jnp.float32)
-        else:
-            rows, masks = batch_indices(num_samples, batch_size, order_key)
-
-        def body(carry, xs):
-            state, previous, bad_step = carry
-            key, row, mask, index = xs
-            if batch_size is None:
-                batch = data
-            else:
-                batch = parallel.constrain_batch(
-                    jax.tree_util.tree_map(lambda a: a[row], data), batch_sharding
-                )
-                if isinstance(batch, dict) and "weight" in batch:
-                    batch = {**batch, "weight": batch["weight"] * mask.astype(batch["weight"].dtype)}
-            step = (state, previous, bad_step, batch, key, index)
-            if may_skip:  # steps past `active_steps` (the end of a run mid-epoch) are skipped
-                step = jax.lax.cond(index < active_steps, train_step, skipped_step, *step)
-            else:
-                step = train_step(*step)
-            state, previous, bad_step, loss, aux, ok = step
-            count = jnp.sum(mask) * ok
-            return (state, previous, bad_step), (loss, aux, count)
-
-        xs = (step_keys, rows, masks, jnp.arange(steps_per_epoch, dtype=jnp.int32))
-        carry = (state, previous, jnp.int32(-1))
-        (state, previous, bad_step), (losses, aux, counts) = jax.lax.scan(body, carry, xs)
-        total = jnp.maximum(jnp.sum(counts), 1.0)
-
-        def mean(values):
-            values = jnp.where(counts > 0, values, 0.0)
-            return jnp.sum(values * counts) / total
-
-        means = {"loss": mean(losses), **{name: mean(v) for name, v in aux.items()}}
-        return state, previous, means, bad_step
-
-    return epoch
+        return _CACHE.get((self.key, abstract_signature(args)), build), seconds
 
 
-def _check_same_start(start_epoch: int, directory: Any) -> None:
-    """Several processes must resume from the same epoch, or their compiled steps would differ."""
-    if jax.process_count() == 1:
-        return
-    from jax.experimental import multihost_utils
-
-    starts = multihost_utils.process_allgather(np.int64(start_epoch))
-    if np.any(starts != start_epoch):
-        raise ValueError(
-            f"train_loop(resume=True): the processes found checkpoints after different epochs "
-            f"{starts.tolist()} in {directory}. Process 0 writes the checkpoints; put "
-            "checkpoint_dir on a file system that every process sees."
-        )
+def _fresh_copy(tree: Any) -> Any:
+    """Copies of every array (the chunk donates its inputs), with strong dtypes."""
+    return jax.tree_util.tree_map(lambda x: jnp.array(x, jnp.asarray(x).dtype), tree)
 
 
-def _any_callback_stops(callbacks: Sequence[Callback], epoch: int, logs: dict) -> bool:
-    """Call every callback (all of them, even after one asks to stop); True if any asked."""
-    answers = [bool(callback(epoch, logs)) for callback in callbacks]
-    return any(answers)
-
-
-def _format_logs(logs: Mapping[str, float]) -> str:
-    return "  ".join(f"{k} {v:.4g}" for k, v in logs.items() if k not in ("epoch", "time"))
+def _continue_from(state: Any, params: Any, optimizer) -> tuple[TrainState, dict, int]:
+    """(state, history, epochs so far) from ``state=`` (a TrainState or a TrainResult)."""
+    if isinstance(state, TrainResult):
+        history = {k: list(v) for k, v in state.history.items()}
+        return state.state, history, state.epochs_run
+    if isinstance(state, TrainState):
+        return state, {}, 0
+    if state is not None:
+        raise TypeError(f"train_loop(state={type(state).__name__}): expected a TrainState or "
+                        "the TrainResult of an earlier run to continue, or None.")
+    return TrainState(params=params, opt_state=optimizer.init(params), step=jnp.int32(0)), {}, 0
 
 
 def train_loop(
@@ -308,169 +315,139 @@ def train_loop(
     steps_per_epoch: int = 1,
     total_steps: int | None = None,
     seed: int = 0,
-    validation_fn: Callable[[Any], Mapping[str, float]] | None = None,
-    callbacks: Sequence[Callback] = (),
+    validation_fn: Callable[[Any, Any], Mapping[str, jax.Array]] | None = None,
+    validation_data: Any = None,
     early_stopping: EarlyStopping | None = None,
-    data_fn: Callable[[int, Any], Any] | None = None,
-    verbose: int = 1,
-    log_every: int = 1,
-    state: TrainState | None = None,
-    checkpoint_dir: str | None = None,
-    checkpoint_every: int = 1,
-    keep: int = 3,
-    resume: bool = False,
+    callbacks: Sequence[Callback | Callable] = (),
+    state: TrainState | TrainResult | None = None,
 ) -> TrainResult:
     """Train `params` to minimise ``loss_fn(params, batch, key) -> (loss, aux)``.
 
     Args:
         loss_fn: pure function; `aux` is a dict of scalar diagnostics averaged per epoch.
-        params: initial parameter pytree.
+        params: initial parameter pytree (ignored when `state` is given).
         data: pytree of arrays (placed on the devices once, see `jaxnn.parallel.place`). In
             a run of several processes with a `batch_size`, each process passes its share
-            of the samples and `batch_size` is global; with ``batch_size=None`` every
-            process passes the same data.
+            of the samples and `batch_size` is global.
         optimizer: any Optax transformation (schedules, clipping, `optax.lbfgs` included).
-        epochs: number of epochs (compiled calls).
-        batch_size: minibatch size along the leading axis, or None for full batch. With
-            several devices, a multiple of the device count splits each step over them.
+            Wrap it in `optax.inject_hyperparams` to change hyperparameters without recompiling.
+        epochs: epochs to run in this call.
+        batch_size: minibatch size along the leading axis, or None for full batch.
         steps_per_epoch: steps per epoch when full batch (ignored otherwise).
-        total_steps: full batch: stop after this many steps in all, at most
-            ``epochs * steps_per_epoch``; the last epoch skips the steps beyond (no recompile).
-        seed: seeds the batch order and the per-step keys handed to `loss_fn`.
-        validation_fn: ``params -> {"val_loss": ..., ...}``, called on the host once per epoch.
-        callbacks: ``callback(epoch, logs)``, once per epoch; returning True stops training.
-        early_stopping: an `EarlyStopping`.
-        data_fn: ``(epoch, params) -> data`` (same shapes) to resample or refine the data
-            between epochs, or None.
-        verbose: 0 silent, 1 one progress line every `log_every` epochs (process 0 only).
-        state: a `TrainState` to continue from (its params replace `params`).
-        checkpoint_dir: save the full training state there every `checkpoint_every` epochs,
-            keeping the newest `keep` checkpoints (see `jaxnn.checkpoint`); process 0
-            writes, every process reads, so several processes need a shared directory.
-        resume: continue from the newest checkpoint in `checkpoint_dir`, if there is one; the
-            resumed run ends with the same parameters and history as an uninterrupted one.
+        total_steps: a step budget for this call: training ends after this many steps (the last
+            epoch is cut short; no recompile for another budget).
+        seed: seeds the batch order and the per-step keys handed to `loss_fn`; the keys of
+            epoch e depend only on (seed, e), so a continued run draws what one long run would.
+        validation_fn: ``(params, validation_data) -> {"val_loss": ..., ...}`` of scalars,
+            traced and evaluated on the device after every epoch.
+        early_stopping: an `EarlyStopping` on any log name (evaluated on the device).
+        callbacks: `jaxnn.callbacks.Callback` objects (progress, checkpoints, data refresh),
+            or plain functions ``callback(epoch, logs)`` called after every epoch (return True
+            to stop).
+        state: continue from a `TrainState`, or from a `TrainResult` (optimizer state, step
+            count, epoch numbering and history carry on).
 
     Returns:
         A `TrainResult`.
     """
-    if not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"train_loop(epochs={epochs!r}): expected an integer >= 0.")
+    epochs = _check_count(epochs, "epochs")
     if batch_size is None:
-        if not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
-            raise ValueError(
-                f"train_loop(steps_per_epoch={steps_per_epoch!r}): expected an integer >= 1."
-            )
+        steps = _check_count(steps_per_epoch, "steps_per_epoch", minimum=1)
+        num_samples = None
     else:
-        _sample_count(data)
         if total_steps is not None:
             raise ValueError("train_loop(total_steps=...): only with batch_size=None (full "
                              "batch); with minibatches an epoch is one pass over the data.")
+        num_samples = _sample_count(data)
+    if total_steps is not None:
+        total_steps = _check_count(total_steps, "total_steps")
+        if total_steps > epochs * steps:
+            raise ValueError(
+                f"train_loop(total_steps={total_steps}): expected at most epochs * "
+                f"steps_per_epoch = {epochs * steps} (the steps the epochs hold); raise epochs "
+                "or lower the budget.")
+    callbacks = [as_callback(c) for c in callbacks]
     mesh = parallel.mesh()
     shares = batch_size is not None  # several processes: each passes its share of the samples
     data = parallel.place(data, mesh, process_shares=shares)
-    if batch_size is None:
-        num_samples, steps = None, steps_per_epoch
-        if total_steps is not None and not (
-            isinstance(total_steps, int) and 0 <= total_steps <= epochs * steps_per_epoch
-        ):
-            raise ValueError(
-                f"train_loop(total_steps={total_steps!r}): expected an integer in [0, "
-                f"epochs * steps_per_epoch = {epochs * steps_per_epoch}]."
-            )
-    else:
+    if batch_size is not None:
         num_samples = _sample_count(data)
         steps = -(-num_samples // batch_size)
-    if not parallel.is_main_process():
-        verbose = 0
-    if state is None:
-        state = TrainState(params=params, opt_state=optimizer.init(params), step=jnp.int32(0))
-    state = parallel.replicate(state, mesh)
-    # The epoch donates its input state: copy it first so the caller's arrays stay valid and no
-    # buffer is shared between leaves (optax.lbfgs keeps a reference to the params). Strong
-    # dtypes (no weak types) keep the epoch's input and output types equal: one compilation.
-    copy = jax.jit(lambda s: jax.tree_util.tree_map(lambda x: jnp.array(x, x.dtype), s))
-    state = copy(state)
-    sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}
-    batch_sharding = None if batch_size is None else parallel.batch_sharding(mesh, batch_size)
-    epoch_fn = jax.jit(
-        make_epoch_fn(loss_fn, optimizer, num_samples, batch_size, steps, batch_sharding,
-                      may_skip=total_steps is not None and total_steps % steps != 0),
-        donate_argnums=(0, 1),
-        **sharding,
-    )
-    base_key = jax.random.PRNGKey(seed)
-    if early_stopping is not None:
-        early_stopping.reset()
-
-    history: dict[str, list[float]] = {}
-    start_epoch, checkpoints = 0, None
-    if checkpoint_dir is not None:
-        from jaxnn.checkpoint import TrainingCheckpoints
-
-        checkpoints = TrainingCheckpoints(checkpoint_dir, keep=keep, every=checkpoint_every)
-        if resume:
-            restored = checkpoints.restore_latest(state, early_stopping, seed)
-            if restored is not None:
-                state, history, start_epoch = restored
-            _check_same_start(start_epoch, checkpoints.directory)
-            if restored is not None and verbose:
-                print(f"resumed from {checkpoints.directory} after epoch {start_epoch}")
-    result = TrainResult(params=state.params, history=history, state=state,
-                         epochs_run=start_epoch)
-    previous = copy(state)
-    for epoch in range(start_epoch, epochs):
-        if data_fn is not None and epoch > 0:
-            data = parallel.place(data_fn(epoch, state.params), mesh, process_shares=shares)
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
-            active = steps if total_steps is None else min(steps, total_steps - epoch * steps)
-            state, previous, means, bad_step = epoch_fn(
-                state, previous, data, jnp.int32(epoch), base_key, jnp.int32(active)
-            )
-        means, bad_step = jax.device_get((means, bad_step))
-        logs = {"epoch": epoch + 1, **{k: float(v) for k, v in means.items()}}
-        if validation_fn is not None:
-            logs.update({k: float(v) for k, v in validation_fn(state.params).items()})
-        logs["time"] = time.perf_counter() - start
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-        result.epochs_run = epoch + 1
-        result.state = state
-
-        if verbose and ((epoch + 1) % log_every == 0 or epoch == 0 or epoch + 1 == epochs):
-            print(f"epoch {epoch + 1}/{epochs}  {_format_logs(logs)}  ({logs['time']:.2f} s)")
-            sys.stdout.flush()
-
-        if bad_step >= 0:
-            result.nonfinite = (epoch + 1, int(bad_step) + 1)
-            result.stop_reason = (
-                f"the loss or the parameters became non-finite (NaN/inf) at epoch {epoch + 1}, "
-                f"step {int(bad_step) + 1} of {steps}; training stopped and the parameters of "
-                "the last finite step were kept. Lower the learning rate, add gradient clipping "
-                "(optax.clip_by_global_norm) or check the data for extreme values."
-            )
-            warnings.warn(result.stop_reason, RuntimeWarning, stacklevel=2)
-        elif _any_callback_stops(callbacks, epoch + 1, logs):
-            result.stop_reason = f"a callback asked to stop after epoch {epoch + 1}"
-        elif early_stopping is not None and early_stopping.update(epoch + 1, logs, state.params):
-            result.stop_reason = (
-                f"early stopping: {early_stopping.monitor} did not improve for "
-                f"{early_stopping.patience} epochs (best {early_stopping.best:.6g} at epoch "
-                f"{early_stopping.best_epoch})"
-            )
-            if verbose:
-                print(result.stop_reason)
-        stopping = result.stop_reason is not None
-        if checkpoints is not None and parallel.is_main_process():
-            checkpoints.maybe_save(epoch + 1, state, history, early_stopping, seed,
-                                   force=stopping or epoch + 1 == epochs)
-        if stopping:
-            break
-
-    result.params = state.params
-    if early_stopping is not None and early_stopping.restore_best and \
-            early_stopping.best_params is not None:
-        result.params = early_stopping.best_params
-        result.best_epoch = early_stopping.best_epoch
+    state, history, start_epoch = _continue_from(state, params, optimizer)
+    log_dtypes = _check_logs(loss_fn, validation_fn, state.params, data, validation_data,
+                             batch_size, early_stopping)
+    program = Program(loss_fn, optimizer, validation_fn, early_stopping, num_samples, batch_size,
+                      steps, total_steps is not None, log_dtypes, mesh)
+    program.key  # noqa: B018 - the key of the functions as they are now, before any tracing
+    state = _fresh_copy(parallel.replicate(state, mesh))
+    run = Run(epochs=start_epoch + epochs, start_epoch=start_epoch, steps_per_epoch=steps,
+              seed=seed, history=history, data=data, state=state,
+              stopper=None if early_stopping is None else early_stopping.init(state.params),
+              early_stopping=early_stopping, num_samples=num_samples, batch_size=batch_size)
+    for callback in callbacks:
+        callback.on_train_begin(run)
+    step_limit = np.int32(2**31 - 1 if total_steps is None else int(run.state.step) + total_steps)
+    run.finished = run.finished or int(run.state.step) >= step_limit
+    compile_seconds = _train(run, callbacks, program, validation_data, step_limit)
+    result = run.result(compile_seconds)
+    for callback in callbacks:
+        callback.on_train_end(result)
     return result
+
+
+def _train(run: Run, callbacks: list[Callback], program: Program, validation_data: Any,
+           step_limit: np.int32) -> float:
+    """The host loop: compiled chunks of epochs, history and callbacks between them."""
+    compile_seconds, per_epoch = 0.0, None
+    base_key = jax.random.PRNGKey(run.seed)
+    # Everything the chunk returns is replicated over the mesh; so is what goes in, or the
+    # second call would see other shardings and compile again.
+    carry = parallel.replicate(
+        Carry(state=run.state, previous=_fresh_copy(run.state), bad_step=jnp.int32(-1)),
+        program.mesh)
+    run.stopper = parallel.replicate(run.stopper, program.mesh)
+    while not run.finished and run.epoch < run.epochs:
+        length = _chunk_length(run, callbacks, per_epoch)
+        args = (carry, run.stopper, run.data, validation_data, np.int32(run.epoch),
+                np.int32(length), base_key, step_limit)
+        chunk, seconds = program.compiled(args)
+        compile_seconds += seconds
+        start = time.perf_counter()
+        carry, run.stopper, buffers, done = chunk(*args)
+        buffers, done, bad_step, step = jax.device_get(
+            (buffers, done, carry.bad_step, carry.state.step))
+        elapsed = time.perf_counter() - start
+        per_epoch = elapsed / max(int(done), 1)
+        run.state = carry.state
+        if run.record(buffers, int(done), per_epoch, int(bad_step), int(step), step_limit,
+                      callbacks):
+            break
+    return compile_seconds
+
+
+def _chunk_length(run: Run, callbacks: Sequence[Callback], per_epoch: float | None) -> int:
+    """Epochs for the next call: about `WAKE_SECONDS` of work, ending where a callback wakes."""
+    length = 1 if per_epoch is None else int(WAKE_SECONDS / max(per_epoch, 1e-9))
+    length = max(1, min(length, MAX_EPOCHS_PER_CALL, run.epochs - run.epoch))
+    for callback in callbacks:
+        if callback.every is not None:
+            length = min(length, callback.every - run.epoch % callback.every)
+    return length
+
+
+def _check_count(value: Any, name: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"train_loop({name}={value!r}): expected an integer >= {minimum}.")
+    return int(value)
+
+
+__all__ = [
+    "MAX_EPOCHS_PER_CALL",
+    "BatchAwareTransformation",
+    "EarlyStopping",
+    "StopperState",
+    "TrainResult",
+    "TrainState",
+    "make_chunk",
+    "train_loop",
+]

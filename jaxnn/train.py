@@ -8,8 +8,7 @@ builds ``loss_fn(params, batch, key)`` from the model and the loss name, and han
 from __future__ import annotations
 
 import functools
-import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import flax.linen as nn
@@ -20,8 +19,8 @@ import optax
 from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxnn import losses as losses_lib
-from jaxnn import metrics as metrics_lib
 from jaxnn import parallel
+from jaxnn.callbacks import Callback, Checkpoint, Progress
 from jaxnn.checks import (
     as_float_array,
     check_batch_size,
@@ -30,25 +29,25 @@ from jaxnn.checks import (
     check_model,
     expected_input_shape,
 )
-from jaxnn.loop import Callback, EarlyStopping, TrainResult, train_loop
+from jaxnn.loop import EarlyStopping, train_loop
+from jaxnn.objectives import (
+    CLASSIFICATION_LOSSES,
+    STEP_METRICS,
+    VALIDATION_METRICS,
+    SupervisedObjective,
+    SupervisedValidation,
+    decision_threshold,
+    outputs_are_probabilities,
+)
+from jaxnn.run import TrainResult
 
-STEP_METRICS = ("accuracy", "mae", "mse")
-HOST_METRICS = ("auc", "precision", "recall", "f1")
-_CLASSIFICATION_LOSSES = (losses_lib.binary_cross_entropy, losses_lib.softmax_cross_entropy)
+VALIDATION_CHUNK = 4096  # rows per forward pass when validating or evaluating
 
 
-def _accepts_train(model: nn.Module) -> bool:
-    try:
-        return "train" in inspect.signature(type(model).__call__).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _apply(model: nn.Module, params: Any, x: jax.Array, key: jax.Array | None) -> jax.Array:
-    """Forward pass; with a key the model runs in training mode (dropout on)."""
-    if key is not None and _accepts_train(model):
-        return model.apply(params, x, train=True, rngs={"dropout": key})
-    return model.apply(params, x)
+@functools.partial(jax.jit, static_argnums=0)
+def _init(model: nn.Module, key: jax.Array, sample: jax.Array) -> Any:
+    """``model.init`` compiled as one program (op by op it dispatches dozens of kernels)."""
+    return model.init(key, sample)
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -113,44 +112,14 @@ def predict(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np
 
 
 def predict_proba(model: nn.Module, params: Any, x: Any, batch_size: int = 8192) -> np.ndarray:
-    """Class probabilities: sigmoid of a single logit ``(n, 1)``, softmax of several ``(n, C)``."""
-    logits = predict(model, params, x, batch_size)
-    if logits.shape[-1] == 1:
-        return np.asarray(jax.nn.sigmoid(logits))
-    return np.asarray(jax.nn.softmax(logits, axis=-1))
-
-
-def _positive_score(outputs: np.ndarray) -> np.ndarray:
-    """The signal score of a binary classifier: the logit, or softmax column 1."""
+    """Class probabilities: sigmoid of a single logit ``(n, 1)``, softmax of several ``(n, C)``;
+    a model that ends in a sigmoid/softmax already returns probabilities, returned as they are."""
+    outputs = predict(model, params, x, batch_size)
+    if outputs_are_probabilities(model):
+        return outputs
     if outputs.shape[-1] == 1:
-        return outputs[:, 0]
-    if outputs.shape[-1] == 2:
-        return np.asarray(jax.nn.softmax(outputs, axis=-1))[:, 1]
-    raise ValueError(
-        f"metrics 'auc': needs a binary classifier (1 logit or 2 classes), got {outputs.shape[-1]}"
-        " outputs. Use accuracy/f1 for multi-class problems."
-    )
-
-
-def _class_predictions(outputs: jax.Array) -> jax.Array:
-    if outputs.shape[-1] == 1:
-        return (outputs[:, 0] > 0).astype(jnp.int32)
-    return jnp.argmax(outputs, axis=-1)
-
-
-def _class_labels(y: jax.Array) -> jax.Array:
-    if y.ndim == 2 and y.shape[-1] > 1:
-        return jnp.argmax(y, axis=-1)
-    return jnp.round(y.reshape(y.shape[0])).astype(jnp.int32)
-
-
-def _step_metric(name: str, outputs: jax.Array, y: jax.Array, weight: jax.Array) -> jax.Array:
-    if name == "accuracy":
-        correct = (_class_predictions(outputs) == _class_labels(y)).astype(jnp.float32)
-        return losses_lib._weighted_mean(correct, weight)
-    error = outputs.reshape(outputs.shape[0], -1) - y.reshape(y.shape[0], -1)
-    per_sample = jnp.mean(jnp.abs(error) if name == "mae" else error**2, axis=1)
-    return losses_lib._weighted_mean(per_sample, weight)
+        return np.asarray(jax.nn.sigmoid(outputs))
+    return np.asarray(jax.nn.softmax(outputs, axis=-1))
 
 
 def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
@@ -158,12 +127,12 @@ def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
         metrics = (metrics,)
     if not isinstance(metrics, (tuple, list)):
         raise TypeError(f"metrics={metrics!r}: expected a list of metric names such as "
-                        f"['accuracy'], or () for none. Known: {list(STEP_METRICS + HOST_METRICS)}.")
+                        f"['accuracy'], or () for none. Known: {list(STEP_METRICS + VALIDATION_METRICS)}.")
     for name in metrics:
-        if not isinstance(name, str) or name not in STEP_METRICS + HOST_METRICS:
+        if not isinstance(name, str) or name not in STEP_METRICS + VALIDATION_METRICS:
             raise ValueError(
                 f"metrics: {name!r} is not a known metric. Expected some of "
-                f"{list(STEP_METRICS + HOST_METRICS)}."
+                f"{list(STEP_METRICS + VALIDATION_METRICS)}."
             )
     return tuple(metrics)
 
@@ -171,7 +140,7 @@ def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
 def _check_targets(loss_fn, y: np.ndarray, output_shape: tuple, argument: str) -> np.ndarray:
     """Check labels against the loss and the model output; return them as a float/int array."""
     outputs = output_shape[-1] if len(output_shape) > 1 else 1
-    if loss_fn in _CLASSIFICATION_LOSSES and len(output_shape) != 2:
+    if loss_fn in CLASSIFICATION_LOSSES and len(output_shape) != 2:
         raise ValueError(
             f"{argument}: a cross-entropy loss needs model outputs of shape (n, classes), got "
             f"{output_shape}. Build the model so that it returns one row of logits per sample "
@@ -232,7 +201,7 @@ def _check_targets(loss_fn, y: np.ndarray, output_shape: tuple, argument: str) -
 
 def _check_output_activation(model: nn.Module, loss_fn) -> None:
     activation = getattr(model, "output_activation", None)
-    if loss_fn in _CLASSIFICATION_LOSSES and activation in ("sigmoid", "softmax"):
+    if loss_fn in CLASSIFICATION_LOSSES and activation in ("sigmoid", "softmax"):
         raise ValueError(
             f"fit(model=...): output_activation={activation!r} with a cross-entropy loss: the "
             "losses take logits (numerically stable). Build the model without "
@@ -289,39 +258,39 @@ def _auto_batch_size(num_samples: int, mesh: Any) -> int:
     return size - size % devices if size >= devices else size
 
 
-def _make_loss_fn(model: nn.Module, loss_fn, metrics: tuple[str, ...]):
-    step_metrics = [m for m in metrics if m in STEP_METRICS]
+def _check_auc(metrics: tuple[str, ...], y: np.ndarray, weight: np.ndarray, outputs: int,
+               argument: str) -> None:
+    """AUC needs a binary classifier and both classes among the (weighted) samples."""
+    if "auc" not in metrics:
+        return
+    if outputs > 2:
+        raise ValueError(
+            f"{argument}: metrics 'auc' needs a binary classifier (1 logit or 2 classes), the "
+            f"model has {outputs} outputs. Use 'accuracy' or 'f1' for multi-class problems.")
+    labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else np.round(y).reshape(-1)
+    present = np.unique(labels[weight > 0])
+    if len(present) < 2:
+        raise ValueError(
+            f"{argument}: metrics 'auc' needs samples of both classes, but the labels hold only "
+            f"class {present.tolist()}. Use a larger or stratified validation set "
+            "(jaxnn.data.split(..., stratify=y)), or drop 'auc' from metrics.")
 
-    def supervised_loss(params, batch, key):
-        outputs = _apply(model, params, batch["x"], key)
-        loss = loss_fn(outputs, batch["y"], batch["weight"])
-        aux = {m: _step_metric(m, outputs, batch["y"], batch["weight"]) for m in step_metrics}
-        return loss, aux
 
-    return supervised_loss
+def _validation_arrays(x: np.ndarray, y: np.ndarray, weight: np.ndarray,
+                       devices: int) -> tuple[dict[str, np.ndarray], int]:
+    """``{"x", "y", "weight"}`` padded with weight-0 rows to whole chunks, and the chunk size."""
+    chunk = -(-min(VALIDATION_CHUNK, len(x)) // devices) * devices
+    pad = -len(x) % chunk
+
+    def padded(a):
+        return np.concatenate([a, np.zeros((pad, *a.shape[1:]), a.dtype)])
+
+    return {"x": padded(x), "y": padded(y), "weight": padded(weight)}, chunk
 
 
-def _scores(model, params, x, y, weight, loss_fn, metrics, batch_size, prefix="",
-            across_processes=False):
-    outputs = predict(model, params, x, batch_size)
-    if across_processes:  # every process scores all validation shares: same logs everywhere
-        outputs, y, weight = parallel.gather_processes((outputs, y, weight))
-    out_j, y_j, w_j = jnp.asarray(outputs), jnp.asarray(y), jnp.asarray(weight)
-    result = {f"{prefix}loss": float(loss_fn(out_j, y_j, w_j))}
-    for name in metrics:
-        if name in STEP_METRICS:
-            result[prefix + name] = float(_step_metric(name, out_j, y_j, w_j))
-        elif name == "auc":
-            result[prefix + name] = metrics_lib.roc_auc_score(
-                np.asarray(_class_labels(y_j)), _positive_score(outputs)
-            )
-        else:
-            labels, predicted = np.asarray(_class_labels(y_j)), np.asarray(_class_predictions(out_j))
-            average = "binary" if outputs.shape[-1] <= 2 else "macro"
-            score = {"precision": metrics_lib.precision, "recall": metrics_lib.recall,
-                     "f1": metrics_lib.f1_score}[name]
-            result[prefix + name] = float(score(labels, predicted, average=average))
-    return result
+@functools.partial(jax.jit, static_argnums=0)
+def _evaluate(validation: SupervisedValidation, params: Any, data: dict) -> dict:
+    return validation(params, data)
 
 
 def evaluate(
@@ -331,10 +300,14 @@ def evaluate(
     *,
     loss: str = "softmax_cross_entropy",
     metrics: Sequence[str] = ("accuracy",),
-    batch_size: int = 8192,
+    batch_size: int = VALIDATION_CHUNK,
     sample_weight: Any = None,
 ) -> dict[str, float]:
-    """Loss and metrics of a trained model on ``data = (x, y)``; returns ``{"loss": ..., ...}``."""
+    """Loss and metrics of a trained model on ``data = (x, y)``; returns ``{"loss": ..., ...}``.
+
+    The same computation as the validation logs of `fit` (one compiled function, cached):
+    weighted loss, accuracy/mae/mse, AUC, precision, recall and F1, `batch_size` rows at a time.
+    """
     check_model(model, "evaluate")
     x, y = _unpack(data, "evaluate(data=...)")
     loss_fn = losses_lib.get_loss(loss)
@@ -343,14 +316,61 @@ def evaluate(
     weight = _check_sample_weight(sample_weight, len(x), "evaluate")
     output_shape = _output_shape(model, params, x, "evaluate(data=...)")
     y = _check_targets(loss_fn, y, output_shape, "evaluate(data=...) y")
-    return _scores(model, params, x, y, weight, loss_fn, metrics, batch_size)
+    _check_auc(metrics, y, weight, output_shape[-1], "evaluate(metrics=...)")
+    arrays, chunk = _validation_arrays(x, y, weight, 1)
+    validation = SupervisedValidation(model, loss_fn, metrics,
+                                      decision_threshold(model, loss_fn), chunk, prefix="")
+    scores = _evaluate(validation, jax.device_get(params), arrays)
+    return {name: float(value) for name, value in scores.items()}
+
+
+def _optimizer(optimizer: Any) -> optax.GradientTransformation:
+    if optimizer is None:
+        return optax.adam(1e-3)
+    if not (callable(getattr(optimizer, "init", None))
+            and callable(getattr(optimizer, "update", None))):
+        raise TypeError(f"fit(optimizer={optimizer!r}): expected an Optax transformation such as "
+                        "optax.adam(1e-3), or None for the default.")
+    return optimizer
+
+
+def _callbacks(callbacks: Any, verbose: int, log_every: int, checkpoint_dir, checkpoint_every,
+               keep, resume) -> list:
+    """The user's callbacks, then progress and checkpointing as callbacks of their own."""
+    callbacks = list(callbacks) if isinstance(callbacks, (tuple, list)) else callbacks
+    if not isinstance(callbacks, list) or not all(
+            isinstance(c, Callback) or callable(c) for c in callbacks):
+        raise TypeError(f"fit(callbacks={callbacks!r}): expected a list of functions "
+                        "callback(epoch, logs) or jaxnn.callbacks.Callback objects.")
+    callbacks.append(Progress(verbose, log_every))
+    if checkpoint_dir is not None:
+        callbacks.append(Checkpoint(checkpoint_dir, every=checkpoint_every, keep=keep,
+                                    resume=resume, verbose=verbose))
+    elif resume:
+        raise ValueError("fit(resume=True): needs checkpoint_dir, the directory of the run to "
+                         "continue.")
+    return callbacks
+
+
+def _initial_params(model: nn.Module, params: Any, x: np.ndarray, seed: int):
+    """(params, state to continue from or None): ``model.init``, given params, or a result."""
+    if isinstance(params, TrainResult):
+        return params.state.params, params
+    if params is not None:
+        return params, None
+    try:
+        return _init(model, jax.random.PRNGKey(seed), jnp.asarray(x[:1])), None
+    except Exception as error:  # the model cannot take samples of this shape
+        cause = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        raise ValueError(f"fit(data=...) x: model.init failed on a sample of shape "
+                         f"{x[:1].shape}: {cause}") from error
 
 
 def fit(
     model: nn.Module,
     data: tuple[Any, Any],
     *,
-    loss: str = "softmax_cross_entropy",
+    loss: str | Callable = "softmax_cross_entropy",
     optimizer: optax.GradientTransformation | None = None,
     epochs: int = 10,
     batch_size: int | str | None = "auto",
@@ -358,17 +378,18 @@ def fit(
     validation_split: float = 0.0,
     metrics: Sequence[str] = ("accuracy",),
     early_stopping: EarlyStopping | None = None,
-    callbacks: Sequence[Callback] = (),
+    callbacks: Sequence[Callback | Callable] = (),
     sample_weight: Any = None,
     params: Any = None,
     seed: int = 0,
     verbose: int = 1,
+    log_every: int = 1,
     checkpoint_dir: str | None = None,
     checkpoint_every: int = 1,
     keep: int = 3,
     resume: bool = False,
 ) -> TrainResult:
-    """Train `model` on ``data = (x, y)`` by minibatch gradient descent; one compiled call per epoch.
+    """Train `model` on ``data = (x, y)`` by minibatch gradient descent, compiled once.
 
     Args:
         model: a flax.linen Module, e.g. ``jaxnn.MLP([200, 100, 2])``.
@@ -376,24 +397,32 @@ def fit(
         loss: "softmax_cross_entropy" (integer or one-hot labels), "binary_cross_entropy"
             (one logit, labels 0/1), "mse", or a callable ``(outputs, targets, weight)``.
         optimizer: an Optax transformation (default ``optax.adam(1e-3)``); schedules, clipping
-            and ``optax.lbfgs`` (use ``batch_size=None``) pass straight through.
-        epochs: passes over the data.
+            and ``optax.lbfgs`` (use ``batch_size=None``) pass straight through. Repeated fits
+            with the same settings reuse the compiled code; wrap the optimizer in
+            ``optax.inject_hyperparams`` to scan learning rates without recompiling.
+        epochs: passes over the data in this call.
         batch_size: minibatch size, None for full-batch steps, or "auto": 32, or the number of
             samples if there are fewer; with D devices the multiple of D nearest below (at
             least D). A multiple of the device count splits each step over the devices.
         validation_data / validation_split: held-out ``(x, y)``, or a seeded random fraction of
-            `data`, evaluated after every epoch ("val_loss", "val_accuracy", ...).
+            `data` (with its sample weights), evaluated on the device after every epoch
+            ("val_loss", "val_accuracy", ...).
         metrics: any of "accuracy", "mae", "mse" (also on training batches) and "auc",
-            "precision", "recall", "f1" (validation only).
-        early_stopping: an `EarlyStopping` (monitor "val_loss" by default).
-        callbacks: ``callback(epoch, logs)`` once per epoch; returning True stops.
+            "precision", "recall", "f1" (validation only). Accuracy thresholds a single output
+            at 0 for a logit and at 0.5 for a sigmoid output or an "mse" regression output.
+        early_stopping: an `EarlyStopping` (monitor "val_loss" by default), exact per epoch.
+        callbacks: functions ``callback(epoch, logs)`` (or ``(epoch, logs, state)``) called
+            after every epoch, returning True to stop; or `jaxnn.callbacks.Callback` objects.
         sample_weight: per-sample weights ``(n,)``.
-        params: parameters to continue from (default: ``model.init`` with `seed`).
+        params: parameters to start from (default: ``model.init`` with `seed`), or the
+            `TrainResult` of an earlier fit to continue it: the optimizer state, step count,
+            epoch numbering and history carry on (`epochs` more epochs are run).
         seed: seeds initialization, the validation split, batch order and dropout.
-        verbose: 0 silent, 1 one line per epoch.
+        verbose: 0 silent, 1 a progress bar, 2 one line every `log_every` epochs.
         checkpoint_dir, checkpoint_every, keep, resume: save the full training state every
             `checkpoint_every` epochs (newest `keep` kept) and, with ``resume=True``, continue
-            from the newest checkpoint exactly where an interrupted run stopped.
+            from the newest checkpoint exactly where an interrupted run stopped (a finished run
+            returns its result without training).
 
     Devices: with several devices training is data parallel, with no change to this call
     (`jaxnn.parallel`; ``jaxnn.parallel.use(1)`` switches it off). In a run of several
@@ -401,27 +430,68 @@ def fit(
     the same size; `batch_size` is global and the validation logs cover all shares.
 
     Returns:
-        `TrainResult` with ``params``, ``history`` (per-epoch lists), ``state``, ``stop_reason``.
+        `TrainResult` with ``params``, ``history`` (per-epoch lists), ``state``, ``stop_reason``,
+        ``compile_seconds``.
     """
     check_model(model, "fit", needs_init=params is None)
     x, y = _unpack(data, "fit(data=...)")
     loss_fn = losses_lib.get_loss(loss)
     metrics = _check_metrics(metrics)
     _check_output_activation(model, loss_fn)
-    if optimizer is not None and not (callable(getattr(optimizer, "init", None))
-                                      and callable(getattr(optimizer, "update", None))):
-        raise TypeError(f"fit(optimizer={optimizer!r}): expected an Optax transformation such as "
-                        "optax.adam(1e-3), or None for the default.")
+    optimizer = _optimizer(optimizer)
     epochs = check_int(epochs, "fit(epochs=...)")
     seed = check_int(seed, "fit(seed=...)", maximum=2**63 - 1)
-    callbacks = tuple(callbacks) if isinstance(callbacks, (tuple, list)) else callbacks
-    if not isinstance(callbacks, tuple) or not all(callable(c) for c in callbacks):
-        raise TypeError(f"fit(callbacks={callbacks!r}): expected a list of functions "
-                        "callback(epoch, logs).")
     if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
         raise TypeError(f"fit(early_stopping={early_stopping!r}): expected a "
                         "jaxnn.EarlyStopping(...) or None.")
+    callbacks = _callbacks(callbacks, verbose, log_every, checkpoint_dir, checkpoint_every, keep,
+                           resume)
     weight = _check_sample_weight(sample_weight, len(x), "fit")
+    x, y, weight, validation_data = _split_validation(x, y, weight, validation_data,
+                                                      validation_split, seed)
+    num_samples = len(x) * jax.process_count()  # several processes: each passes its share
+    if batch_size == "auto":
+        batch_size = _auto_batch_size(num_samples, parallel.mesh())
+    check_batch_size(batch_size, num_samples, "fit")
+
+    params, previous = _initial_params(model, params, x, seed)
+    output_shape = _output_shape(model, params, x, "fit(data=...) x")
+    y = _check_targets(loss_fn, y, output_shape, "fit(data=...) y")
+    threshold = decision_threshold(model, loss_fn)
+    validation_fn = validation_arrays = None
+    if validation_data is not None:
+        x_val, y_val, w_val = validation_data
+        if x_val.shape[1:] != x.shape[1:]:
+            raise ValueError(
+                f"fit(validation_data=...): x has samples of shape {x_val.shape[1:]}, the "
+                f"training x has {x.shape[1:]}. Both need the same features."
+            )
+        y_val = _check_targets(loss_fn, y_val, output_shape, "fit(validation_data=...) y")
+        _check_auc(metrics, y_val, w_val, output_shape[-1], "fit(metrics=...) on the validation data")
+        mesh = parallel.mesh()
+        arrays, chunk = _validation_arrays(x_val, y_val, w_val, 1 if mesh is None else mesh.size)
+        validation_arrays = parallel.place(arrays, mesh, process_shares=True,
+                                           argument="fit(validation_data=...)")
+        validation_fn = SupervisedValidation(model, loss_fn, metrics, threshold, chunk)
+    if early_stopping is not None and validation_fn is None and "val" in early_stopping.monitor:
+        raise ValueError(
+            f"fit(early_stopping=...): it monitors {early_stopping.monitor!r} but there is no "
+            "validation data. Pass validation_data/validation_split or monitor 'loss'."
+        )
+
+    # Each process passes its share of the samples, also for full-batch training.
+    train_data = parallel.place({"x": x, "y": y, "weight": weight}, parallel.mesh(),
+                                process_shares=True, argument="fit(data=...)")
+    return train_loop(
+        SupervisedObjective(model, loss_fn, metrics, threshold), params, train_data,
+        optimizer=optimizer, epochs=epochs, batch_size=batch_size, seed=seed,
+        validation_fn=validation_fn, validation_data=validation_arrays,
+        early_stopping=early_stopping, callbacks=callbacks, state=previous,
+    )
+
+
+def _split_validation(x, y, weight, validation_data, validation_split, seed):
+    """(x, y, weight, (x_val, y_val, w_val) or None): a seeded split keeps the weights."""
     if (isinstance(validation_split, bool)
             or not isinstance(validation_split, (int, float, np.integer, np.floating))
             or not 0.0 <= validation_split < 1.0):
@@ -433,65 +503,12 @@ def fit(
         n_val = max(1, round(validation_split * len(x)))
         if n_val >= len(x):
             raise ValueError(f"fit(validation_split={validation_split}) leaves no training data.")
-        validation_data = (x[order[:n_val]], y[order[:n_val]])
-        x, y, weight = x[order[n_val:]], y[order[n_val:]], weight[order[n_val:]]
-    num_samples = len(x) * jax.process_count()  # several processes: each passes its share
-    if batch_size == "auto":
-        batch_size = _auto_batch_size(num_samples, parallel.mesh())
-    check_batch_size(batch_size, num_samples, "fit")
-
-    init_key = jax.random.PRNGKey(seed)
-    if params is None:
-        try:
-            params = model.init(init_key, jnp.asarray(x[:1]))
-        except Exception as error:  # the model cannot take samples of this shape
-            cause = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
-            raise ValueError(f"fit(data=...) x: model.init failed on a sample of shape "
-                             f"{x[:1].shape}: {cause}") from error
-    output_shape = _output_shape(model, params, x, "fit(data=...) x")
-    y = _check_targets(loss_fn, y, output_shape, "fit(data=...) y")
-
-    validation_fn = None
+        held, kept = order[:n_val], order[n_val:]
+        return x[kept], y[kept], weight[kept], (x[held], y[held], weight[held])
     if validation_data is not None:
         x_val, y_val = _unpack(validation_data, "fit(validation_data=...)")
-        if x_val.shape[1:] != x.shape[1:]:
-            raise ValueError(
-                f"fit(validation_data=...): x has samples of shape {x_val.shape[1:]}, the "
-                f"training x has {x.shape[1:]}. Both need the same features."
-            )
-        y_val = _check_targets(loss_fn, y_val, output_shape, "fit(validation_data=...) y")
-        w_val = np.ones(len(x_val), np.float32)
-
-        def validation_fn(p):
-            return _scores(model, p, x_val, y_val, w_val, loss_fn, metrics, 8192, "val_",
-                           across_processes=True)
-
-    if early_stopping is not None and validation_fn is None and "val" in early_stopping.monitor:
-        raise ValueError(
-            f"fit(early_stopping=...): it monitors {early_stopping.monitor!r} but there is no "
-            "validation data. Pass validation_data/validation_split or monitor 'loss'."
-        )
-
-    # Each process passes its share of the samples, also for full-batch training.
-    data = parallel.place({"x": x, "y": y, "weight": weight}, parallel.mesh(),
-                          process_shares=True, argument="fit(data=...)")
-    return train_loop(
-        _make_loss_fn(model, loss_fn, metrics),
-        params,
-        data,
-        optimizer=optimizer if optimizer is not None else optax.adam(1e-3),
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        validation_fn=validation_fn,
-        callbacks=callbacks,
-        early_stopping=early_stopping,
-        verbose=verbose,
-        checkpoint_dir=checkpoint_dir,
-        checkpoint_every=checkpoint_every,
-        keep=keep,
-        resume=resume,
-    )
+        return x, y, weight, (x_val, y_val, np.ones(len(x_val), np.float32))
+    return x, y, weight, None
 
 
 __all__ = ["EarlyStopping", "TrainResult", "evaluate", "fit", "predict", "predict_proba"]

@@ -23,6 +23,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from jaxnn import parallel
+from jaxnn.callbacks import Checkpoint, DataRefresh, Progress
 from jaxnn.loop import train_loop
 from jaxnn.models import MLP
 from pinn import sampling
@@ -444,13 +445,14 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
     residuals, residuals_and_jacobian = make_residuals(problem, field)
     test_x, test_u = sampling.exact_test_set(problem, dtype)
 
-    validation_fn = None
+    validation_fn = validation_data = None
     if test_u is not None:
-        evaluate = pointwise_map(lambda p, x: field(p)(x))
-        norm = float(jnp.linalg.norm(test_u))
+        validation_data = {"x": test_x, "u": test_u}
 
-        def validation_fn(params):
-            return {"relative_l2": float(jnp.linalg.norm(evaluate(params, test_x) - test_u)) / norm}
+        def validation_fn(params, test_set):  # traced: evaluated on the device every epoch
+            u = jax.vmap(lambda x: field(params)(x))(test_set["x"])
+            error = jnp.linalg.norm(u - test_set["u"]) / jnp.linalg.norm(test_set["u"])
+            return {"relative_l2": error}
 
     n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
     if any(name == "gauss_newton" for name, _, _ in stages):
@@ -480,15 +482,19 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
         epochs = -(-count // per_epoch)
         if verbose:
             print(f"stage {index + 1}/{len(stages)}: {name}, {count} steps")
+        callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
+        refresh = collocation.data_fn(field, per_epoch, resample_every, gradient_weighting,
+                                      steps_before=done)
+        if refresh is not None:
+            callbacks.append(DataRefresh(refresh))
+        if checkpoint_dir is not None:
+            callbacks.append(Checkpoint(f"{checkpoint_dir}/stage{index}", resume=resume,
+                                        verbose=verbose))
         result = train_loop(
             loss_fn, params, collocation.batch(0),
             optimizer=transformation, epochs=epochs, batch_size=None, steps_per_epoch=per_epoch,
             total_steps=count, seed=seed + index, validation_fn=validation_fn,
-            data_fn=collocation.data_fn(field, per_epoch, resample_every, gradient_weighting,
-                                        steps_before=done),
-            verbose=verbose, log_every=max(1, 1000 // per_epoch),
-            checkpoint_dir=None if checkpoint_dir is None else f"{checkpoint_dir}/stage{index}",
-            resume=resume,
+            validation_data=validation_data, callbacks=callbacks,
         )
         params = result.params
         for key, values in result.history.items():

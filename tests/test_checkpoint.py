@@ -16,6 +16,7 @@ import optax
 import pytest
 
 from jaxnn.checkpoint import FORMAT_VERSION, TrainingCheckpoints, load_params, save_params
+import jaxnn
 from jaxnn.loop import EarlyStopping, TrainState, train_loop
 from jaxnn.models import MLP
 from jaxnn.train import fit
@@ -80,9 +81,10 @@ def test_full_train_state_with_adam_round_trips_bitwise(tmp_path):
     assert int(state.opt_state[1][0].count) == 3
     history = {"epoch": [1, 2], "loss": [0.75, float("nan")], "val_loss": [1e-30, np.inf]}
     checkpoints = TrainingCheckpoints(tmp_path)
-    checkpoints.save(2, state, history, None, seed=11)
+    checkpoints.save(2, state, history, seed=11)
 
-    restored, restored_history, epoch = checkpoints.restore_latest(_fresh_like(state), None, 11)
+    restored = checkpoints.restore_latest(_fresh_like(state), seed=11)
+    restored, restored_history, epoch = restored.state, restored.history, restored.epoch
     _assert_trees_bitwise_equal(restored, state)
     assert type(restored.opt_state[1][0]) is type(state.opt_state[1][0])  # the Adam namedtuple
     assert epoch == 2
@@ -94,21 +96,27 @@ def test_full_train_state_with_adam_round_trips_bitwise(tmp_path):
 
 def test_early_stopping_state_round_trips_with_its_best_params(tmp_path):
     state = _trained_state()
-    stopper = EarlyStopping(monitor="val_loss", patience=4)
-    stopper.update(1, {"val_loss": 0.5}, state.params)
-    stopper.update(2, {"val_loss": 0.7}, _fresh_like(state.params))
+    early_stopping = EarlyStopping(monitor="val_loss", patience=4)
+    stopper = early_stopping.init(_fresh_like(state.params))
+    healthy = jnp.array(True)
+    stopper, _ = early_stopping.update(stopper, {"val_loss": jnp.float32(0.5)}, 1, state.params,
+                                       healthy)
+    stopper, _ = early_stopping.update(stopper, {"val_loss": jnp.float32(0.7)}, 2,
+                                       _fresh_like(state.params), healthy)
     checkpoints = TrainingCheckpoints(tmp_path)
-    checkpoints.save(2, state, {"val_loss": [0.5, 0.7]}, stopper, seed=0)
+    checkpoints.save(2, state, {"val_loss": [0.5, 0.7]}, early_stopping=early_stopping,
+                     stopper=stopper)
 
-    loaded = EarlyStopping(monitor="val_loss", patience=4)
-    checkpoints.restore_latest(_fresh_like(state), loaded, 0)
-    assert (loaded.best, loaded.wait, loaded.best_epoch) == (0.5, 1, 1)
+    like = early_stopping.init(_fresh_like(state.params))
+    loaded = checkpoints.restore_latest(_fresh_like(state), early_stopping=early_stopping,
+                                        stopper=like, seed=0).stopper
+    assert (float(loaded.best), int(loaded.wait), int(loaded.best_epoch)) == (0.5, 1, 1)
     _assert_trees_bitwise_equal(loaded.best_params, state.params)
 
 
 def test_load_params_reads_the_parameters_of_a_training_checkpoint(tmp_path):
     state = _trained_state()
-    path = TrainingCheckpoints(tmp_path).save(1, state, {}, None, seed=0)
+    path = TrainingCheckpoints(tmp_path).save(1, state, {})
     _assert_trees_bitwise_equal(load_params(path, like=state.params), state.params)
 
 
@@ -344,25 +352,25 @@ def test_a_corrupt_newest_checkpoint_is_reported_and_older_ones_still_load(tmp_p
     checkpoints = TrainingCheckpoints(tmp_path, keep=3)
     states = {epoch: _trained_state(steps=epoch) for epoch in (1, 2, 3)}
     for epoch, state in states.items():
-        checkpoints.save(epoch, state, {"loss": [0.1] * epoch}, None, seed=0)
+        checkpoints.save(epoch, state, {"loss": [0.1] * epoch})
     damage(checkpoints.path(3))
 
     with pytest.raises(ValueError) as error:
-        checkpoints.restore_latest(states[1], None, 0)
+        checkpoints.restore_latest(states[1], seed=0)
     message = str(error.value)
     assert "checkpoint_00000003.msgpack is not a valid checkpoint (truncated or corrupt)" in message
     assert "epochs [1, 2]" in message and "epoch=2" in message
     with pytest.raises(ValueError, match="truncated or corrupt"):
         load_params(checkpoints.path(3))
 
-    restored, history, epoch = checkpoints.restore_latest(states[1], None, 0, epoch=2)
-    assert epoch == 2 and history == {"loss": [0.1, 0.1]}
-    _assert_trees_bitwise_equal(restored, states[2])
+    restored = checkpoints.restore_latest(states[1], seed=0, epoch=2)
+    assert restored.epoch == 2 and restored.history == {"loss": [0.1, 0.1]}
+    _assert_trees_bitwise_equal(restored.state, states[2])
 
 
 def test_a_corrupt_only_checkpoint_says_there_is_nothing_older(tmp_path):
     checkpoints = TrainingCheckpoints(tmp_path)
-    checkpoints.save(1, _trained_state(), {}, None, seed=0)
+    checkpoints.save(1, _trained_state(), {})
     _garbage(checkpoints.path(1))
     with pytest.raises(ValueError, match="no older checkpoint"):
         checkpoints.restore_latest(_trained_state())
@@ -396,20 +404,20 @@ def test_a_crash_before_the_rename_leaves_old_checkpoints_intact_and_no_temp_fil
 ):
     checkpoints = TrainingCheckpoints(tmp_path, keep=1)
     first = _trained_state(steps=1)
-    checkpoints.save(1, first, {}, None, seed=0)
+    checkpoints.save(1, first, {})
 
     def crash(source, destination):
         raise OSError("simulated crash between write and rename")
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="simulated crash"):
-        checkpoints.save(2, _trained_state(steps=2), {}, None, seed=0)
+        checkpoints.save(2, _trained_state(steps=2), {})
     monkeypatch.undo()
 
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint_00000001.msgpack"]
-    restored, _, epoch = checkpoints.restore_latest(first, None, 0)
-    assert epoch == 1
-    _assert_trees_bitwise_equal(restored, first)
+    restored = checkpoints.restore_latest(first, seed=0)
+    assert restored.epoch == 1
+    _assert_trees_bitwise_equal(restored.state, first)
 
 
 def test_temp_files_of_killed_writers_are_ignored_and_cleaned_up(tmp_path):
@@ -419,7 +427,7 @@ def test_temp_files_of_killed_writers_are_ignored_and_cleaned_up(tmp_path):
     checkpoints = TrainingCheckpoints(tmp_path)
     assert checkpoints.epochs() == []
     assert checkpoints.restore_latest(_trained_state()) is None
-    checkpoints.save(1, _trained_state(), {}, None, seed=0)
+    checkpoints.save(1, _trained_state(), {})
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint_00000001.msgpack"]
 
 
@@ -431,8 +439,8 @@ def test_nonfinite_loss_saves_a_checkpoint_with_the_last_finite_params(tmp_path)
 
     with pytest.warns(RuntimeWarning, match="non-finite"):
         result = train_loop(loss_fn, {"w": jnp.float32(0.0)}, {}, optimizer=optax.sgd(1.0),
-                            epochs=10, seed=0, verbose=0, checkpoint_dir=str(tmp_path),
-                            checkpoint_every=100)
+                            epochs=10, seed=0,
+                            callbacks=[jaxnn.Checkpoint(tmp_path, every=100, verbose=0)])
     assert result.nonfinite is not None
     checkpoints = TrainingCheckpoints(tmp_path)
     assert checkpoints.epochs() == [result.epochs_run]  # saved because training stopped

@@ -41,7 +41,7 @@ def fit(optimizer, data, start, steps=40):
         return jnp.sum(r * r), {}
 
     return train_loop(loss_fn, start, data, optimizer=optimizer, epochs=1, batch_size=None,
-                      steps_per_epoch=steps, verbose=0)
+                      steps_per_epoch=steps)
 
 
 def scipy_optimum(data, start):
@@ -97,7 +97,7 @@ def test_a_singular_jacobian_is_damped_not_a_crash():
 
     result = train_loop(loss_fn, {"a": jnp.float64(0.0), "b": jnp.float64(0.0)}, data,
                         optimizer=gauss_newton(residual), epochs=1, batch_size=None,
-                        steps_per_epoch=20, verbose=0)
+                        steps_per_epoch=20)
     assert result.stop_reason is None
     assert float(result.params["a"] + result.params["b"]) == pytest.approx(3.0, rel=1e-10)
 
@@ -117,7 +117,7 @@ def test_a_step_into_nan_is_rejected_and_the_params_stay_finite():
 
     result = train_loop(loss_fn, {"a": jnp.float64(1.0), "b": jnp.float64(1.0)}, data,
                         optimizer=gauss_newton(residual), epochs=3, batch_size=None,
-                        steps_per_epoch=10, verbose=0)
+                        steps_per_epoch=10)
     assert result.nonfinite is None  # no NaN step was ever applied
     assert 0.5 <= float(result.params["b"]) < 1.0  # it moved towards the optimum, stayed valid
     assert np.all(np.isfinite(result.history["loss"]))

@@ -51,7 +51,7 @@ EIGHT_DEVICES = textwrap.dedent(
 
     class CountEpochCompiles(logging.Handler):
         def emit(self, record):
-            if "Finished XLA compilation of jit(epoch)" in record.getMessage():
+            if "Finished XLA compilation of jit(chunk)" in record.getMessage():
                 compiled_epochs.append(record.getMessage())
 
 
@@ -105,15 +105,16 @@ EIGHT_DEVICES = textwrap.dedent(
             return jnp.mean(batch["weight"] * residual**2), {}
         return loss_fn
 
-    def least_squares(seen, batch_size=64, epochs=4, **options):
+    def least_squares(seen, batch_size=64, epochs=4, checkpoint_dir=None, resume=False):
         data = {"x": x, "y": x @ np.arange(1.0, 5.0, dtype=np.float32),
                 "weight": np.ones(len(x), np.float32)}
         traces = []
         result = train_loop(sharding_probe(seen), {"w": jnp.zeros(4)}, data,
                             optimizer=optax.adam(0.05), epochs=epochs, batch_size=batch_size,
                             callbacks=[lambda epoch, logs: traces.append(
-                                (seen["traces"], len(compiled_epochs)))],
-                            verbose=0, **options)
+                                (seen["traces"], len(compiled_epochs)))] + (
+                                [] if checkpoint_dir is None else
+                                [jaxnn.Checkpoint(checkpoint_dir, resume=resume, verbose=0)]))
         seen["traces_and_compiles"] = traces
         return result
 
@@ -164,9 +165,9 @@ EIGHT_DEVICES = textwrap.dedent(
         result = train_loop(
             residual_loss(seen), {"w": jnp.array([0.3, -0.2]), "b": jnp.zeros(())},
             collocation(0), optimizer=optimizer, epochs=4, batch_size=None,
-            steps_per_epoch=5, data_fn=lambda epoch, params: collocation(epoch),
-            callbacks=[lambda epoch, logs: traces.append(
-                (seen["traces"], len(compiled_epochs)))], verbose=0)
+            steps_per_epoch=5, callbacks=[
+                jaxnn.DataRefresh(lambda epoch, params: collocation(epoch)),
+                lambda epoch, logs: traces.append((seen["traces"], len(compiled_epochs)))])
         seen["traces_and_compiles"] = traces
         return result
 
@@ -190,7 +191,7 @@ EIGHT_DEVICES = textwrap.dedent(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return train_loop(explodes, {"w": jnp.zeros(())}, {"x": x[:, 0]},
-                              optimizer=optax.sgd(0.05), epochs=6, batch_size=32, verbose=0)
+                              optimizer=optax.sgd(0.05), epochs=6, batch_size=32)
 
     one, eight = on_1_and_8(nan_run)
     report["nan"] = {"nonfinite_1": one.nonfinite, "nonfinite_8": eight.nonfinite,
@@ -252,7 +253,7 @@ TWO_PROCESSES = textwrap.dedent(
     validation = share[:32]
     model = jaxnn.MLP([16, 2], activation="tanh")
     result = jaxnn.fit(model, (x[share], y[share]), optimizer=optax.adam(1e-2), epochs=3,
-                       batch_size=32, seed=0, verbose=1, checkpoint_dir=sys.argv[4],
+                       batch_size=32, seed=0, verbose=2, checkpoint_dir=sys.argv[4],
                        validation_data=(x[validation], y[validation]))
     predicted = jaxnn.predict(model, result.params, x[:8])
     print("REPORT " + json.dumps({

@@ -22,7 +22,7 @@ def _blobs(n=400, seed=0):
 def test_fit_learns_xor_with_an_mlp():
     model = jaxnn.MLP([8, 2], activation="tanh")
     result = jaxnn.fit(model, (XOR_X, XOR_Y), optimizer=optax.adam(0.05), epochs=300,
-                       batch_size=4, verbose=0)
+                       batch_size=4)
     predicted = jaxnn.predict(model, result.params, XOR_X).argmax(axis=1)
     np.testing.assert_array_equal(predicted, XOR_Y)
     assert result.history["accuracy"][-1] == 1.0
@@ -32,7 +32,7 @@ def test_fit_learns_nand_with_logistic_regression():
     y_nand = np.array([1, 1, 1, 0])
     model = jaxnn.LogisticRegression()
     result = jaxnn.fit(model, (XOR_X, y_nand), loss="binary_cross_entropy",
-                       optimizer=optax.sgd(1.0), epochs=500, batch_size=4, verbose=0)
+                       optimizer=optax.sgd(1.0), epochs=500, batch_size=4)
     probability = jaxnn.predict_proba(model, result.params, XOR_X)[:, 0]
     np.testing.assert_array_equal(probability > 0.5, y_nand == 1)
     w = result.params["params"]["Dense_0"]["kernel"][:, 0]
@@ -45,7 +45,7 @@ def test_one_sgd_step_equals_finite_difference_gradient_step():
     params = model.init(jax.random.PRNGKey(3), jnp.asarray(x[:1]))
     lr = 0.1
     result = jaxnn.fit(model, (x, y), optimizer=optax.sgd(lr), epochs=1, batch_size=None,
-                       params=params, verbose=0)
+                       params=params)
 
     def loss_of(p):
         return float(losses.softmax_cross_entropy(model.apply(p, x), jnp.asarray(y)))
@@ -67,7 +67,7 @@ def test_same_seed_gives_identical_parameters_and_other_seed_differs():
     model = jaxnn.MLP([16, 2], dropout=0.2)
 
     def run(seed):
-        result = jaxnn.fit(model, (x, y), epochs=2, batch_size=64, seed=seed, verbose=0)
+        result = jaxnn.fit(model, (x, y), epochs=2, batch_size=64, seed=seed)
         return np.asarray(jax.flatten_util.ravel_pytree(result.params)[0])
 
     np.testing.assert_array_equal(run(0), run(0))
@@ -85,7 +85,7 @@ def test_fit_stops_early_and_restores_best_params():
     # A learning rate this large makes the validation loss rise after the first epochs.
     result = jaxnn.fit(model, (x, y), optimizer=optax.sgd(3.0), epochs=60, batch_size=20,
                        validation_split=0.25, early_stopping=EarlyStopping(patience=3),
-                       callbacks=[record], verbose=0)
+                       callbacks=[record])
     assert result.epochs_run < 60 and "early stopping" in result.stop_reason
     best = int(np.argmin(seen))
     assert result.best_epoch == best + 1
@@ -108,10 +108,11 @@ def test_no_retrace_across_epochs_or_with_ragged_last_batch():
     x = np.random.default_rng(0).normal(size=(103, 3)).astype(np.float32)  # 103 = 4*25 + 3
     data = {"x": x, "y": x @ np.array([1.0, -2.0, 0.5], np.float32), "weight": np.ones(103)}
     result = train_loop(loss_fn, {"w": jnp.zeros(3)}, data, optimizer=optax.sgd(0.1),
-                        epochs=5, batch_size=25, verbose=0)
+                        epochs=5, batch_size=25)
     assert result.epochs_run == 5
-    # value_and_grad traces loss_fn once, the lbfgs-style value_fn closure not at all for sgd.
-    assert len(traces) == 1
+    # Traced twice in all: once on shapes to check its contract before training, once for the
+    # one compilation of the whole run (the lbfgs-style value_fn closure not at all for sgd).
+    assert len(traces) == 2
 
 
 def test_ragged_last_batch_sees_every_sample_once_per_epoch():
@@ -121,7 +122,7 @@ def test_ragged_last_batch_sees_every_sample_once_per_epoch():
     model = jaxnn.MLP([4, 2])
     params = model.init(jax.random.PRNGKey(0), jnp.asarray(x[:1]))
     result = jaxnn.fit(model, (x, y), optimizer=optax.sgd(0.0), epochs=1, batch_size=10,
-                       params=params, verbose=0)
+                       params=params)
     full = jaxnn.evaluate(model, params, (x, y))["loss"]
     np.testing.assert_allclose(result.history["loss"][0], full, rtol=1e-5)
 
@@ -139,7 +140,7 @@ def test_validation_metrics_and_history_keys():
     x, y = _blobs(300)
     result = jaxnn.fit(jaxnn.MLP([16, 2]), (x, y), optimizer=optax.adam(1e-2), epochs=3,
                        batch_size=32, validation_data=_blobs(100, seed=9),
-                       metrics=["accuracy", "auc", "f1"], verbose=0)
+                       metrics=["accuracy", "auc", "f1"])
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "val_auc", "val_f1", "epoch"):
         assert len(result.history[key]) == 3
     assert result.history["val_auc"][-1] > 0.9
@@ -157,7 +158,7 @@ def test_nan_loss_stops_cleanly_and_keeps_last_finite_params():
     with pytest.warns(RuntimeWarning, match="non-finite"):
         result = train_loop(loss_fn, {"w": jnp.array(0.0)}, {"x": jnp.zeros(1)},
                             optimizer=optax.sgd(0.02), epochs=10, batch_size=None,
-                            steps_per_epoch=4, verbose=0)
+                            steps_per_epoch=4)
     del calls
     assert result.nonfinite is not None
     epoch, step = result.nonfinite
@@ -211,7 +212,7 @@ def test_fit_rejects_bad_input_with_a_clear_message(data, kwargs, error, match):
 def test_fit_with_params_for_another_feature_count_names_both():
     model, params = _model_and_params(features=18)
     with pytest.raises(ValueError, match="18 features.*shape \\(10, 17\\)"):
-        jaxnn.fit(model, (np.zeros((10, 17)), np.zeros(10)), params=params, epochs=1, verbose=0)
+        jaxnn.fit(model, (np.zeros((10, 17)), np.zeros(10)), params=params, epochs=1)
     with pytest.raises(ValueError, match="18 features"):
         jaxnn.predict(model, params, np.zeros((3, 17)))
 
@@ -219,7 +220,7 @@ def test_fit_with_params_for_another_feature_count_names_both():
 def test_output_activation_with_logit_loss_is_rejected():
     model = jaxnn.MLP([8, 2], output_activation="softmax")
     with pytest.raises(ValueError, match="losses take logits"):
-        jaxnn.fit(model, (np.zeros((4, 2)), np.zeros(4)), epochs=1, verbose=0)
+        jaxnn.fit(model, (np.zeros((4, 2)), np.zeros(4)), epochs=1)
 
 
 def test_early_stopping_on_validation_without_validation_data_is_rejected():
@@ -237,12 +238,11 @@ def test_total_steps_stops_mid_epoch_without_recompiling():
         return (params["w"] - 3.0) ** 2, {}
 
     result = train_loop(loss_fn, {"w": jnp.float32(0.0)}, {"x": jnp.zeros(1)},
-                        optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=15,
-                        verbose=0)
+                        optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=15)
     assert int(result.state.step) == 15
     np.testing.assert_allclose(float(result.params["w"]), 3 - 3 * 0.8**15, rtol=1e-5)
-    assert len(traces) <= 2  # the step and the shape of a skipped step: one compilation
+    # the contract probe, the step and the shape of a skipped step: one compilation
+    assert len(traces) <= 3
     with pytest.raises(ValueError, match="total_steps=21"):
         train_loop(loss_fn, {"w": jnp.float32(0.0)}, {"x": jnp.zeros(1)},
-                   optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=21,
-                   verbose=0)
+                   optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=21)

@@ -1,0 +1,210 @@
+"""Host-side pieces composed around the compiled loop: progress, checkpoints, data refresh.
+
+A callback is an object with three hooks and a period:
+
+- ``on_train_begin(run)``: once, before anything is compiled; `run` is the `jaxnn.run.Run`
+  the loop and the callbacks share (settings, history, state, data).
+- ``on_epoch_end(epoch, state, logs) -> bool | None``: after epochs that are multiples of
+  `every` (the loop ends a compiled call there, so `state` is the state after exactly that
+  epoch), or, with ``every = None``, whenever the host wakes (about five times a second, and
+  at the end), with the newest epoch. Returning True stops training.
+- ``on_train_end(result)``: once, with the `TrainResult`.
+
+A plain function ``callback(epoch, logs)`` is wrapped in `FunctionCallback` (every epoch).
+Early stopping is not a host callback: it runs on the device (`jaxnn.EarlyStopping`) so that
+it is exact per epoch however many epochs one compiled call runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jaxnn import parallel
+from jaxnn.run import Run, TrainResult
+
+
+class Callback:
+    """Base class: override what you need. ``every``: host period in epochs (None: any wake)."""
+
+    every: int | None = 1
+
+    def on_train_begin(self, run: Run) -> None:
+        self.run = run
+
+    def on_epoch_end(self, epoch: int, state: Any, logs: Mapping[str, float]) -> bool | None:
+        return None
+
+    def on_train_end(self, result: TrainResult) -> None:
+        return None
+
+
+class FunctionCallback(Callback):
+    """``fn(epoch, logs)`` (or ``fn(epoch, logs, state)``) after every epoch; True stops."""
+
+    def __init__(self, fn: Callable, every: int = 1) -> None:
+        self.fn, self.every = fn, every
+        try:
+            self.wants_state = len(inspect.signature(fn).parameters) >= 3
+        except (TypeError, ValueError):
+            self.wants_state = False
+
+    def on_epoch_end(self, epoch, state, logs):
+        answer = self.fn(epoch, dict(logs), state) if self.wants_state else self.fn(epoch, dict(logs))
+        if answer is not None and not isinstance(answer, (bool, int)):
+            raise TypeError(
+                f"callback {getattr(self.fn, '__name__', self.fn)!r} returned "
+                f"{type(answer).__name__}; a callback returns True to stop training, or "
+                "False/None to go on.")
+        return bool(answer)
+
+
+def as_callback(callback: Callback | Callable) -> Callback:
+    """A `Callback` as it is, a plain function wrapped in `FunctionCallback`."""
+    if isinstance(callback, Callback):
+        return callback
+    if callable(callback):
+        return FunctionCallback(callback)
+    raise TypeError(f"callbacks: expected jaxnn.callbacks.Callback objects or functions "
+                    f"callback(epoch, logs), got {type(callback).__name__} {callback!r:.60}.")
+
+
+def format_logs(logs: Mapping[str, float]) -> str:
+    return "  ".join(f"{k} {v:.4g}" for k, v in logs.items() if k not in ("epoch", "time"))
+
+
+class Progress(Callback):
+    """Progress display (process 0 only): ``verbose=1`` a progress bar (tqdm), ``verbose=2`` one
+    line every `log_every` epochs (and the first and last). Never forces the host awake."""
+
+    every = None
+
+    def __init__(self, verbose: int = 1, log_every: int = 1, unit: str = "epoch") -> None:
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"verbose={verbose!r}: expected 0 (silent), 1 (progress bar) or 2 "
+                             "(one line per log_every epochs).")
+        if isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 1:
+            raise ValueError(f"log_every={log_every!r}: expected an integer >= 1.")
+        self.verbose, self.log_every, self.unit = verbose, log_every, unit
+        self.bar = None
+
+    def on_train_begin(self, run: Run) -> None:
+        self.run, self.shown = run, run.epoch
+        if not parallel.is_main_process():
+            self.verbose = 0
+        if self.verbose == 1 and run.epoch < run.epochs:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=run.epochs, initial=run.epoch, unit=self.unit,
+                            dynamic_ncols=True, leave=True)
+
+    def on_epoch_end(self, epoch, state, logs):
+        if self.bar is not None:
+            self.bar.update(epoch - self.bar.n)
+            self.bar.set_postfix_str(format_logs(logs), refresh=True)
+        elif self.verbose == 2:
+            history, first = self.run.history, self.run.start_epoch + 1
+            for index in range(len(history["epoch"]) - (epoch - self.shown), len(history["epoch"])):
+                number = history["epoch"][index]
+                if number % self.log_every == 0 or number in (first, self.run.epochs):
+                    row = {key: values[index] for key, values in history.items()}
+                    print(f"{self.unit} {number}/{self.run.epochs}  {format_logs(row)}  "
+                          f"({row['time']:.3g} s)")
+            sys.stdout.flush()
+        self.shown = epoch
+
+    def on_train_end(self, result: TrainResult) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.verbose and result.stop_reason and not result.nonfinite:
+            print(result.stop_reason)
+        if self.verbose == 2 and result.compile_seconds > 0:
+            print(f"(compiling took {result.compile_seconds:.2f} s)")
+
+
+class DataRefresh(Callback):
+    """Replace the training data between epochs: ``fn(epoch, params) -> data`` (same shapes),
+    or None to keep it; called after every `every`-th epoch except the last (PINN resampling)."""
+
+    def __init__(self, fn: Callable[[int, Any], Any], every: int = 1) -> None:
+        self.fn, self.every = fn, every
+
+    def on_epoch_end(self, epoch, state, logs):
+        if epoch >= self.run.epochs or self.run.stop_reason is not None:
+            return
+        data = self.fn(epoch, state.params)
+        if data is not None:
+            mesh = parallel.mesh()
+            self.run.data = parallel.place(data, mesh, process_shares=self.run.batch_size
+                                           is not None)
+        return
+
+
+class Checkpoint(Callback):
+    """Save the full training state every `every` epochs; with ``resume=True`` continue a run.
+
+    The files go to `directory` (`jaxnn.checkpoint.TrainingCheckpoints`: atomic, newest `keep`
+    kept; only files of this run are ever deleted). A directory holding checkpoints of another
+    run is refused unless resuming it. Resuming a run that had ended (all its epochs, early
+    stopping, a callback's stop, a non-finite loss) returns its result without training.
+    If a save fails mid-run, training stops and the result keeps the trained state.
+    """
+
+    def __init__(self, directory, every: int = 1, keep: int = 3, resume: bool = False,
+                 verbose: int = 1) -> None:
+        from jaxnn.checkpoint import TrainingCheckpoints
+
+        if not isinstance(resume, bool):
+            raise TypeError(f"resume={resume!r}: expected True or False.")
+        self.files = TrainingCheckpoints(directory, keep=keep, every=every)
+        self.every, self.resume, self.verbose = every, resume, verbose
+        self.saved: tuple[int, str | None] | None = None
+
+    def on_train_begin(self, run: Run) -> None:
+        self.run = run
+        existing = self.files.epochs()
+        if existing and not self.resume:
+            raise ValueError(
+                f"checkpoint_dir={str(self.files.directory)!r} holds checkpoints of another run "
+                f"(after epochs {existing}). Pass resume=True to continue that run, or use an "
+                "empty directory (a run never deletes another run's files).")
+        if existing:
+            self.files.restore_run(run)
+            self.saved = (run.epoch, run.stop_reason)
+            if self.verbose and parallel.is_main_process():
+                print(f"resumed from {self.files.directory} after epoch {run.epoch}")
+        if parallel.is_main_process():
+            self.files.check_writable(run)
+
+    def on_epoch_end(self, epoch, state, logs):
+        if epoch % self.every == 0:
+            return not self._save()
+        return None
+
+    def on_train_end(self, result: TrainResult) -> None:
+        unsaved = result.epochs_run > 0 and self.saved != (result.epochs_run, result.stop_reason)
+        if unsaved and not self._save():
+            result.stop_reason = result.stop_reason or self.run.stop_reason
+
+    def _save(self) -> bool:
+        """Write the checkpoint of the run as it stands; False (and a stopped run) on failure."""
+        if not parallel.is_main_process():
+            return True
+        try:
+            self.files.save_run(self.run)
+        except OSError as error:
+            self.run.stop_reason = (
+                f"saving the checkpoint after epoch {self.run.epoch} to {self.files.directory} "
+                f"failed ({error}); training stopped there and the result holds the state "
+                "after that epoch. Free space or fix the directory, then resume.")
+            warnings.warn(self.run.stop_reason, RuntimeWarning, stacklevel=2)
+            return False
+        self.saved = (self.run.epoch, self.run.stop_reason)
+        return True
+
+
+__all__ = ["Callback", "Checkpoint", "DataRefresh", "FunctionCallback", "Progress",
+           "as_callback", "format_logs"]
