@@ -31,6 +31,7 @@ import jax
 import numpy as np
 from matplotlib.figure import Figure
 
+import jaxnn
 import pinn.plot
 from pinn.cli import add_solve_arguments, solve_registered
 from pinn.problems import tokamak_boundary
@@ -95,4 +96,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

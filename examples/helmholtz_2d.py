@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+import jaxnn
 import pinn
 import pinn.plot
 from pinn.cli import add_solve_arguments, registry_problem
@@ -60,4 +61,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

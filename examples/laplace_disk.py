@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+import jaxnn
 import pinn.plot
 from pinn.cli import add_solve_arguments, solve_registered
 
@@ -58,4 +59,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

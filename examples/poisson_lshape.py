@@ -21,6 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import jaxnn
 import pinn.plot
 from pinn.cli import add_solve_arguments, solve_registered
 
@@ -54,4 +55,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

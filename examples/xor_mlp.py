@@ -114,4 +114,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

@@ -94,6 +94,14 @@ def _solve(args: argparse.Namespace) -> dict:
     return report
 
 
+def entry_point() -> int:
+    """The ``pinn`` command: `main` with compiled programs kept on disk between runs."""
+    from jaxnn import use_persistent_cache
+
+    use_persistent_cache()
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from pinn import problems
@@ -120,4 +128,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry_point())
