@@ -466,9 +466,14 @@ def batch_indices(n: int, batch_size: int, key: jax.Array) -> tuple[jax.Array, j
     if isinstance(key, (int, np.integer)):
         raise TypeError(f"batch_indices(key={key!r}): expected a JAX PRNG key, got an int. Pass "
                         f"jax.random.key({key}).")
+    return batch_layout(jax.random.permutation(key, n), batch_size)
+
+
+def batch_layout(permutation: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
+    """`batch_indices` for a given permutation ``(n,)`` of range(n): the same grid and mask."""
+    n = permutation.shape[0]
     shape = (num_batches(n, batch_size), batch_size)
     positions = jnp.arange(shape[0] * batch_size, dtype=jnp.int32)
-    permutation = jax.random.permutation(key, n).astype(jnp.int32)
-    indices = permutation[positions % n].reshape(shape)
+    indices = permutation.astype(jnp.int32)[positions % n].reshape(shape)
     mask = (positions < n).astype(jnp.float32).reshape(shape)
     return indices, mask

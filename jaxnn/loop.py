@@ -49,9 +49,11 @@ from jaxnn.step import (
     Carry,
     LossFn,
     TrainState,
+    all_finite,
     guard_nonfinite,
     make_epoch,
     make_train_step,
+    watch_nonfinite,
 )
 
 MAX_EPOCHS_PER_CALL = 1024  # size of the on-device history buffers of one compiled call
@@ -144,20 +146,24 @@ class EarlyStopping:
 
 def make_chunk(epoch: Callable, validation_fn: Callable | None,
                early_stopping: EarlyStopping | None, budgeted: bool,
-               log_dtypes: Mapping[str, Any]) -> Callable:
+               log_dtypes: Mapping[str, Any], guarded: bool) -> Callable:
     """``chunk(carry, stopper, data, validation_data, first_epoch, n_epochs, base_key,
-    step_limit) -> (carry, stopper, logs, epochs_done)``: up to `n_epochs` epochs on the device.
+    step_limit) -> (carry, stopper, logs, epochs_done, failed)``: up to `n_epochs` epochs on
+    the device.
 
     `logs` maps each log name of `log_dtypes` (``"loss"``, the aux and validation names,
-    ``"steps"``) to a buffer of `MAX_EPOCHS_PER_CALL` values, the first `epochs_done` filled. The loop ends early after an epoch with a non-finite step, when early
-    stopping fires, or (`budgeted`) when the step count reaches `step_limit`.
+    ``"steps"``) to a buffer of `MAX_EPOCHS_PER_CALL` values, the first `epochs_done` filled.
+    The loop ends early when early stopping fires, when (`budgeted`) the step count reaches
+    `step_limit`, or after an epoch that went non-finite: with a `guarded` epoch that epoch is
+    logged (its bad steps were not applied); otherwise it is rolled back, not logged, and
+    `failed` is set so that the host replays it guarded.
     """
 
     def epoch_logs(carry, stopper, data, validation_data, epoch_number, base_key, step_limit):
         carry, logs = epoch(carry, data, epoch_number, base_key, step_limit)
         if validation_fn is not None:
             logs.update(validation_fn(carry.state.params, validation_data))
-        healthy = carry.bad_step < 0
+        healthy = (carry.bad_step < 0) & all_finite(carry.state.params)
         stop = ~healthy
         if early_stopping is not None:
             stopper, early = early_stopping.update(stopper, logs, epoch_number + 1,
@@ -165,7 +171,7 @@ def make_chunk(epoch: Callable, validation_fn: Callable | None,
             stop = stop | early
         if budgeted:
             stop = stop | (carry.state.step >= step_limit)
-        return carry, stopper, logs, stop
+        return carry, stopper, logs, stop, ~healthy
 
     def chunk(carry, stopper, data, validation_data, first_epoch, n_epochs, base_key,
               step_limit):
@@ -173,20 +179,27 @@ def make_chunk(epoch: Callable, validation_fn: Callable | None,
                    for name, dtype in log_dtypes.items()}
 
         def body(loop):
-            done, carry, stopper, buffers, _ = loop
-            carry, stopper, logs, stop = epoch_logs(carry, stopper, data, validation_data,
-                                                    first_epoch + done, base_key, step_limit)
+            done, start, start_stopper, buffers, _, _ = loop
+            carry, stopper, logs, stop, unhealthy = epoch_logs(
+                start, start_stopper, data, validation_data, first_epoch + done, base_key,
+                step_limit)
             buffers = {name: buffers[name].at[done].set(logs[name].astype(buffers[name].dtype))
                        for name in buffers}
-            return done + 1, carry, stopper, buffers, stop
+            if guarded:
+                return done + 1, carry, stopper, buffers, stop, jnp.array(False)
+            # roll a non-finite epoch back (one select per epoch, none per step)
+            carry, stopper = jax.tree_util.tree_map(
+                lambda old, new: jnp.where(unhealthy, old, new), (start, start_stopper),
+                (carry, stopper))
+            return done + 1 - unhealthy.astype(jnp.int32), carry, stopper, buffers, stop, unhealthy
 
         def more(loop):
-            done, *_, stop = loop
+            done, *_, stop, _ = loop
             return (done < n_epochs) & ~stop
 
-        start = (jnp.int32(0), carry, stopper, buffers, jnp.array(False))
-        done, carry, stopper, buffers, _ = jax.lax.while_loop(more, body, start)
-        return carry, stopper, buffers, done
+        start = (jnp.int32(0), carry, stopper, buffers, jnp.array(False), jnp.array(False))
+        done, carry, stopper, buffers, _, failed = jax.lax.while_loop(more, body, start)
+        return carry, stopper, buffers, done, failed
 
     return chunk
 
@@ -246,18 +259,17 @@ class Program:
     budgeted: bool
     log_dtypes: Mapping[str, Any]
     mesh: Any
+    guarded: bool = False
 
     @functools.cached_property
     def key(self) -> Any:
-        """Equal for programs that compute the same thing (`jaxnn.compile_cache`). Taken once,
-        before anything is traced: a loss that records its traces in a list it closes over
-        keeps its key for the whole run."""
+        """Equal for programs that compute the same thing (`jaxnn.compile_cache`); taken once."""
         return fingerprint((
             self.loss_fn, self.optimizer.update,
             isinstance(self.optimizer, BatchAwareTransformation), self.validation_fn,
             None if self.early_stopping is None else self.early_stopping.static_key,
             self.num_samples, self.batch_size, self.steps_per_epoch, self.budgeted,
-            tuple((k, str(v)) for k, v in self.log_dtypes.items()), self.mesh))
+            tuple((k, str(v)) for k, v in self.log_dtypes.items()), self.mesh, self.guarded))
 
     def compiled(self, args: tuple) -> tuple[Callable, float]:
         """The compiled chunk for `args` (from the cache if it is there), and the seconds
@@ -270,11 +282,12 @@ class Program:
             mesh, batch_size = self.mesh, self.batch_size
             batch_sharding = None if batch_size is None else parallel.batch_sharding(mesh,
                                                                                      batch_size)
-            step = guard_nonfinite(make_train_step(self.loss_fn, self.optimizer))
+            wrap = guard_nonfinite if self.guarded else watch_nonfinite
+            step = wrap(make_train_step(self.loss_fn, self.optimizer))
             epoch = make_epoch(step, self.num_samples, batch_size, self.steps_per_epoch,
                                batch_sharding, self.budgeted)
             chunk = make_chunk(epoch, self.validation_fn, self.early_stopping, self.budgeted,
-                               self.log_dtypes)
+                               self.log_dtypes, self.guarded)
             sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
@@ -287,8 +300,15 @@ class Program:
 
 
 def _fresh_copy(tree: Any) -> Any:
-    """Copies of every array (the chunk donates its inputs), with strong dtypes."""
-    return jax.tree_util.tree_map(lambda x: jnp.array(x, jnp.asarray(x).dtype), tree)
+    """Copies of every array (the chunk donates its inputs), with strong dtypes (a weak one
+    would come back strong and make the next call compile again)."""
+
+    def copy(x):
+        if getattr(x, "weak_type", False) or not isinstance(x, jax.Array):
+            return jnp.array(x, jnp.asarray(x).dtype)
+        return jax.device_put(x, may_alias=False)  # a buffer copy, nothing to compile
+
+    return jax.tree_util.tree_map(copy, tree)
 
 
 def _continue_from(state: Any, params: Any, optimizer) -> tuple[TrainState, dict, int]:
@@ -378,7 +398,12 @@ def train_loop(
                              batch_size, early_stopping)
     program = Program(loss_fn, optimizer, validation_fn, early_stopping, num_samples, batch_size,
                       steps, total_steps is not None, log_dtypes, mesh)
-    program.key  # noqa: B018 - the key of the functions as they are now, before any tracing
+    # The fast program and the one that replays a non-finite epoch under the NaN guard, keyed
+    # now, before anything is traced (a loss that records its traces in a list it closes over
+    # keeps its key for the whole run).
+    programs = (program, dataclasses.replace(program, guarded=True))
+    for each in programs:
+        each.key  # noqa: B018
     state = _fresh_copy(parallel.replicate(state, mesh))
     run = Run(epochs=start_epoch + epochs, start_epoch=start_epoch, steps_per_epoch=steps,
               seed=seed, history=history, data=data, state=state,
@@ -388,37 +413,39 @@ def train_loop(
         callback.on_train_begin(run)
     step_limit = np.int32(2**31 - 1 if total_steps is None else int(run.state.step) + total_steps)
     run.finished = run.finished or int(run.state.step) >= step_limit
-    compile_seconds = _train(run, callbacks, program, validation_data, step_limit)
+    compile_seconds = _train(run, callbacks, programs, validation_data, step_limit)
     result = run.result(compile_seconds)
     for callback in callbacks:
         callback.on_train_end(result)
     return result
 
 
-def _train(run: Run, callbacks: list[Callback], program: Program, validation_data: Any,
-           step_limit: np.int32) -> float:
-    """The host loop: compiled chunks of epochs, history and callbacks between them."""
-    compile_seconds, per_epoch = 0.0, None
+def _train(run: Run, callbacks: list[Callback], programs: tuple[Program, Program],
+           validation_data: Any, step_limit: np.int32) -> float:
+    """The host loop: compiled chunks of epochs, history and callbacks between them. An epoch
+    that went non-finite on the fast path is replayed alone with the NaN guard."""
+    compile_seconds, per_epoch, replay = 0.0, None, False
     base_key = jax.random.PRNGKey(run.seed)
     # Everything the chunk returns is replicated over the mesh; so is what goes in, or the
     # second call would see other shardings and compile again.
-    carry = parallel.replicate(
-        Carry(state=run.state, previous=_fresh_copy(run.state), bad_step=jnp.int32(-1)),
-        program.mesh)
-    run.stopper = parallel.replicate(run.stopper, program.mesh)
+    mesh = programs[0].mesh
+    run.stopper = parallel.replicate(run.stopper, mesh)
     while not run.finished and run.epoch < run.epochs:
-        length = _chunk_length(run, callbacks, per_epoch)
+        length = 1 if replay else _chunk_length(run, callbacks, per_epoch)
+        carry = parallel.replicate(Carry(state=run.state, bad_step=jnp.int32(-1),
+                                         previous=_fresh_copy(run.state) if replay else None),
+                                   mesh)
         args = (carry, run.stopper, run.data, validation_data, np.int32(run.epoch),
                 np.int32(length), base_key, step_limit)
-        chunk, seconds = program.compiled(args)
+        chunk, seconds = programs[replay].compiled(args)
         compile_seconds += seconds
         start = time.perf_counter()
-        carry, run.stopper, buffers, done = chunk(*args)
-        buffers, done, bad_step, step = jax.device_get(
-            (buffers, done, carry.bad_step, carry.state.step))
-        elapsed = time.perf_counter() - start
-        per_epoch = elapsed / max(int(done), 1)
-        run.state = carry.state
+        carry, run.stopper, buffers, done, failed = chunk(*args)
+        buffers, done, failed, bad_step, step = jax.device_get(
+            (buffers, done, failed, carry.bad_step, carry.state.step))
+        if done:
+            per_epoch = (time.perf_counter() - start) / int(done)
+        run.state, replay = carry.state, bool(failed)
         if run.record(buffers, int(done), per_epoch, int(bad_step), int(step), step_limit,
                       callbacks):
             break

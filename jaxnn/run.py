@@ -93,13 +93,15 @@ class Run:
                bad_step: int, step: int, step_limit: int, callbacks: list) -> bool:
         """Append the logs of `done` epochs, decide whether the run is over, call the
         callbacks due at the last of them; True when training ends here."""
+        if done == 0:  # nothing was kept (an epoch to replay under the NaN guard)
+            return False
         applied = buffers.pop("steps")
-        for row in range(done):
-            self.epoch += 1
-            logs = {"epoch": self.epoch, **{k: float(v[row]) for k, v in buffers.items()},
-                    "time": seconds_per_epoch}
-            for key, value in logs.items():
-                self.history.setdefault(key, []).append(value)
+        epochs = range(self.epoch + 1, self.epoch + done + 1)
+        columns = {"epoch": list(epochs), **{k: v[:done].tolist() for k, v in buffers.items()},
+                   "time": [seconds_per_epoch] * done}
+        for key, values in columns.items():
+            self.history.setdefault(key, []).extend(values)
+        self.epoch += done
         if bad_step >= 0:
             first = step - int(applied[done - 1])  # the step count when the last epoch began
             self.nonfinite = (self.epoch, bad_step - first + 1)

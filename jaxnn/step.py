@@ -6,9 +6,12 @@ Each piece is a pure function built from smaller ones:
   gradient step of any Optax transformation (plain ones too, through
   `optax.with_extra_args_support`; L-BFGS gets ``value``/``grad``/``value_fn``; a
   `BatchAwareTransformation` also gets the batch).
-- `guard_nonfinite(step)`: the same step over a `Carry`: a step whose loss or new parameters
-  are not finite is not applied, the first such step is recorded, and later steps change
-  nothing. Failure is a value; the host decides what to say.
+- `watch_nonfinite(step)`: the step over a `Carry`, recording the first non-finite loss: the
+  fast path, checked once per epoch.
+- `guard_nonfinite(step)`: the same step, but a step whose loss or new parameters are not
+  finite is not applied, the first such step is recorded, and later steps change nothing. An
+  epoch that went non-finite on the fast path is replayed with it. Failure is a value; the
+  host decides what to say.
 - `make_epoch(step, ...)`: ``(carry, data, epoch, base_key, step_limit) -> (carry, means)``,
   one pass over the data as a `lax.scan` of minibatch steps (the permutation is drawn inside).
   With a step budget the steps past ``step_limit`` are skipped under a `lax.cond`.
@@ -27,7 +30,7 @@ import optax
 from flax import struct
 
 from jaxnn import parallel
-from jaxnn.data import batch_indices
+from jaxnn.data import batch_layout
 
 LossFn = Callable[[Any, Any, jax.Array], tuple[jax.Array, Mapping[str, jax.Array]]]
 
@@ -41,8 +44,8 @@ class TrainState(struct.PyTreeNode):
 
 
 class Carry(struct.PyTreeNode):
-    """What the guarded step carries: the state, the last state with a finite loss, and the
-    global step number of the first non-finite step (-1 while there is none)."""
+    """What a wrapped step carries: the state, the last state with a finite loss (None on the
+    fast path), and the global step number of the first non-finite step (-1 while none)."""
 
     state: TrainState
     previous: TrainState
@@ -110,6 +113,39 @@ def guard_nonfinite(step: Callable) -> Callable:
     return guarded
 
 
+def watch_nonfinite(step: Callable) -> Callable:
+    """Wrap ``step(state, batch, key)`` into ``watched(carry, batch, key) -> (carry, loss, aux,
+    ok)`` that applies every step and only records the first step with a non-finite loss.
+
+    The fast path: no selects over the state per step (on a CPU they cost as much compile
+    time as the step itself). `jaxnn.loop` checks each epoch's end; an epoch that went
+    non-finite is rolled back and replayed under `guard_nonfinite`.
+    """
+
+    def watched(carry: Carry, batch: Any, key: jax.Array):
+        state, loss, aux = step(carry.state, batch, key)
+        ok = jnp.isfinite(loss)
+        bad_step = jnp.where((carry.bad_step < 0) & ~ok, carry.state.step, carry.bad_step)
+        return carry.replace(state=state, bad_step=bad_step.astype(jnp.int32)), loss, dict(aux), ok
+
+    return watched
+
+
+def epoch_randomness(base_key: jax.Array, epoch_index: jax.Array, num_samples: int,
+                     steps: int) -> tuple[jax.Array, jax.Array]:
+    """(a permutation of range(num_samples), one PRNG key per step) for one epoch.
+
+    Both come from one draw of random bits keyed by ``fold_in(base_key, epoch_index)``: the
+    order is the argsort of `num_samples` random words, each step key two more words (the
+    ``uint32[2]`` layout of `jax.random.PRNGKey`). Two threefry hashes per epoch in all; every
+    further `split` or `permutation` would cost a quarter second of compilation on a CPU.
+    """
+    bits = jax.random.bits(jax.random.fold_in(base_key, epoch_index),
+                           (num_samples + 2 * steps,), jnp.uint32)
+    order = jnp.argsort(bits[:num_samples]).astype(jnp.int32)
+    return order, bits[num_samples:].reshape(steps, 2)
+
+
 def make_epoch(
     guarded_step: Callable,
     num_samples: int | None,
@@ -135,13 +171,13 @@ def make_epoch(
         return carry, *zeros, jnp.array(False)
 
     def epoch(carry, data, epoch_index, base_key, step_limit):
-        order_key, step_key = jax.random.split(jax.random.fold_in(base_key, epoch_index))
-        step_keys = jax.random.split(step_key, steps_per_epoch)
+        order, step_keys = epoch_randomness(base_key, epoch_index, num_samples or 0,
+                                            steps_per_epoch)
         if batch_size is None:
             rows = jnp.zeros((steps_per_epoch, 1), jnp.int32)
             masks = jnp.ones((steps_per_epoch, 1), jnp.float32)
         else:
-            rows, masks = batch_indices(num_samples, batch_size, order_key)
+            rows, masks = batch_layout(order, batch_size)
 
         def body(carry, xs):
             key, row, mask = xs
@@ -176,4 +212,4 @@ def make_epoch(
 
 
 __all__ = ["BatchAwareTransformation", "Carry", "TrainState", "all_finite", "guard_nonfinite",
-           "make_epoch", "make_train_step"]
+           "make_epoch", "make_train_step", "watch_nonfinite"]
