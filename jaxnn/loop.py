@@ -6,8 +6,11 @@ Everything that trains in this project, a classifier (`jaxnn.fit`) or a PDE solv
 1. The compiled chunk (`make_chunk`): a `lax.while_loop` over up to `MAX_EPOCHS_PER_CALL`
    epochs (`jaxnn.step.make_epoch`: a `lax.scan` over minibatch steps, the permutation drawn
    inside), the validation function and early stopping evaluated on the device after every
-   epoch, the per-epoch logs written into buffers on the device. It stops by itself at a
-   non-finite step, when early stopping says so, or when a step budget is spent.
+   epoch, the per-epoch logs written into buffers on the device. It stops by itself when early
+   stopping says so, when a step budget is spent, or after an epoch that went non-finite: the
+   steps only watch the loss (no per-step selects to compile), and such an epoch is rolled
+   back and replayed alone under the NaN guard (`jaxnn.step.guard_nonfinite`), which keeps
+   the last finite state and names the step.
 2. The compile cache (`jaxnn.compile_cache`): the chunk is keyed by what the loss, optimizer
    ``update`` and validation compute, and by the shapes of the data, so repeated calls (a
    second `fit`, a hyperparameter scan with `optax.inject_hyperparams`) reuse the compiled code.
@@ -306,7 +309,7 @@ def _fresh_copy(tree: Any) -> Any:
     def copy(x):
         if getattr(x, "weak_type", False) or not isinstance(x, jax.Array):
             return jnp.array(x, jnp.asarray(x).dtype)
-        return jax.device_put(x, may_alias=False)  # a buffer copy, nothing to compile
+        return jax.device_put(x, x.sharding, may_alias=False)  # a buffer copy: no compile
 
     return jax.tree_util.tree_map(copy, tree)
 
@@ -430,11 +433,10 @@ def _train(run: Run, callbacks: list[Callback], programs: tuple[Program, Program
     # second call would see other shardings and compile again.
     mesh = programs[0].mesh
     run.stopper = parallel.replicate(run.stopper, mesh)
+    carry = parallel.replicate(
+        Carry(state=run.state, previous=_fresh_copy(run.state), bad_step=jnp.int32(-1)), mesh)
     while not run.finished and run.epoch < run.epochs:
         length = 1 if replay else _chunk_length(run, callbacks, per_epoch)
-        carry = parallel.replicate(Carry(state=run.state, bad_step=jnp.int32(-1),
-                                         previous=_fresh_copy(run.state) if replay else None),
-                                   mesh)
         args = (carry, run.stopper, run.data, validation_data, np.int32(run.epoch),
                 np.int32(length), base_key, step_limit)
         chunk, seconds = programs[replay].compiled(args)

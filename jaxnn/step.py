@@ -44,8 +44,9 @@ class TrainState(struct.PyTreeNode):
 
 
 class Carry(struct.PyTreeNode):
-    """What a wrapped step carries: the state, the last state with a finite loss (None on the
-    fast path), and the global step number of the first non-finite step (-1 while none)."""
+    """What a wrapped step carries: the state, the state before the last applied step (the
+    fallback when the loss is non-finite at the current state), and the global step number of
+    the first non-finite step (-1 while there is none)."""
 
     state: TrainState
     previous: TrainState
@@ -126,7 +127,10 @@ def watch_nonfinite(step: Callable) -> Callable:
         state, loss, aux = step(carry.state, batch, key)
         ok = jnp.isfinite(loss)
         bad_step = jnp.where((carry.bad_step < 0) & ~ok, carry.state.step, carry.bad_step)
-        return carry.replace(state=state, bad_step=bad_step.astype(jnp.int32)), loss, dict(aux), ok
+        # `previous` is passed along, not selected: the state before the latest step, which a
+        # replay falls back to if the loss is already non-finite at an epoch's first step.
+        carry = Carry(state=state, previous=carry.state, bad_step=bad_step.astype(jnp.int32))
+        return carry, loss, dict(aux), ok
 
     return watched
 
