@@ -59,7 +59,7 @@ from jaxnn.step import (
     watch_nonfinite,
 )
 
-MAX_EPOCHS_PER_CALL = 1024  # size of the on-device history buffers of one compiled call
+MAX_EPOCHS_PER_CALL = 4096  # size of the on-device history buffers of one compiled call
 WAKE_SECONDS = 0.2  # aim for the host to wake about this often (progress, callbacks)
 _CACHE = CompileCache(size=64)
 
