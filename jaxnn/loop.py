@@ -441,6 +441,7 @@ def _train(run: Run, callbacks: list[Callback], programs: tuple[Program, Program
                 np.int32(length), base_key, step_limit)
         chunk, seconds = programs[replay].compiled(args)
         compile_seconds += seconds
+        epoch_start_step = int(carry.state.step) if replay else None  # before it is donated
         start = time.perf_counter()
         carry, run.stopper, buffers, done, failed = chunk(*args)
         buffers, done, failed, bad_step, step = jax.device_get(
@@ -449,7 +450,7 @@ def _train(run: Run, callbacks: list[Callback], programs: tuple[Program, Program
             per_epoch = (time.perf_counter() - start) / int(done)
         run.state, replay = carry.state, bool(failed)
         if run.record(buffers, int(done), per_epoch, int(bad_step), int(step), step_limit,
-                      callbacks):
+                      callbacks, epoch_start_step):
             break
     return compile_seconds
 

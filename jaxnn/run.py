@@ -90,12 +90,15 @@ class Run:
                 "num_samples": self.num_samples, "steps_per_epoch": int(self.steps_per_epoch)}
 
     def record(self, buffers: dict[str, np.ndarray], done: int, seconds_per_epoch: float,
-               bad_step: int, step: int, step_limit: int, callbacks: list) -> bool:
+               bad_step: int, step: int, step_limit: int, callbacks: list,
+               epoch_start_step: int | None = None) -> bool:
         """Append the logs of `done` epochs, decide whether the run is over, call the
-        callbacks due at the last of them; True when training ends here."""
+        callbacks due at the last of them; True when training ends here. A non-finite step
+        (`bad_step`, a global step number) comes from a replayed epoch that began at step
+        `epoch_start_step`."""
         if done == 0:  # nothing was kept (an epoch to replay under the NaN guard)
             return False
-        applied = buffers.pop("steps")
+        buffers.pop("steps")
         epochs = range(self.epoch + 1, self.epoch + done + 1)
         columns = {"epoch": list(epochs), **{k: v[:done].tolist() for k, v in buffers.items()},
                    "time": [seconds_per_epoch] * done}
@@ -103,11 +106,10 @@ class Run:
             self.history.setdefault(key, []).extend(values)
         self.epoch += done
         if bad_step >= 0:
-            first = step - int(applied[done - 1])  # the step count when the last epoch began
-            self.nonfinite = (self.epoch, bad_step - first + 1)
+            self.nonfinite = (self.epoch, bad_step - epoch_start_step + 1)
             self.stop_reason = (
                 f"the loss or the parameters became non-finite (NaN/inf) at epoch {self.epoch}, "
-                f"step {bad_step - first + 1} of {self.steps_per_epoch}; training stopped and "
+                f"step {self.nonfinite[1]} of {self.steps_per_epoch}; training stopped and "
                 "the parameters of the last finite step were kept. Lower the learning rate, add "
                 "gradient clipping (optax.clip_by_global_norm) or check the data for extreme "
                 "values.")

@@ -406,3 +406,20 @@ def test_verbose_two_prints_a_line_every_log_every_epochs(capsys):
               optimizer=optax.sgd(0.1))
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
     assert [line.split()[1] for line in lines] == ["1/6", "3/6", "6/6"]
+
+
+def _nan_above(params, batch, key):
+    """-w: SGD at rate 1 walks w = 0, 1, 2, 3, ...; the loss is NaN from w > 2.5 on."""
+    return jnp.where(params["w"] > 2.5, jnp.nan, -params["w"]), {}
+
+
+@pytest.mark.parametrize(("per_epoch", "nonfinite"), [(1, (4, 1)), (2, (2, 2)), (3, (2, 1))])
+def test_a_nan_loss_names_its_epoch_and_step_and_keeps_the_last_params_with_a_finite_loss(
+        per_epoch, nonfinite):
+    # The step from w = 2 to w = 3 is finite; the loss is NaN only at w = 3, one step later,
+    # which may be the first step of the next epoch: w = 2 is kept all the same.
+    with pytest.warns(RuntimeWarning, match=f"epoch {nonfinite[0]}, step {nonfinite[1]} "):
+        result = train_loop(_nan_above, {"w": jnp.float32(0.0)}, {}, optimizer=optax.sgd(1.0),
+                            epochs=6, steps_per_epoch=per_epoch)
+    assert result.nonfinite == nonfinite and result.epochs_run == nonfinite[0]
+    assert float(result.params["w"]) == 2.0
