@@ -5,10 +5,15 @@ Each message names the argument, what was expected, what came, and the fix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import flax.linen as nn
 import jax
 import numpy as np
+
+from jaxnn import losses as losses_lib
+from jaxnn.objectives import CLASSIFICATION_LOSSES, STEP_METRICS, VALIDATION_METRICS
 
 
 def as_float_array(value: Any, argument: str) -> np.ndarray:
@@ -104,3 +109,153 @@ def expected_input_shape(params: Any) -> str | None:
             if leaf.ndim == 4:
                 return f"{leaf.shape[2]} channels (first conv kernel {tuple(leaf.shape)})"
     return None
+
+
+# --------------------------------------------------------------- supervised data (fit, evaluate)
+
+
+def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    if not isinstance(metrics, (tuple, list)):
+        raise TypeError(f"metrics={metrics!r}: expected a list of metric names such as "
+                        f"['accuracy'], or () for none. Known: {list(STEP_METRICS + VALIDATION_METRICS)}.")
+    for name in metrics:
+        if not isinstance(name, str) or name not in STEP_METRICS + VALIDATION_METRICS:
+            raise ValueError(
+                f"metrics: {name!r} is not a known metric. Expected some of "
+                f"{list(STEP_METRICS + VALIDATION_METRICS)}."
+            )
+    return tuple(metrics)
+
+
+def check_targets(loss_fn, y: np.ndarray, output_shape: tuple, argument: str) -> np.ndarray:
+    """Check labels against the loss and the model output; return them as a float/int array."""
+    outputs = output_shape[-1] if len(output_shape) > 1 else 1
+    if loss_fn in CLASSIFICATION_LOSSES and len(output_shape) != 2:
+        raise ValueError(
+            f"{argument}: a cross-entropy loss needs model outputs of shape (n, classes), got "
+            f"{output_shape}. Build the model so that it returns one row of logits per sample "
+            "(flatten image inputs or use jaxnn.CNN)."
+        )
+    if loss_fn is losses_lib.mse:
+        per_output, per_target = int(np.prod(output_shape[1:])), int(np.prod(y.shape[1:]))
+        if per_output != per_target:
+            raise ValueError(
+                f"{argument}: loss='mse' compares each target with the model output, but the "
+                f"model gives {output_shape[1:]} ({per_output} values) per sample and y has "
+                f"shape {y.shape} ({per_target} values per sample). Build the model with "
+                f"{per_target} outputs or pass matching targets."
+            )
+    if loss_fn is losses_lib.softmax_cross_entropy:
+        if outputs < 2:
+            raise ValueError(
+                f"loss='softmax_cross_entropy' needs a model with one output per class (>= 2), "
+                f"got {outputs}. Use loss='binary_cross_entropy' for a single logit."
+            )
+        if y.ndim == 2 and y.shape[1] == outputs:
+            bad = np.any(y < 0, axis=1) | (np.abs(y.sum(axis=1) - 1.0) > 1e-3)
+            if bad.any():
+                row = int(np.argmax(bad))
+                raise ValueError(
+                    f"{argument}: rows of shape (n, {outputs}) are read as class probabilities "
+                    "(one-hot or smoothed), so they must be >= 0 and sum to 1; row "
+                    f"{row} is {y[row].tolist()}. Pass integer class labels (n,) instead."
+                )
+            return y.astype(np.float32)
+        if y.ndim != 1 or not np.all(np.mod(y, 1) == 0):
+            raise ValueError(
+                f"{argument}: expected integer class labels (n,) or one-hot rows (n, {outputs}), "
+                f"got shape {y.shape} with values like {np.unique(y)[:5]}. Encode string labels "
+                "with jaxnn.data.LabelEncoder."
+            )
+        if y.min() < 0 or y.max() >= outputs:
+            raise ValueError(
+                f"{argument}: class labels must lie in [0, {outputs - 1}] for a model with "
+                f"{outputs} outputs, got labels from {int(y.min())} to {int(y.max())}. Build the "
+                f"model with {int(y.max()) + 1} outputs or re-encode the labels."
+            )
+        return y.astype(np.int32)
+    if loss_fn is losses_lib.binary_cross_entropy:
+        if outputs != 1:
+            raise ValueError(
+                f"loss='binary_cross_entropy' needs a model with a single output (the logit), "
+                f"got {outputs} outputs. Use loss='softmax_cross_entropy' for {outputs} classes."
+            )
+        if y.size != y.shape[0] or y.min() < 0 or y.max() > 1:
+            raise ValueError(
+                f"{argument}: binary cross-entropy needs one label in [0, 1] per sample, got "
+                f"shape {y.shape} with values from {y.min()} to {y.max()}."
+            )
+        return y.reshape(-1).astype(np.float32)
+    return y.astype(np.float32)
+
+
+def check_output_activation(model: nn.Module, loss_fn) -> None:
+    activation = getattr(model, "output_activation", None)
+    if loss_fn in CLASSIFICATION_LOSSES and activation in ("sigmoid", "softmax"):
+        raise ValueError(
+            f"fit(model=...): output_activation={activation!r} with a cross-entropy loss: the "
+            "losses take logits (numerically stable). Build the model without "
+            "output_activation; jaxnn.predict_proba applies the sigmoid/softmax."
+        )
+
+
+def check_pair(data: Any, argument: str) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{argument}: expected a pair (x, y) of arrays, got {type(data).__name__}.")
+    x = check_finite(as_float_array(data[0], f"{argument} x"), f"{argument} x")
+    y = check_finite(as_float_array(data[1], f"{argument} y"), f"{argument} y")
+    if len(x) != len(y):
+        raise ValueError(
+            f"{argument}: x and y must have the same number of samples, got {len(x)} and "
+            f"{len(y)}."
+        )
+    if len(x) == 0:
+        raise ValueError(f"{argument}: got an empty data set (0 samples).")
+    if x[0].size == 0 or y[0].size == 0:
+        raise ValueError(f"{argument}: the samples hold no values (x has shape {x.shape}, y has "
+                         f"shape {y.shape}). Pass at least one feature and one target per sample.")
+    return x, y
+
+
+def check_sample_weight(sample_weight: Any, num_samples: int, where: str) -> np.ndarray:
+    """Per-sample weights ``(n,)``: finite and >= 0 (None: all ones)."""
+    if sample_weight is None:
+        return np.ones(num_samples, np.float32)
+    argument = f"{where}(sample_weight=...)"
+    weight = check_finite(as_float_array(sample_weight, argument), argument)
+    if weight.shape != (num_samples,):
+        raise ValueError(f"{argument}: expected one weight per sample, shape ({num_samples},), "
+                         f"got shape {weight.shape}.")
+    if np.any(weight < 0):
+        raise ValueError(f"{argument}: expected non-negative weights, got {weight.min()} at index "
+                         f"{int(np.argmin(weight))}.")
+    if not np.sum(weight, dtype=np.float64) > 0:  # the weighted means would be 0 / 0
+        raise ValueError(f"{argument}: all {num_samples} weights are 0; give some samples a "
+                         "positive weight.")
+    positive = weight[weight > 0]
+    if positive.min() < np.finfo(np.float32).tiny:  # flushed to 0 on the device
+        raise ValueError(
+            f"{argument}: weights as small as {positive.min():.3g} underflow float32. Rescale "
+            "them (only their ratios matter), e.g. sample_weight / sample_weight.max()."
+        )
+    return weight
+
+
+def check_auc(metrics: tuple[str, ...], y: np.ndarray, weight: np.ndarray, outputs: int,
+               argument: str) -> None:
+    """AUC needs a binary classifier and both classes among the (weighted) samples."""
+    if "auc" not in metrics:
+        return
+    if outputs > 2:
+        raise ValueError(
+            f"{argument}: metrics 'auc' needs a binary classifier (1 logit or 2 classes), the "
+            f"model has {outputs} outputs. Use 'accuracy' or 'f1' for multi-class problems.")
+    labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else np.round(y).reshape(-1)
+    present = np.unique(labels[weight > 0])
+    if len(present) < 2:
+        raise ValueError(
+            f"{argument}: metrics 'auc' needs samples of both classes, but the labels hold only "
+            f"class {present.tolist()}. Use a larger or stratified validation set "
+            "(jaxnn.data.split(..., stratify=y)), or drop 'auc' from metrics.")
