@@ -228,13 +228,14 @@ def check_sample_weight(sample_weight: Any, num_samples: int, where: str) -> np.
     if weight.shape != (num_samples,):
         raise ValueError(f"{argument}: expected one weight per sample, shape ({num_samples},), "
                          f"got shape {weight.shape}.")
-    if np.any(weight < 0):
-        raise ValueError(f"{argument}: expected non-negative weights, got {weight.min()} at index "
-                         f"{int(np.argmin(weight))}.")
-    if not np.sum(weight, dtype=np.float64) > 0:  # the weighted means would be 0 / 0
+    given = np.asarray(sample_weight, dtype=np.float64).reshape(weight.shape)  # before float32
+    if np.any(given < 0):
+        raise ValueError(f"{argument}: expected non-negative weights, got {given.min()} at index "
+                         f"{int(np.argmin(given))}.")
+    if not np.sum(given) > 0:  # the weighted means would be 0 / 0
         raise ValueError(f"{argument}: all {num_samples} weights are 0; give some samples a "
                          "positive weight.")
-    positive = weight[weight > 0]
+    positive = given[given > 0]
     if positive.min() < np.finfo(np.float32).tiny:  # flushed to 0 on the device
         raise ValueError(
             f"{argument}: weights as small as {positive.min():.3g} underflow float32. Rescale "
