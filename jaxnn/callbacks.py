@@ -23,6 +23,9 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import jax
+import numpy as np
+
 from jaxnn import parallel
 from jaxnn.run import Run, TrainResult
 
@@ -176,6 +179,8 @@ class Checkpoint(Callback):
             self.saved = (run.epoch, run.stop_reason)
             if self.verbose and parallel.is_main_process():
                 print(f"resumed from {self.files.directory} after epoch {run.epoch}")
+        if self.resume:
+            _check_same_start(run.epoch, self.files.directory)
         if parallel.is_main_process():
             self.files.check_writable(run)
 
@@ -204,6 +209,21 @@ class Checkpoint(Callback):
             return False
         self.saved = (self.run.epoch, self.run.stop_reason)
         return True
+
+
+def _check_same_start(start_epoch: int, directory: Any) -> None:
+    """Several processes must resume from the same epoch, or their compiled steps would differ."""
+    if jax.process_count() == 1:
+        return
+    from jax.experimental import multihost_utils
+
+    starts = multihost_utils.process_allgather(np.int64(start_epoch))
+    if np.any(starts != start_epoch):
+        raise ValueError(
+            f"resume=True: the processes found checkpoints after different epochs "
+            f"{starts.tolist()} in {directory}. Process 0 writes the checkpoints; put "
+            "checkpoint_dir on a file system that every process sees."
+        )
 
 
 __all__ = ["Callback", "Checkpoint", "DataRefresh", "FunctionCallback", "Progress",

@@ -1,9 +1,9 @@
 """Data preparation: splits, scaling, label encoding, one-hot, and on-device minibatch indices.
 
-Everything here except `batch_indices` runs on the host with NumPy (it happens once, before
-training). `batch_indices` is the piece the compiled epoch calls: a random permutation of the
-samples laid out as a fixed-shape (num_batches, batch_size) grid, so that every epoch has the same
-shapes and compiles once.
+Everything here except `batch_indices` and `batch_layout` runs on the host with NumPy (it
+happens once, before training). `batch_layout` is the piece the compiled epoch calls: a
+permutation of the samples laid out as a fixed-shape (num_batches, batch_size) grid, so that
+every epoch has the same shapes and compiles once; `batch_indices` draws the permutation too.
 
     (x_tr, y_tr), (x_dev, y_dev), (x_te, y_te) = split(x, y, fractions=(0.8, 0.1, 0.1), seed=0)
     scaler = StandardScaler().fit(x_tr)
@@ -27,6 +27,7 @@ __all__ = [
     "StandardScaler",
     "as_class_indices",
     "batch_indices",
+    "batch_layout",
     "num_batches",
     "one_hot",
     "split",

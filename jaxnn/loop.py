@@ -110,7 +110,11 @@ class EarlyStopping:
             raise ValueError(f"EarlyStopping(mode={mode!r}): expected 'min', 'max' or 'auto'.")
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.mode, self.restore_best = mode, bool(restore_best)
-        self.best, self.best_epoch = (math.inf if mode == "min" else -math.inf), None
+        self.best, self.best_epoch = self._worst, None
+
+    @property
+    def _worst(self) -> float:
+        return math.inf if self.mode == "min" else -math.inf
 
     @property
     def static_key(self) -> tuple:
@@ -119,9 +123,8 @@ class EarlyStopping:
 
     def init(self, params: Any) -> StopperState:
         """The device state before the first epoch."""
-        best = math.inf if self.mode == "min" else -math.inf
         return StopperState(
-            best=jnp.float32(best), best_epoch=jnp.int32(-1), wait=jnp.int32(0),
+            best=jnp.float32(self._worst), best_epoch=jnp.int32(-1), wait=jnp.int32(0),
             patience=jnp.int32(self.patience), min_delta=jnp.float32(self.min_delta),
             best_params=jax.tree_util.tree_map(jnp.copy, params) if self.restore_best else None,
         )
