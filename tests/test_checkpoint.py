@@ -138,6 +138,8 @@ x = rng.normal(size=(160, 4)).astype(np.float32)
 y = (x[:, 0] * x[:, 1] + 0.4 * x[:, 2] + 0.5 * rng.normal(size=160) > 0).astype(np.int32)
 
 def slow_down(epoch, logs):
+    if epoch == config["mark_at"]:
+        Path(config["out"] + ".marked").write_text(str(epoch))
     if epoch == config["hang_at"]:
         Path(config["out"] + ".hanging").write_text(str(epoch))
         time.sleep(600)  # the test kills the process here
@@ -167,7 +169,7 @@ def _launch(tmp_path, name, **overrides):
     script = tmp_path / "train_script.py"
     script.write_text(textwrap.dedent(_SCRIPT))
     config = {
-        "epochs": 40, "sleep": 0.0, "hang_at": -1, "early_stopping": False, "patience": 3,
+        "epochs": 40, "sleep": 0.0, "mark_at": -1, "hang_at": -1, "early_stopping": False, "patience": 3,
         "checkpoint_dir": str(tmp_path / f"{name}_checkpoints"), "resume": False,
         "out": str(tmp_path / f"{name}.json"),
     }
@@ -180,13 +182,18 @@ def _launch(tmp_path, name, **overrides):
     return process, config
 
 
-def _finish(process, timeout=120):
+# A safety net only: no test waits on the clock. Every wait below is a file handshake with the
+# training subprocess, and a subprocess that dies is noticed at once.
+SAFETY_SECONDS = 1800
+
+
+def _finish(process, timeout=SAFETY_SECONDS):
     output, _ = process.communicate(timeout=timeout)
     assert process.returncode == 0, output
     return output
 
 
-def _wait_until(condition, process, timeout=60.0):
+def _wait_until(condition, process, timeout=SAFETY_SECONDS):
     deadline = time.monotonic() + timeout
     while not condition():
         if process.poll() is not None:
@@ -200,7 +207,7 @@ def _wait_until(condition, process, timeout=60.0):
 
 def _kill(process):
     process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    process.communicate(timeout=SAFETY_SECONDS)
     assert process.returncode == -signal.SIGKILL
 
 
@@ -220,10 +227,12 @@ def _assert_same_outcome(resumed, reference):
 
 def test_training_killed_with_sigkill_resumes_to_the_same_params_and_history(tmp_path):
     reference, reference_config = _launch(tmp_path, "reference")
-    victim, config = _launch(tmp_path, "victim", sleep=0.1)
+    # The victim marks epoch 6 (epoch 5 is saved by then), trains on (slowly), and hangs at epoch 39, so the kill lands at an
+    # arbitrary point after epoch 5, possibly in the middle of a write, and always before the end.
+    victim, config = _launch(tmp_path, "victim", sleep=0.02, mark_at=6, hang_at=39)
     checkpoints = TrainingCheckpoints(config["checkpoint_dir"])
-    _wait_until(lambda: any(e >= 5 for e in checkpoints.epochs()), victim)
-    _kill(victim)  # at an arbitrary point of an epoch, possibly in the middle of a write
+    _wait_until(lambda: Path(config["out"] + ".marked").exists(), victim)
+    _kill(victim)
     killed_at = max(checkpoints.epochs())
     assert 5 <= killed_at < config["epochs"]
 

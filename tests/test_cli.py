@@ -92,7 +92,7 @@ def test_console_script_is_installed_and_reports_errors():
     executable = str(beside) if beside.exists() else shutil.which("pinn")
     assert executable, "the `pinn` console script is not installed"
     finished = subprocess.run([executable, "solve", "no_such_problem"], check=False,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=1800)  # safety net
     assert finished.returncode == 2
     assert "unknown problem 'no_such_problem'" in finished.stderr
     assert "'poisson2d'" in finished.stderr and finished.stdout == ""

@@ -133,7 +133,7 @@ def test_susy_example_command_line_exit_status_without_data(tmp_path):
         check=False,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=1800,  # a safety net against a hang, not a wait
         cwd=tmp_path,
     )
     assert process.returncode == 2
