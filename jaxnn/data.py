@@ -24,6 +24,7 @@ import numpy as np
 
 __all__ = [
     "LabelEncoder",
+    "MinMaxScaler",
     "StandardScaler",
     "as_class_indices",
     "batch_indices",
@@ -478,3 +479,8 @@ def batch_layout(permutation: jax.Array, batch_size: int) -> tuple[jax.Array, ja
     indices = permutation.astype(jnp.int32)[positions % n].reshape(shape)
     mask = (positions < n).astype(jnp.float32).reshape(shape)
     return indices, mask
+
+
+# MinMaxScaler lives in its own module (it uses _check_features above); found here beside
+# StandardScaler.
+from jaxnn.scalers import MinMaxScaler
