@@ -36,13 +36,18 @@ class Callback:
     every: int | None = 1
 
     def on_train_begin(self, run: Run) -> None:
+        """Called once before the first epoch; `run` holds the loop's settings (kept as
+        ``self.run``: ``epochs``, the starting ``epoch``, ``stop_reason``, ...)."""
         self.run = run
 
     def on_epoch_end(self, epoch: int, state: Any, logs: Mapping[str, float]) -> bool | None:
+        """Called after epoch `epoch` (counted from 1) every `every` epochs, with the training
+        state (``state.params``, ``state.opt_state``) and that epoch's logs ("loss",
+        "val_loss", ...). Return True to stop training."""
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
-        return None
+        """Called once with the `TrainResult` when training ends (finished, stopped or failed)."""
 
 
 class FunctionCallback(Callback):
@@ -76,6 +81,7 @@ def as_callback(callback: Callback | Callable) -> Callback:
 
 
 def format_logs(logs: Mapping[str, float]) -> str:
+    """One line ``"loss 0.1234  val_loss 0.2345"`` of an epoch's logs (epoch and time left out)."""
     return "  ".join(f"{k} {v:.4g}" for k, v in logs.items() if k not in ("epoch", "time"))
 
 

@@ -47,10 +47,12 @@ class Box(Domain):
 
     @property
     def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smallest axis-aligned box holding the domain: ``(lo (dim,), hi (dim,))``."""
         return self._lo.copy(), self._hi.copy()
 
     @property
     def measure(self) -> float:
+        """Length (1-D), area (2-D), volume (3-D), ... of the domain."""
         return float(np.prod(self._extent))
 
     def _signed_distance(self, points: np.ndarray) -> np.ndarray:

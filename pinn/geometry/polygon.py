@@ -72,10 +72,12 @@ class Polygon(Domain):
 
     @property
     def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smallest axis-aligned box holding the domain: ``(lo (dim,), hi (dim,))``."""
         return self.vertices.min(axis=0), self.vertices.max(axis=0)
 
     @property
     def measure(self) -> float:
+        """Length (1-D), area (2-D), volume (3-D), ... of the domain."""
         return self._area
 
     def _signed_distance(self, points: np.ndarray) -> np.ndarray:

@@ -43,10 +43,12 @@ class Disk(_Round):
 
     @property
     def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smallest axis-aligned box holding the domain: ``(lo (dim,), hi (dim,))``."""
         return self.center - self.radius, self.center + self.radius
 
     @property
     def measure(self) -> float:
+        """Length (1-D), area (2-D), volume (3-D), ... of the domain."""
         return math.pi * self.radius**2
 
     def _signed_distance(self, points: np.ndarray) -> np.ndarray:
@@ -86,10 +88,12 @@ class Annulus(_Round):
 
     @property
     def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smallest axis-aligned box holding the domain: ``(lo (dim,), hi (dim,))``."""
         return self.center - self.outer_radius, self.center + self.outer_radius
 
     @property
     def measure(self) -> float:
+        """Length (1-D), area (2-D), volume (3-D), ... of the domain."""
         return math.pi * (self.outer_radius**2 - self.inner_radius**2)
 
     def _signed_distance(self, points: np.ndarray) -> np.ndarray:
