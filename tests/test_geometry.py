@@ -4,6 +4,8 @@ point-in-polygon test, analytic areas and lengths, analytic derivatives and fini
 from __future__ import annotations
 
 import math
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -489,7 +491,7 @@ def test_reprs_name_the_domain():
     (lambda: Annulus((0, 0), 0, 1), ValueError, "use Disk"),
     (lambda: Polygon([(0, 0), (1, 0)]), ValueError, "k >= 3"),
     (lambda: Polygon([(0, 0), (1, 1), (2, 2)]), ValueError, "zero area"),
-    (lambda: Polygon([(0, 0), (3, 0), (0, 1), (1, 3)]), ValueError, "edges 1 and 3 intersect"),
+    (lambda: Polygon([(0, 0), (3, 0), (0, 1), (1, 3)]), ValueError, "edges 1 and 3 touch or cross"),
     (lambda: Polygon([(0, 0), (1, 0), (1, 0), (0, 1)]), ValueError, "coincide"),
     (lambda: Polygon([(0, 0), (1, 0), (0, 1)], ["a", "b"]), ValueError, "3 distinct names"),
     (lambda: Polygon([(0, 0), (1, 0), (0, 1)], [1, 2, 3]), TypeError, "list of strings"),
@@ -523,3 +525,87 @@ def test_bad_domains_raise_clear_errors(build, error, match):
 def test_bad_arguments_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call(Rectangle((0, 0), (1, 1)))
+
+
+# ---------------------------------------------------------------- simple polygons, any size
+def star_vertices(k: int, pulled: int | None = None) -> np.ndarray:
+    """A star of k/2 spikes (tips at radius 1, notches at 0.5); `pulled` moves one tip across
+    the centre to radius 0.9 between two tips on the far side (the boundary then crosses)."""
+    angle = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    radius = np.where(np.arange(k) % 2 == 0, 1.0, 0.5)
+    if pulled is not None:
+        angle[pulled] += np.pi + np.pi / k
+        radius[pulled] = 0.9
+    return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+
+
+def crossing_pairs_by_brute_force(vertices: np.ndarray) -> set[tuple[int, int]]:
+    """Every pair of non-consecutive edges that touch or cross: all pairs, orientation tests."""
+    k, pairs = len(vertices), set()
+    ends = np.roll(vertices, -1, axis=0)
+
+    def orientation(o, p, q):
+        return np.sign((p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0]))
+
+    for i in range(k):
+        for j in range(i + 2, k - (i == 0)):
+            a, b, c, d = vertices[i], ends[i], vertices[j], ends[j]
+            o1, o2, o3, o4 = (orientation(a, b, c), orientation(a, b, d), orientation(c, d, a),
+                              orientation(c, d, b))
+            if o1 * o2 > 0 or o3 * o4 > 0:
+                continue
+            if o1 == o2 == 0 and not all(min(a[n], b[n]) <= max(c[n], d[n])
+                                         and min(c[n], d[n]) <= max(a[n], b[n]) for n in (0, 1)):
+                continue
+            pairs.add((i, j))
+    return pairs
+
+
+@pytest.mark.parametrize("pulled", [None, 1234, 0, 4998])
+def test_self_intersection_is_found_exactly_in_a_5000_vertex_star_within_a_second(pulled):
+    vertices = star_vertices(5000, pulled)
+    start = time.perf_counter()
+    if pulled is None:
+        polygon = Polygon(vertices)
+        assert len(polygon.boundary_parts) == 5000
+    else:
+        with pytest.raises(ValueError, match="expected a simple polygon") as caught:
+            Polygon(vertices)
+        i, j = map(int, re.search(r"edges (\d+) and (\d+)", str(caught.value)).groups())
+        assert pulled in (i, j, (i + 1) % 5000, (j + 1) % 5000)  # an edge of the pulled tip
+    assert time.perf_counter() - start < 1.0
+
+
+def test_self_intersection_test_agrees_with_all_pairs_on_random_polygons():
+    # small integer grids make many degenerate cases: collinear overlaps, vertices on edges,
+    # vertices visited twice
+    rng, checked, crossing = np.random.default_rng(7), 0, 0
+    while checked < 200:
+        k = int(rng.integers(3, 12))
+        vertices = rng.integers(0, 5, size=(k, 2)).astype(float)
+        ends = np.roll(vertices, -1, axis=0)
+        edge = ends - vertices
+        turn = edge[:, 0] * np.roll(edge, -1, 0)[:, 1] - edge[:, 1] * np.roll(edge, -1, 0)[:, 0]
+        folded = (turn == 0) & (np.sum(edge * np.roll(edge, -1, 0), axis=1) < 0)
+        if (np.abs(edge).sum(axis=1) == 0).any() or folded.any():
+            continue  # a repeated vertex or a zero-width spike: other errors, tested elsewhere
+        area = 0.5 * np.sum(vertices[:, 0] * ends[:, 1] - ends[:, 0] * vertices[:, 1])
+        if area == 0:
+            continue
+        expected = crossing_pairs_by_brute_force(vertices)
+        checked, crossing = checked + 1, crossing + bool(expected)
+        if expected:
+            with pytest.raises(ValueError, match="touch or cross") as caught:
+                Polygon(vertices)
+            pair = tuple(map(int, re.search(r"edges (\d+) and (\d+)", str(caught.value)).groups()))
+            assert pair in expected
+        else:
+            assert Polygon(vertices).measure == pytest.approx(abs(area))
+    assert 25 < crossing < 175  # both kinds were drawn
+
+
+def test_a_boundary_that_folds_back_on_itself_is_not_simple():
+    with pytest.raises(ValueError, match="edges 1 and 2 touch or cross"):
+        Polygon([(0, 0), (2, 0), (3, 0), (1, 0), (1, 2)])  # edge 2 runs back along edge 1
+    with pytest.raises(ValueError, match="edges 2 and 5 touch or cross"):
+        Polygon([(0, 0), (2, 0), (1, 1), (2, 2), (0, 2), (1, 1)])  # vertex (1, 1) twice

@@ -11,6 +11,7 @@ import numpy as np
 
 from pinn.geometry.base import Domain
 from pinn.geometry.checks import _array, _check_extent
+from pinn.geometry.crossings import first_crossing
 from pinn.geometry.distance import _r_equivalence, _segment_functions
 
 
@@ -19,7 +20,8 @@ class Polygon(Domain):
 
     Parts: ``edge0, edge1, ...``, edge i joining vertex i to vertex i+1 (the last one back to
     vertex 0) in the order given, or the names in `edge_names`. ``vertices`` holds the corners
-    counter-clockwise. Self-intersection is detected for up to 1000 vertices.
+    counter-clockwise. Self-intersection (edges that touch or cross) is an error, detected
+    exactly for any number of vertices by a sweep line (`pinn.geometry.crossings`).
     """
 
     dim, _scaled = 2, True
@@ -43,10 +45,11 @@ class Polygon(Domain):
         if abs(area) <= 1e-12 * extent**2:
             raise ValueError("Polygon(vertices=...): the polygon has zero area (collinear "
                              "vertices?); give the corners of a 2-D region.")
-        crossing = _first_crossing(starts, ends) if len(given) <= 1000 else None
+        crossing = first_crossing(starts, ends)
         if crossing is not None:
-            raise ValueError(f"Polygon(vertices=...): edges {crossing[0]} and {crossing[1]} "
-                             "intersect; give the corners of a simple polygon in boundary order.")
+            raise ValueError(f"Polygon(vertices=...): expected a simple polygon, got one whose "
+                             f"edges {crossing[0]} and {crossing[1]} touch or cross (edge i joins "
+                             "vertex i to vertex i+1); give the corners in boundary order.")
         names = [f"edge{i}" for i in range(len(given))] if edge_names is None else edge_names
         if (isinstance(names, str) or not isinstance(names, Sequence)
                 or not all(isinstance(name, str) for name in names)):
@@ -123,21 +126,3 @@ class Polygon(Domain):
 
     def _part_adf(self, x: jax.Array, part: int) -> jax.Array:
         return self._segments(x, np.array([part]))[:, 0]
-
-
-def _first_crossing(starts: np.ndarray, ends: np.ndarray) -> tuple[int, int] | None:
-    """The first pair of non-adjacent edges that touch or cross, or None."""
-    k = len(starts)
-    i, j = np.triu_indices(k, 1)
-    keep = (j != i + 1) & ~((i == 0) & (j == k - 1))
-    i, j = i[keep], j[keep]
-    a, b, c, d = starts[i], ends[i], starts[j], ends[j]
-
-    def cross(o, p, q):
-        return (p[:, 0] - o[:, 0]) * (q[:, 1] - o[:, 1]) - (p[:, 1] - o[:, 1]) * (q[:, 0] - o[:, 0])
-
-    o1, o2, o3, o4 = cross(a, b, c), cross(a, b, d), cross(c, d, a), cross(c, d, b)
-    apart = ((np.minimum(a, b) > np.maximum(c, d)) | (np.maximum(a, b) < np.minimum(c, d))).any(1)
-    hit = (o1 * o2 <= 0) & (o3 * o4 <= 0) & ~((o1 == 0) & (o2 == 0) & apart)
-    return (int(i[np.argmax(hit)]), int(j[np.argmax(hit)])) if hit.any() else None
-
