@@ -38,6 +38,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import serialization
 
+from jaxnn.validate import check_int, check_path
+
 FORMAT_VERSION = 2  # 2: the CRC covers the header (epoch, seed, stop reason) too
 _PARAMS_FORMAT = "jaxnn.params"
 _CHECKPOINT_FORMAT = "jaxnn.checkpoint"
@@ -126,14 +128,17 @@ def _decode_header(raw: bytes) -> dict[str, Any]:
     if zlib.crc32(checked) != header.get("crc32"):
         raise _Corrupt("the CRC-32 checksum of the stored data does not match")
     if "payload" in header:  # version 2: the header itself is inside the checked bytes
-        version = header.get("version")
+        version, outer_format = header.get("version"), header.get("format")
         try:
             header = serialization.msgpack_restore(checked)
         except Exception as error:
             raise _Corrupt(f"{type(error).__name__}: {error}") from error
         if not isinstance(header, dict) or not isinstance(header.get("body"), bytes):
             raise _Corrupt("the stored header is malformed")
-        header["version"] = version
+        if header.get("version") != version or header.get("format") != outer_format:
+            # the outer copies sit outside the CRC: the checked inner ones must agree
+            raise _Corrupt(f"the file's version/format fields ({version!r}, {outer_format!r}) "
+                           "differ from the checked header's")
     return header
 
 
@@ -266,9 +271,7 @@ def save_params(path: str | os.PathLike, params: Any) -> Path:
     The file is msgpack (`flax.serialization`), readable with `load_params`. Parent
     directories are created.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"save_params(path={str(path)!r}): is a directory; pass a file name.")
+    path = check_path(path, "save_params(path=...)", kind="file", must_exist=False)
     leaves = jax.tree_util.tree_leaves(params)
     if not leaves or not all(hasattr(leaf, "shape") for leaf in leaves):
         raise TypeError(
@@ -299,7 +302,7 @@ def load_params(path: str | os.PathLike, like: Any = None) -> Any:
         ValueError: the file is not a valid jaxnn file, or it holds a different model (the
             message names the first differing leaf and both shapes).
     """
-    path = Path(path)
+    path = check_path(path, "load_params(path=...)", kind="file", must_exist=False)
     what = f"load_params(path={str(path)!r})"
     try:
         header, tree = _read_payload(path, _PARAMS_FORMAT, what)
@@ -350,8 +353,7 @@ class TrainingCheckpoints:
                 f"{type(directory).__name__}."
             )
         for name, value in (("keep", keep), ("checkpoint_every", every)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r}: expected an integer >= 1.")
+            check_int(value, f"{name}={value!r}", minimum=1)
         self.directory = Path(directory)
         for parent in (self.directory, *self.directory.parents):
             if parent.exists():

@@ -461,7 +461,7 @@ def test_nonfinite_loss_saves_a_checkpoint_with_the_last_finite_params(tmp_path)
 def test_invalid_arguments_are_rejected_at_the_door(tmp_path):
     with pytest.raises(ValueError, match="keep=0"):
         TrainingCheckpoints(tmp_path, keep=0)
-    with pytest.raises(ValueError, match="checkpoint_every=1.5"):
+    with pytest.raises(TypeError, match="checkpoint_every=1.5"):  # a float: the wrong type
         TrainingCheckpoints(tmp_path, every=1.5)
     with pytest.raises(TypeError, match="checkpoint_dir"):
         TrainingCheckpoints(3)

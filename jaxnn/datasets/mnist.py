@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jaxnn.validate import check_path
+
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 MNIST_FILES = {
@@ -102,7 +104,19 @@ def read_idx(path: str | os.PathLike, magic: int) -> np.ndarray:
             f"alone needs {header}. Download it again."
         )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    if 0 in shape:
+        raise ValueError(
+            f"load_mnist: {path} is corrupt: its header announces {kind} of shape {shape}, with "
+            "a zero dimension (MNIST has 28 x 28 images). Download it again."
+        )
     expected = header + math.prod(shape)  # Python ints: a corrupt header cannot overflow
+    if len(data) > expected:
+        raise ValueError(
+            f"load_mnist: {path} is corrupt: the header announces {kind} of shape {shape}, "
+            f"{expected} bytes in all, but the file has {len(data) - expected} trailing "
+            f"byte(s) ({len(data)} bytes). Check that it is the {kind} file of this split, or "
+            "download it again."
+        )
     if len(data) < expected:
         raise ValueError(
             f"load_mnist: {path} is truncated: the header announces {kind} of shape {shape}, "
@@ -159,7 +173,8 @@ def load_mnist(directory: str | os.PathLike, split: str = "train") -> tuple[np.n
     """
     if not isinstance(split, str) or split not in MNIST_FILES:
         raise ValueError(f"load_mnist(split={split!r}): expected 'train' or 'test'.")
-    directory = Path(directory)
+    directory = check_path(directory, "load_mnist(directory=...)", kind="directory",
+                           must_exist=False)
     image_name, label_name = MNIST_FILES[split]
     image_path = _find(directory, image_name, split)
     label_path = _find(directory, label_name, split)

@@ -22,6 +22,7 @@ from typing import IO
 import numpy as np
 
 from jaxnn.datasets.xor import check_count
+from jaxnn.validate import check_path
 
 SUSY_FEATURES = (
     "lepton_1_pT",
@@ -56,7 +57,7 @@ _CHUNK_ROWS = 100_000
 
 def _resolve(path: str | os.PathLike) -> Path:
     """The SUSY file: `path` itself, or SUSY.csv(.gz) inside `path` if it is a directory."""
-    path = Path(path)
+    path = check_path(path, "load_susy(path=...)", kind="file or directory", must_exist=False)
     if path.is_dir():
         for name in SUSY_FILE_NAMES:
             if (path / name).is_file():

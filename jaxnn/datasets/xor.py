@@ -10,39 +10,27 @@ from typing import Any
 
 import numpy as np
 
+from jaxnn import validate
+from jaxnn.validate import check_int, check_number
+
 CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=np.float32)
 XOR_TRUTH_TABLE = np.array([0, 1, 1, 0], dtype=np.int32)
 
 
 def check_count(value: Any, argument: str, minimum: int = 1) -> int:
     """`value` as a Python int >= `minimum`, or a TypeError/ValueError naming `argument`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{argument}: expected an integer, got {type(value).__name__} {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{argument}: expected an integer >= {minimum}, got {value}.")
-    return int(value)
+    return check_int(value, argument, minimum=minimum)
 
 
 def check_seed(seed: Any, where: str) -> int:
     """`seed` as a non-negative Python int (what numpy and jax.random both accept)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"{where}(seed={seed!r}): expected a non-negative integer, got {type(seed).__name__}."
-        )
-    if seed < 0:
-        raise ValueError(f"{where}(seed={seed}): expected a non-negative integer. Use seed={-seed}.")
-    return int(seed)
+    return validate.check_seed(seed, f"{where}(seed={seed!r})")
 
 
 def check_noise(noise: Any, where: str) -> float:
-    """`noise` as a finite float >= 0."""
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}(noise={noise!r}): expected a number >= 0 (a standard deviation).")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(
-            f"{where}(noise={noise}): expected a finite standard deviation >= 0, e.g. noise=0.1."
-        )
-    return float(noise)
+    """`noise` as a finite float >= 0 (a standard deviation)."""
+    return check_number(noise, f"{where}(noise={noise!r})", minimum=0.0,
+                        what="a standard deviation (a number)")
 
 
 def logic_gate(

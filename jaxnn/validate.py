@@ -1,0 +1,220 @@
+"""One place for the argument checks every public function repeats (jaxnn and pinn import them).
+
+Each check returns the value in its plain Python form, or raises a TypeError (wrong kind of
+value) or a ValueError (right kind, wrong value) whose message names the argument as the
+caller spells it (``"fit(epochs=...)"``), what was expected, what came, and the fix.
+
+    >>> epochs = check_int(epochs, "fit(epochs=...)", minimum=0)
+    >>> path = check_path(path, "load_params(path=...)", kind="file")
+
+Nothing here imports the rest of jaxnn, so any module (pinn's too) may use it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+
+
+def _shown(value: Any) -> str:
+    """`value`'s type and a short repr, as messages show what came."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def is_int(value: Any) -> bool:
+    """True for Python and NumPy integers (not bools)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_number(value: Any) -> bool:
+    """True for real Python and NumPy numbers (not bools, not strings, not arrays)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value: Any, argument: str, minimum: int | None = 0,
+              maximum: int | None = None) -> int:
+    """`value` as a Python int in [minimum, maximum], or a TypeError/ValueError naming `argument`."""
+    if isinstance(value, jax.core.Tracer):
+        raise TypeError(f"{argument}: must be a static Python int, got a traced value. Pass a "
+                        "concrete number (not one computed inside jax.jit).")
+    if not is_int(value):
+        raise TypeError(f"{argument}: expected an integer, got {_shown(value)}.")
+    low_bad = minimum is not None and value < minimum
+    if low_bad or (maximum is not None and value > maximum):
+        if maximum is None:
+            bound = f">= {minimum}"
+        elif minimum is None:
+            bound = f"<= {maximum}"
+        else:
+            bound = f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{argument}: expected an integer {bound}, got {value}.")
+    return int(value)
+
+
+def check_seed(value: Any, argument: str) -> int:
+    """A random seed: an integer in [0, 2**63 - 1] (what NumPy and jax.random both accept)."""
+    if is_int(value) and value < 0:
+        raise ValueError(f"{argument}: expected a non-negative integer seed, got {value}. Use "
+                         f"seed={-int(value)}.")
+    return check_int(value, argument, minimum=0, maximum=2**63 - 1)
+
+
+def check_number(value: Any, argument: str, minimum: float | None = None,
+                 maximum: float | None = None, *, above: float | None = None,
+                 below: float | None = None, what: str = "a number") -> float:
+    """`value` as a finite Python float within the given bounds (``minimum``/``maximum``
+    inclusive, ``above``/``below`` strict)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, jax.Array) and value.ndim == 0 and not isinstance(value, jax.core.Tracer):
+        value = value.item()
+    if not is_number(value):
+        hint = " Pass a number, not a string: e.g. 0.1, not '0.1'." if isinstance(value, str) else ""
+        raise TypeError(f"{argument}: expected {what}, got {_shown(value)}.{hint}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{argument}: expected {what}, finite, got {value}.")
+    bounds = [(minimum, ">=", value >= (minimum or 0)), (above, ">", value > (above or 0)),
+              (maximum, "<=", value <= (maximum or 0)), (below, "<", value < (below or 0))]
+    bounds = [(limit, sign, ok) for limit, sign, ok in bounds if limit is not None]
+    if not all(ok for *_, ok in bounds):
+        wanted = " and ".join(f"{sign} {limit}" for limit, sign, _ in bounds)
+        raise ValueError(f"{argument}: expected {what} {wanted}, got {value:g}.")
+    return value
+
+
+def check_probability(value: Any, argument: str) -> float:
+    """A rate in [0, 1) (dropout, a validation fraction)."""
+    return check_number(value, argument, minimum=0.0, below=1.0, what="a probability")
+
+
+def check_bool(value: Any, argument: str) -> bool:
+    """True or False (NumPy bools too); anything else is a TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{argument}: expected True or False, got {_shown(value)}.")
+    return bool(value)
+
+
+def check_choice(value: Any, argument: str, choices: Sequence[str]) -> str:
+    """One of the strings `choices` (compared as given)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{argument}: expected one of {list(choices)}, got {_shown(value)}.")
+    return value
+
+
+def check_sizes(value: Any, argument: str, example: str = "[200, 100, 2]",
+                length: int | None = None, minimum: int = 1) -> tuple[int, ...]:
+    """A non-empty sequence of integers >= `minimum` (a single integer is one size)."""
+    if is_int(value):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{argument}: expected a sequence of integers such as {example}, got "
+                        f"{_shown(value)}.")
+    sizes = tuple(value)
+    if not sizes or not all(is_int(s) and s >= minimum for s in sizes):
+        raise ValueError(f"{argument}: expected a non-empty sequence of integers >= {minimum}, "
+                         f"such as {example}, got {sizes!r}.")
+    if length is not None and len(sizes) != length:
+        raise ValueError(f"{argument}: expected {length} integers such as {example}, got "
+                         f"{len(sizes)}: {sizes!r}.")
+    return tuple(int(s) for s in sizes)
+
+
+def check_path(value: Any, argument: str, kind: str = "file", must_exist: bool = True) -> Path:
+    """`value` as a `Path`: a str or os.PathLike; with `must_exist`, an existing file
+    (`kind="file"`) or directory (`kind="directory"`); otherwise only refused when it exists as
+    the other kind."""
+    if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
+        raise TypeError(f"{argument}: expected a {kind} path (a non-empty str or pathlib.Path), "
+                        f"got {_shown(value)}.")
+    path = Path(value)
+    if kind == "file" and path.is_dir():
+        raise ValueError(f"{argument}: {str(path)!r} is a directory; expected a file. Pass the "
+                         "path of the file itself.")
+    if kind == "directory" and path.exists() and not path.is_dir():
+        raise ValueError(f"{argument}: {str(path)!r} is a file; expected a directory. Pass the "
+                         "directory that holds the files.")
+    if must_exist and not path.exists():
+        raise FileNotFoundError(f"{argument}: no such {kind}: {str(path)!r}.")
+    return path
+
+
+def accepts_positional(fn: Callable, count: int) -> bool | None:
+    """Whether `fn` can be called with `count` positional arguments (None: cannot tell)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        return False
+    return True
+
+
+def check_function(fn: Any, argument: str, contract: str, counts: Sequence[int]) -> Callable:
+    """`fn` must be callable with one of `counts` positional arguments; `contract` is how the
+    call looks, e.g. ``"loss(predictions, targets, weight) -> scalar"``."""
+    if not callable(fn):
+        raise TypeError(f"{argument}: expected a function {contract}, got {_shown(fn)}.")
+    answers = [accepts_positional(fn, n) for n in counts]
+    if all(answer is False for answer in answers):
+        name = getattr(fn, "__name__", type(fn).__name__)
+        try:
+            shown = f"{name}{inspect.signature(fn)}"
+        except (TypeError, ValueError):
+            shown = name
+        takes = " or ".join(str(n) for n in counts)
+        raise TypeError(f"{argument}: expected a function {contract} (called with {takes} "
+                        f"positional arguments), got {shown}. Change its arguments to match.")
+    return fn
+
+
+def leaf_paths(tree: Any) -> list[tuple[str, Any]]:
+    """``("layer/kernel", leaf)`` pairs of a pytree, in order."""
+    flat = jax.tree_util.tree_flatten_with_path(tree)[0]
+    return [("/".join(str(getattr(k, "key", getattr(k, "idx", getattr(k, "name", k))))
+                      for k in path) or "(root)", leaf) for path, leaf in flat]
+
+
+def check_finite_tree(tree: Any, argument: str, fix: str) -> None:
+    """Raise ValueError naming the first leaf of `tree` holding NaN/inf (host check, once)."""
+    for name, leaf in leaf_paths(tree):
+        if isinstance(leaf, jax.core.Tracer) or not hasattr(leaf, "dtype"):
+            continue
+        if not np.issubdtype(np.dtype(leaf.dtype), np.inexact):
+            continue
+        values = np.asarray(jax.device_get(leaf))
+        if not np.all(np.isfinite(values)):
+            count = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+            raise ValueError(f"{argument}: {name} holds {count} NaN/inf value(s) of "
+                             f"{np.size(values)}. {fix}")
+
+
+__all__ = [
+    "accepts_positional",
+    "check_bool",
+    "check_choice",
+    "check_finite_tree",
+    "check_function",
+    "check_int",
+    "check_number",
+    "check_path",
+    "check_probability",
+    "check_seed",
+    "check_sizes",
+    "is_int",
+    "is_number",
+    "leaf_paths",
+]
