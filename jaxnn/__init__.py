@@ -10,10 +10,11 @@ Submodules: `models`, `losses`, `train` (fit/evaluate/predict), `loop` (the one 
 `data`, `datasets`, `metrics`, `plot`, `checkpoint`, `parallel`.
 """
 
-from jaxnn import callbacks, checkpoint, data, datasets, losses, metrics, models, parallel
+from jaxnn import callbacks, checkpoint, data, datasets, layers, losses, metrics, models, parallel
 from jaxnn.callbacks import Callback, Checkpoint, DataRefresh, Progress
 from jaxnn.checkpoint import load_params, save_params
 from jaxnn.compile_cache import use_persistent_cache
+from jaxnn.layers import Activation, AvgPool, Conv, Dense, Dropout, Flatten, MaxPool, Sequential
 from jaxnn.loop import EarlyStopping, train_loop
 from jaxnn.models import CNN, MLP, LogisticRegression, Maxout, count_params
 from jaxnn.run import TrainResult
@@ -25,13 +26,21 @@ __version__ = "0.1.0"
 __all__ = [
     "CNN",
     "MLP",
+    "Activation",
+    "AvgPool",
     "Callback",
     "Checkpoint",
+    "Conv",
     "DataRefresh",
+    "Dense",
+    "Dropout",
     "EarlyStopping",
+    "Flatten",
     "LogisticRegression",
+    "MaxPool",
     "Maxout",
     "Progress",
+    "Sequential",
     "TrainResult",
     "TrainState",
     "callbacks",
@@ -41,6 +50,7 @@ __all__ = [
     "datasets",
     "evaluate",
     "fit",
+    "layers",
     "load_params",
     "losses",
     "metrics",

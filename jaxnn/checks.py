@@ -13,7 +13,13 @@ import jax
 import numpy as np
 
 from jaxnn import losses as losses_lib
-from jaxnn.objectives import CLASSIFICATION_LOSSES, STEP_METRICS, VALIDATION_METRICS
+from jaxnn.keras_names import METRIC_ALIASES
+from jaxnn.objectives import (
+    CLASSIFICATION_LOSSES,
+    STEP_METRICS,
+    VALIDATION_METRICS,
+    probability_activation,
+)
 
 
 def as_float_array(value: Any, argument: str) -> np.ndarray:
@@ -120,6 +126,8 @@ def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
     if not isinstance(metrics, (tuple, list)):
         raise TypeError(f"metrics={metrics!r}: expected a list of metric names such as "
                         f"['accuracy'], or () for none. Known: {list(STEP_METRICS + VALIDATION_METRICS)}.")
+    metrics = [METRIC_ALIASES.get(name, name) if isinstance(name, str) else name
+               for name in metrics]  # Keras's "acc" is "accuracy"
     for name in metrics:
         if not isinstance(name, str) or name not in STEP_METRICS + VALIDATION_METRICS:
             raise ValueError(
@@ -191,13 +199,23 @@ def check_targets(loss_fn, y: np.ndarray, output_shape: tuple, argument: str) ->
     return y.astype(np.float32)
 
 
-def check_output_activation(model: nn.Module, loss_fn) -> None:
-    activation = getattr(model, "output_activation", None)
-    if loss_fn in CLASSIFICATION_LOSSES and activation in ("sigmoid", "softmax"):
+def check_output_activation(model: nn.Module, loss_fn, where: str = "fit") -> None:
+    """A probability output must match its cross-entropy: softmax with the softmax loss,
+    sigmoid with the binary one (the losses then read probabilities, `objectives.loss_inputs`).
+    """
+    activation = probability_activation(model)
+    if loss_fn is losses_lib.softmax_cross_entropy and activation == "sigmoid":
         raise ValueError(
-            f"fit(model=...): output_activation={activation!r} with a cross-entropy loss: the "
-            "losses take logits (numerically stable). Build the model without "
-            "output_activation; jaxnn.predict_proba applies the sigmoid/softmax."
+            f"{where}(model=...): output_activation='sigmoid' with a softmax (categorical) "
+            "cross-entropy: independent sigmoid outputs are not a distribution over classes. "
+            "End the model in 'softmax' (or no activation, logits), or use "
+            "loss='binary_cross_entropy' with one output."
+        )
+    if loss_fn is losses_lib.binary_cross_entropy and activation == "softmax":
+        raise ValueError(
+            f"{where}(model=...): output_activation='softmax' with binary cross-entropy: the "
+            "softmax of a single output is always 1. End the model in 'sigmoid' (or no "
+            "activation, a logit), or use loss='softmax_cross_entropy' with two outputs."
         )
 
 

@@ -73,6 +73,10 @@ LOSSES: dict[str, LossFn] = {
     "softmax_cross_entropy": softmax_cross_entropy,
     "cross_entropy": softmax_cross_entropy,
     "categorical_cross_entropy": softmax_cross_entropy,
+    # Keras's names (from_logits=True; a softmax/sigmoid output model is handled by fit).
+    "sparse_categorical_crossentropy": softmax_cross_entropy,
+    "categorical_crossentropy": softmax_cross_entropy,
+    "binary_crossentropy": binary_cross_entropy,
 }
 
 

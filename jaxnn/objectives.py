@@ -30,9 +30,18 @@ CLASSIFICATION_LOSSES = (losses_lib.binary_cross_entropy, losses_lib.softmax_cro
 PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax")
 
 
+def probability_activation(model: nn.Module) -> str | None:
+    """"softmax" or "sigmoid" if the model's `output_activation` is one (by name, any case, or
+    as the function ``jax.nn.softmax``/``jax.nn.sigmoid``), else None (its outputs are logits)."""
+    activation = getattr(model, "output_activation", None)
+    if isinstance(activation, str):
+        return activation.lower() if activation.lower() in PROBABILITY_ACTIVATIONS else None
+    return {id(jax.nn.softmax): "softmax", id(jax.nn.sigmoid): "sigmoid"}.get(id(activation))
+
+
 def outputs_are_probabilities(model: nn.Module) -> bool:
     """Whether the model ends in a sigmoid/softmax (its outputs are probabilities, not logits)."""
-    return getattr(model, "output_activation", None) in PROBABILITY_ACTIVATIONS
+    return probability_activation(model) is not None
 
 
 def decision_threshold(model: nn.Module, loss_fn: Callable) -> float:
@@ -41,6 +50,23 @@ def decision_threshold(model: nn.Module, loss_fn: Callable) -> float:
     if outputs_are_probabilities(model) or loss_fn is losses_lib.mse:
         return 0.5
     return 0.0
+
+
+PROBABILITY_EPSILON = 1e-7  # probabilities clipped to [eps, 1 - eps] before the log, as Keras
+
+
+def loss_inputs(model: nn.Module, loss_fn: Callable, outputs: jax.Array) -> jax.Array:
+    """What the loss reads: the outputs, or, for a cross-entropy of a model that outputs
+    probabilities (softmax/sigmoid last), the logits they come from (log p for a softmax,
+    log p - log(1 - p) for a sigmoid), so the from-logits losses give ``-y log p``. The
+    probabilities are clipped to [1e-7, 1 - 1e-7] first, as Keras does with ``from_logits=False``.
+    """
+    if loss_fn not in CLASSIFICATION_LOSSES or not outputs_are_probabilities(model):
+        return outputs
+    p = jnp.clip(outputs, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON)
+    if loss_fn is losses_lib.binary_cross_entropy:
+        return jnp.log(p) - jnp.log1p(-p)
+    return jnp.log(p)
 
 
 def accepts_train(model: nn.Module) -> bool:
@@ -132,7 +158,8 @@ class SupervisedObjective:
 
     def __call__(self, params, batch, key):
         outputs = apply_model(self.model, params, batch["x"], key)
-        loss = self.loss_fn(outputs, batch["y"], batch["weight"])
+        loss = self.loss_fn(loss_inputs(self.model, self.loss_fn, outputs), batch["y"],
+                            batch["weight"])
         aux = {m: step_metric(m, outputs, batch["y"], batch["weight"], self.threshold)
                for m in self.metrics if m in STEP_METRICS}
         return loss, aux
@@ -158,7 +185,7 @@ class SupervisedValidation:
         outputs = jax.lax.map(lambda xb: self.model.apply(params, xb), x)
         outputs = outputs.reshape(-1, *outputs.shape[2:])
         y, weight = data["y"], data["weight"]
-        logs = {"loss": self.loss_fn(outputs, y, weight)}
+        logs = {"loss": self.loss_fn(loss_inputs(self.model, self.loss_fn, outputs), y, weight)}
         for name in self.metrics:
             if name in STEP_METRICS:
                 logs[name] = step_metric(name, outputs, y, weight, self.threshold)

@@ -35,6 +35,8 @@ from jaxnn.checks import (
     check_targets,
     expected_input_shape,
 )
+from jaxnn.class_weights import check_class_weight, class_sample_weight
+from jaxnn.keras_names import get_optimizer
 from jaxnn.loop import EarlyStopping, train_loop
 from jaxnn.objectives import (
     SupervisedObjective,
@@ -167,6 +169,7 @@ def evaluate(
     check_model(model, "evaluate")
     x, y = check_pair(data, "evaluate(data=...)")
     loss_fn = losses_lib.get_loss(loss)
+    check_output_activation(model, loss_fn, "evaluate")
     metrics = check_metrics(metrics)
     batch_size = check_int(batch_size, "evaluate(batch_size=...)", minimum=1)
     weight = check_sample_weight(sample_weight, len(x), "evaluate")
@@ -178,16 +181,6 @@ def evaluate(
                                       decision_threshold(model, loss_fn), chunk, prefix="")
     scores = _evaluate(validation, jax.device_get(params), arrays)
     return {name: float(value) for name, value in scores.items()}
-
-
-def _optimizer(optimizer: Any) -> optax.GradientTransformation:
-    if optimizer is None:
-        return optax.adam(1e-3)
-    if not (callable(getattr(optimizer, "init", None))
-            and callable(getattr(optimizer, "update", None))):
-        raise TypeError(f"fit(optimizer={optimizer!r}): expected an Optax transformation such as "
-                        "optax.adam(1e-3), or None for the default.")
-    return optimizer
 
 
 def _callbacks(callbacks: Any, verbose: int, log_every: int, checkpoint_dir, checkpoint_every,
@@ -227,7 +220,8 @@ def fit(
     data: tuple[Any, Any],
     *,
     loss: str | Callable = "softmax_cross_entropy",
-    optimizer: optax.GradientTransformation | None = None,
+    optimizer: optax.GradientTransformation | str | None = None,
+    learning_rate: float | Callable | None = None,
     epochs: int = 10,
     batch_size: int | str | None = "auto",
     validation_data: tuple[Any, Any] | None = None,
@@ -236,6 +230,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     callbacks: Sequence[Callback | Callable] = (),
     sample_weight: Any = None,
+    class_weight: dict[int, float] | str | None = None,
     params: Any = None,
     seed: int = 0,
     verbose: int = 1,
@@ -251,11 +246,19 @@ def fit(
         model: a flax.linen Module, e.g. ``jaxnn.MLP([200, 100, 2])``.
         data: ``(x: (n, ...), y: (n,) or (n, k))``.
         loss: "softmax_cross_entropy" (integer or one-hot labels), "binary_cross_entropy"
-            (one logit, labels 0/1), "mse", or a callable ``(outputs, targets, weight)``.
+            (one logit, labels 0/1), "mse", or a callable ``(outputs, targets, weight)``;
+            Keras's names too ("sparse_categorical_crossentropy", "categorical_crossentropy",
+            "binary_crossentropy", "mean_squared_error"). The cross-entropies read logits; a
+            model ending in softmax/sigmoid (``output_activation``) has its probabilities
+            read as such (``-y log p``, clipped at 1e-7 as Keras).
         optimizer: an Optax transformation (default ``optax.adam(1e-3)``); schedules, clipping
             and ``optax.lbfgs`` (use ``batch_size=None``) pass straight through. Repeated fits
             with the same settings reuse the compiled code; wrap the optimizer in
-            ``optax.inject_hyperparams`` to scan learning rates without recompiling.
+            ``optax.inject_hyperparams`` to scan learning rates without recompiling. Or a
+            name, "adam", "adamw", "sgd", "rmsprop": the Optax optimizer with `learning_rate`.
+        learning_rate: the rate for an optimizer given by name (default Keras's: 1e-3, SGD
+            1e-2), a number or an Optax schedule; ``optimizer="adam", learning_rate=r`` is
+            ``optimizer=optax.adam(r)``.
         epochs: passes over the data in this call.
         batch_size: minibatch size, None for full-batch steps, or "auto": 32, or the number of
             samples if there are fewer; with D devices the multiple of D nearest below (at
@@ -266,10 +269,14 @@ def fit(
         metrics: any of "accuracy", "mae", "mse" (also on training batches) and "auc",
             "precision", "recall", "f1" (validation only). Accuracy thresholds a single output
             at 0 for a logit and at 0.5 for a sigmoid output or an "mse" regression output.
+            Keras's "acc" is "accuracy" (logged as "accuracy").
         early_stopping: an `EarlyStopping` (monitor "val_loss" by default), exact per epoch.
         callbacks: functions ``callback(epoch, logs)`` (or ``(epoch, logs, state)``) called
             after every epoch, returning True to stop; or `jaxnn.callbacks.Callback` objects.
         sample_weight: per-sample weights ``(n,)``.
+        class_weight: ``{class: weight}`` (classes not listed keep 1) or "balanced"
+            (scikit-learn's ``n / (classes * count)``), multiplied into the training samples'
+            weights (not the validation data's), as Keras; classification losses only.
         params: parameters to start from (default: ``model.init`` with `seed`), or the
             `TrainResult` of an earlier fit to continue it: the optimizer state, step count,
             epoch numbering and history carry on (`epochs` more epochs are run).
@@ -294,7 +301,8 @@ def fit(
     loss_fn = losses_lib.get_loss(loss)
     metrics = check_metrics(metrics)
     check_output_activation(model, loss_fn)
-    optimizer = _optimizer(optimizer)
+    optimizer = get_optimizer(optimizer, learning_rate)
+    class_weight = check_class_weight(class_weight)
     epochs = check_int(epochs, "fit(epochs=...)")
     seed = check_int(seed, "fit(seed=...)", maximum=2**63 - 1)
     if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
@@ -313,6 +321,7 @@ def fit(
     params, previous = _initial_params(model, params, x, seed)
     output_shape = _output_shape(model, params, x, "fit(data=...) x")
     y = check_targets(loss_fn, y, output_shape, "fit(data=...) y")
+    weight = weight * class_sample_weight(class_weight, loss_fn, y, output_shape[-1])
     threshold = decision_threshold(model, loss_fn)
     validation_fn = validation_arrays = None
     if validation_data is not None:

@@ -3,7 +3,9 @@ summary, whole-model saving. Oracles: scikit-learn, NumPy, the same thing done t
 
 from __future__ import annotations
 
+import jax
 import numpy as np
+import optax
 import pytest
 from sklearn.preprocessing import MinMaxScaler as SkMinMaxScaler
 
@@ -55,3 +57,207 @@ def test_minmax_scaler_bad_input_is_named(call, match):
 
 def test_minmax_scaler_is_found_beside_standard_scaler():
     assert jaxnn.data.MinMaxScaler is MinMaxScaler and "MinMaxScaler" in jaxnn.data.__all__
+
+
+# ------------------------------------------------------------------------- Sequential, layers
+def _classes(n=64, features=4, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype(np.float32)
+    y = (np.argmax(x[:, :classes] + 0.3 * rng.normal(size=(n, classes)), axis=1)
+         if classes > 1 else (x[:, 0] > 0).astype(np.float32))
+    return x, y
+
+
+FIT = {"epochs": 2, "batch_size": 16, "verbose": 0, "seed": 3}
+
+
+def _same_tree(a, b, exact=True):
+    leaves_a, tree_a = jax.tree_util.tree_flatten(a)
+    leaves_b, tree_b = jax.tree_util.tree_flatten(b)
+    assert tree_a == tree_b
+    for u, v in zip(leaves_a, leaves_b):
+        if exact:
+            np.testing.assert_array_equal(np.asarray(u), np.asarray(v))
+        else:
+            np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=2e-5, atol=2e-6)
+
+
+def test_sequential_with_the_layers_of_an_mlp_is_that_mlp():
+    x, y = _classes()
+    sequential = jaxnn.Sequential([jaxnn.Dense(16, activation="relu"), jaxnn.Dropout(0.2),
+                                   jaxnn.Dense(3)])
+    mlp = jaxnn.MLP([16, 3], activation="relu", dropout=0.2)
+    key = jax.random.PRNGKey(0)
+    _same_tree(sequential.init(key, x[:1]), mlp.init(key, x[:1]))  # names and values
+    ours, theirs = jaxnn.fit(sequential, (x, y), **FIT), jaxnn.fit(mlp, (x, y), **FIT)
+    _same_tree(ours.params, theirs.params)  # dropout masks drawn alike too
+    assert ours.history["loss"] == theirs.history["loss"]
+    np.testing.assert_array_equal(jaxnn.predict(sequential, ours.params, x),
+                                  jaxnn.predict(mlp, theirs.params, x))
+
+
+def test_lecture_flatten_dense_dropout_dense_is_one_line_and_trains():
+    rng = np.random.default_rng(1)
+    images = rng.random((40, 6, 6)).astype(np.float32)
+    labels = (images[:, :3].mean(axis=(1, 2)) > images[:, 3:].mean(axis=(1, 2))).astype(int)
+    model = jaxnn.Sequential([jaxnn.Flatten(), jaxnn.Dense(32, activation="relu"),
+                              jaxnn.Dropout(0.2), jaxnn.Dense(2)])
+    result = jaxnn.fit(model, (images, labels), loss="sparse_categorical_crossentropy",
+                       optimizer="adam", learning_rate=1e-2, epochs=30, batch_size=8, verbose=0)
+    assert result.history["loss"][-1] < 0.5 * result.history["loss"][0]
+    # The forward pass by hand (dropout off at prediction time).
+    p = result.params["params"]
+    hidden = np.maximum(images.reshape(40, -1) @ p["Dense_0"]["kernel"] + p["Dense_0"]["bias"], 0)
+    np.testing.assert_allclose(jaxnn.predict(model, result.params, images),
+                               hidden @ p["Dense_1"]["kernel"] + p["Dense_1"]["bias"], rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_sequential_conv_layers_match_the_cnn_and_pooling_by_hand():
+    images = np.random.default_rng(2).random((3, 8, 8, 2)).astype(np.float32)
+    cnn = jaxnn.CNN((4,), num_outputs=3, dense=(), kernel_size=(3, 3), kernel_init="he_normal")
+    sequential = jaxnn.Sequential([jaxnn.Conv(4, 3, padding="same", activation="relu",
+                                              kernel_init="he_normal"),
+                                   jaxnn.MaxPool(2), jaxnn.Flatten(),
+                                   jaxnn.Dense(3, kernel_init="lecun_normal")])
+    params = cnn.init(jax.random.PRNGKey(0), images)
+    _same_tree(sequential.init(jax.random.PRNGKey(0), images), params)
+    np.testing.assert_allclose(sequential.apply(params, images), cnn.apply(params, images),
+                               rtol=1e-6)
+    averaged = jaxnn.Sequential([jaxnn.AvgPool((2, 4))]).apply({}, images)
+    by_hand = images.reshape(3, 4, 2, 2, 4, 2).mean(axis=(2, 4))
+    np.testing.assert_allclose(averaged, by_hand, rtol=1e-6)
+
+
+def test_sequential_output_activation_reads_the_last_activation():
+    assert jaxnn.Sequential([jaxnn.Dense(3)]).output_activation is None
+    assert jaxnn.Sequential([jaxnn.Dense(3, activation="softmax"),
+                             jaxnn.Dropout(0.1)]).output_activation == "softmax"
+    assert jaxnn.Sequential([jaxnn.Dense(1), jax.nn.sigmoid]).output_activation == "sigmoid"
+    assert jaxnn.Sequential([jaxnn.Dense(1), jaxnn.Activation("Sigmoid")]).output_activation == (
+        "sigmoid")
+    assert jaxnn.Sequential([jaxnn.Dense(3, activation="relu"),
+                             jaxnn.Dense(3)]).output_activation is None
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: jaxnn.Sequential(jaxnn.Dense(3)), TypeError, "list of layers"),
+    (lambda: jaxnn.Sequential([]), ValueError, "at least one layer"),
+    (lambda: jaxnn.Sequential([jaxnn.Flatten]), TypeError, "the class Flatten"),
+    (lambda: jaxnn.Sequential([jaxnn.Dense(3), 7]), TypeError, "layer 1 is int"),
+    (lambda: jaxnn.Sequential(["rellu"]), ValueError, "layer 0.*not a known activation"),
+    (lambda: jaxnn.Dense(0), ValueError, "Dense\\(units=...\\)"),
+    (lambda: jaxnn.Dense(3, activation="sofmax"), ValueError, "Dense\\(activation=...\\)"),
+    (lambda: jaxnn.Dropout(1.0), ValueError, "probability"),
+    (lambda: jaxnn.Conv(4, padding="full"), ValueError, "'valid', 'same'"),
+    (lambda: jaxnn.Conv(4, kernel_size=(3, 0)), ValueError, "kernel_size"),
+    (lambda: jaxnn.MaxPool(-2), ValueError, "pool_size"),
+])
+def test_layers_bad_input_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_sequential_conv_on_flat_input_says_add_a_channel_axis():
+    model = jaxnn.Sequential([jaxnn.Conv(2), jaxnn.Flatten(), jaxnn.Dense(2)])
+    with pytest.raises(ValueError, match="x\\[..., None\\]"):
+        jaxnn.fit(model, (np.zeros((4, 5, 5)), np.zeros(4)), epochs=1, verbose=0)
+
+
+# ------------------------------------------------------------------------------ Keras names
+MLP3 = jaxnn.MLP([8, 3])
+
+
+@pytest.mark.parametrize("name, rate, optax_optimizer", [
+    ("adam", None, optax.adam(1e-3)),
+    ("Adam", 0.05, optax.adam(0.05)),
+    ("sgd", None, optax.sgd(1e-2)),
+    ("rmsprop", 0.01, optax.rmsprop(0.01)),
+    ("adamw", 0.01, optax.adamw(0.01)),
+])
+def test_optimizer_names_train_exactly_as_the_optax_optimizer(name, rate, optax_optimizer):
+    x, y = _classes()
+    by_name = jaxnn.fit(MLP3, (x, y), optimizer=name, learning_rate=rate, **FIT)
+    by_object = jaxnn.fit(MLP3, (x, y), optimizer=optax_optimizer, **FIT)
+    _same_tree(by_name.params, by_object.params)
+
+
+@pytest.mark.parametrize("keras_name, jaxnn_name, classes", [
+    ("sparse_categorical_crossentropy", "softmax_cross_entropy", 3),
+    ("categorical_crossentropy", "softmax_cross_entropy", 3),
+    ("binary_crossentropy", "binary_cross_entropy", 1),
+    ("mean_squared_error", "mse", 3),
+])
+def test_keras_loss_and_metric_names_train_exactly_as_the_jaxnn_names(keras_name, jaxnn_name,
+                                                                      classes):
+    x, y = _classes(classes=classes)
+    model = jaxnn.MLP([8, classes])
+    if keras_name in ("categorical_crossentropy", "mean_squared_error"):
+        y = np.eye(3, dtype=np.float32)[y]
+    keras = jaxnn.fit(model, (x, y), loss=keras_name, metrics=["acc"], **FIT)
+    ours = jaxnn.fit(model, (x, y), loss=jaxnn_name, metrics=["accuracy"], **FIT)
+    _same_tree(keras.params, ours.params)
+    assert "accuracy" in keras.history and "acc" not in keras.history
+    for name in ("loss", "accuracy"):
+        assert keras.history[name] == ours.history[name]
+
+
+def test_softmax_output_model_trains_as_its_logit_twin_and_reads_probabilities():
+    # A softmax at the end with the cross-entropy: the loss is -log p of the probabilities,
+    # the same function of the parameters as the from-logits loss of the model without it.
+    x, y = _classes()
+    logits = jaxnn.Sequential([jaxnn.Dense(8, activation="tanh"), jaxnn.Dense(3)])
+    probabilities = jaxnn.Sequential([jaxnn.Dense(8, activation="tanh"),
+                                      jaxnn.Dense(3, activation="softmax")])
+    kwargs = dict(loss="sparse_categorical_crossentropy", optimizer="adam", learning_rate=0.05,
+                  metrics=["acc"], **FIT)
+    ours, twin = jaxnn.fit(probabilities, (x, y), **kwargs), jaxnn.fit(logits, (x, y), **kwargs)
+    _same_tree(ours.params, twin.params, exact=False)
+    p = jaxnn.predict(probabilities, ours.params, x)
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(jaxnn.predict_proba(probabilities, ours.params, x), p)
+    scores = jaxnn.evaluate(probabilities, ours.params, (x, y),
+                            loss="sparse_categorical_crossentropy", metrics=["acc"])
+    expected_loss = -np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1 - 1e-7)))
+    np.testing.assert_allclose(scores["loss"], expected_loss, rtol=1e-5)
+    np.testing.assert_allclose(scores["accuracy"], np.mean(p.argmax(axis=1) == y), rtol=1e-6)
+
+
+def test_sigmoid_output_model_reads_probabilities_in_loss_accuracy_and_proba():
+    x, y = _classes(classes=1)
+    model = jaxnn.MLP([8, 1], activation="tanh", output_activation="sigmoid")
+    twin = jaxnn.MLP([8, 1], activation="tanh")
+    kwargs = dict(loss="binary_crossentropy", optimizer="adam", learning_rate=0.05, **FIT)
+    ours, theirs = jaxnn.fit(model, (x, y), **kwargs), jaxnn.fit(twin, (x, y), **kwargs)
+    _same_tree(ours.params, theirs.params, exact=False)
+    p = jaxnn.predict(model, ours.params, x)[:, 0]
+    np.testing.assert_allclose(jaxnn.predict_proba(model, ours.params, x)[:, 0], p)
+    scores = jaxnn.evaluate(model, ours.params, (x, y), loss="binary_crossentropy")
+    p = np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7)
+    np.testing.assert_allclose(scores["loss"], -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)),
+                               rtol=1e-5)
+    np.testing.assert_allclose(scores["accuracy"], np.mean((p > 0.5) == y))  # threshold 0.5
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"optimizer": "adamax"}, ValueError, "'adam', 'adamw', 'rmsprop', 'sgd'"),
+    ({"optimizer": "adam", "learning_rate": -1.0}, ValueError, "positive number"),
+    ({"optimizer": "sgd", "learning_rate": "fast"}, ValueError, "positive number"),
+    ({"optimizer": optax.adam(1e-3), "learning_rate": 1e-2}, ValueError, "given by name"),
+    ({"optimizer": 3}, TypeError, "Optax transformation"),
+    ({"loss": "sparse_crossentropy"}, ValueError, "sparse_categorical_crossentropy"),
+    ({"metrics": ["accuracyy"]}, ValueError, "not a known metric"),
+])
+def test_unknown_keras_names_list_the_accepted_ones(kwargs, error, match):
+    x, y = _classes()
+    with pytest.raises(error, match=match):
+        jaxnn.fit(MLP3, (x, y), verbose=0, **kwargs)
+
+
+def test_probability_output_that_contradicts_the_loss_is_rejected():
+    x, y = _classes(classes=1)
+    model = jaxnn.Sequential([jaxnn.Dense(1, activation="softmax")])
+    with pytest.raises(ValueError, match="softmax of a single output is always 1"):
+        jaxnn.fit(model, (x, y), loss="binary_crossentropy", verbose=0)
+    with pytest.raises(ValueError, match="evaluate.*always 1"):
+        jaxnn.evaluate(model, {}, (x, y), loss="binary_crossentropy")
