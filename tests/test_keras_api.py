@@ -261,3 +261,70 @@ def test_probability_output_that_contradicts_the_loss_is_rejected():
         jaxnn.fit(model, (x, y), loss="binary_crossentropy", verbose=0)
     with pytest.raises(ValueError, match="evaluate.*always 1"):
         jaxnn.evaluate(model, {}, (x, y), loss="binary_crossentropy")
+
+
+# ------------------------------------------------------------------------------ class weights
+def test_class_weight_dict_trains_as_the_equivalent_sample_weight():
+    x, y = _classes()
+    class_weight = {0: 0.5, 2: 3.0}  # class 1 keeps weight 1
+    weighted = jaxnn.fit(MLP3, (x, y), class_weight=class_weight, **FIT)
+    by_hand = np.array([0.5, 1.0, 3.0], np.float32)[y]
+    reference = jaxnn.fit(MLP3, (x, y), sample_weight=by_hand, **FIT)
+    _same_tree(weighted.params, reference.params)
+    # ... and multiplies into given sample weights
+    sample_weight = np.linspace(0.5, 2, len(y))
+    both = jaxnn.fit(MLP3, (x, y), class_weight=class_weight, sample_weight=sample_weight, **FIT)
+    reference = jaxnn.fit(MLP3, (x, y), sample_weight=sample_weight.astype(np.float32) * by_hand,
+                          **FIT)
+    _same_tree(both.params, reference.params)
+
+
+def test_balanced_class_weight_is_sklearns():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from jaxnn.class_weights import balanced_class_weight
+
+    x, y = _classes(n=61)
+    y = np.where(np.arange(61) < 40, 0, y)  # imbalanced
+    classes = np.unique(y)
+    expected = compute_class_weight("balanced", classes=classes, y=y)
+    np.testing.assert_allclose([balanced_class_weight(y)[c] for c in classes], expected)
+    balanced = jaxnn.fit(MLP3, (x, y), class_weight="balanced", **FIT)
+    reference = jaxnn.fit(MLP3, (x, y), sample_weight=expected[y].astype(np.float32), **FIT)
+    _same_tree(balanced.params, reference.params)
+
+
+def test_class_weight_leaves_the_validation_data_unweighted():
+    x, y = _classes()
+    kwargs = {"validation_data": (x[:20], y[:20]), **FIT}
+    weighted = jaxnn.fit(MLP3, (x, y), class_weight={1: 4.0}, **kwargs)
+    scores = jaxnn.evaluate(MLP3, weighted.params, (x[:20], y[:20]))
+    np.testing.assert_allclose(weighted.history["val_loss"][-1], scores["loss"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("class_weight, kwargs, error, match", [
+    ({0: 1.0, 5: 2.0}, {}, ValueError, "class\\(es\\) \\[5\\] are not classes.*0 .. 2"),
+    ({-1: 2.0}, {}, ValueError, "\\[-1\\]"),
+    ({"pion": 2.0}, {}, TypeError, "LabelEncoder"),
+    ({0: -1.0}, {}, ValueError, "finite number >= 0"),
+    ({0: float("nan")}, {}, ValueError, "finite number >= 0"),
+    ({}, {}, ValueError, "empty"),
+    ("balance", {}, TypeError, "'balanced'"),
+    ([1.0, 2.0], {}, TypeError, "dict"),
+    ({0: 0.0, 1: 0.0, 2: 0.0}, {}, ValueError, "weight 0"),
+    ({0: 2.0}, {"loss": "mse"}, ValueError, "classification losses.*sample_weight"),
+])
+def test_bad_class_weight_is_named(class_weight, kwargs, error, match):
+    x, y = _classes()
+    if kwargs.get("loss") == "mse":
+        y = np.eye(3, dtype=np.float32)[y]
+    with pytest.raises(error, match=match):
+        jaxnn.fit(MLP3, (x, y), class_weight=class_weight, epochs=1, verbose=0, **kwargs)
+
+
+def test_class_weight_on_binary_labels_needs_hard_labels():
+    x, _ = _classes(classes=1)
+    soft = np.full(len(x), 0.3, np.float32)
+    with pytest.raises(ValueError, match="hard labels 0/1"):
+        jaxnn.fit(jaxnn.MLP([4, 1]), (x, soft), loss="binary_crossentropy", class_weight={1: 2.0},
+                  epochs=1, verbose=0)
