@@ -158,6 +158,14 @@ def abstract_signature(tree: Any) -> Hashable:
     )
 
 
+_SHAPES = CompileCache(size=256)
+
+
+def eval_shape(fn: Callable, *args: Any) -> Any:
+    """`jax.eval_shape`, remembered by what `fn` computes (`fingerprint`) and the arguments'
+    shapes: the checks every `fit`/`predict` runs at the door trace the model only once."""
+    key = (fingerprint(fn), abstract_signature(args))
+    return _SHAPES.get(key, lambda: jax.eval_shape(fn, *args))
 
 
 def use_persistent_cache(directory: str | os.PathLike | None = None) -> Path:
@@ -179,4 +187,5 @@ def use_persistent_cache(directory: str | os.PathLike | None = None) -> Path:
     return path
 
 
-__all__ = ["CompileCache", "abstract_signature", "fingerprint", "use_persistent_cache"]
+__all__ = ["CompileCache", "abstract_signature", "eval_shape", "fingerprint",
+           "use_persistent_cache"]

@@ -45,7 +45,7 @@ from flax import struct
 
 from jaxnn import parallel
 from jaxnn.callbacks import Callback, as_callback
-from jaxnn.compile_cache import CompileCache, abstract_signature, fingerprint
+from jaxnn.compile_cache import CompileCache, abstract_signature, eval_shape, fingerprint
 from jaxnn.run import Run, TrainResult
 from jaxnn.step import (
     BatchAwareTransformation,
@@ -57,6 +57,14 @@ from jaxnn.step import (
     make_epoch,
     make_train_step,
     watch_nonfinite,
+)
+from jaxnn.validate import (
+    check_bool,
+    check_finite_tree,
+    check_function,
+    check_int,
+    check_number,
+    check_seed,
 )
 
 MAX_EPOCHS_PER_CALL = 4096  # size of the on-device history buffers of one compiled call
@@ -96,13 +104,10 @@ class EarlyStopping:
         if not isinstance(monitor, str):
             raise TypeError(f"EarlyStopping(monitor={monitor!r}): expected a log name such as "
                             "'val_loss'.")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"EarlyStopping(patience={patience!r}): expected an integer >= 0.")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float, np.number)):
-            raise TypeError(f"EarlyStopping(min_delta={min_delta!r}): expected a number >= 0, "
-                            f"got {type(min_delta).__name__}.")
-        if not min_delta >= 0:
-            raise ValueError(f"EarlyStopping(min_delta={min_delta!r}): expected a number >= 0.")
+        patience = check_int(patience, f"EarlyStopping(patience={patience!r})", minimum=0)
+        min_delta = check_number(min_delta, f"EarlyStopping(min_delta={min_delta!r})",
+                                 minimum=0.0)
+        restore_best = check_bool(restore_best, "EarlyStopping(restore_best=...)")
         if mode == "auto":
             maximize = any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall"))
             mode = "max" if maximize else "min"
@@ -146,6 +151,8 @@ class EarlyStopping:
         return stopper, wait > stopper.patience
 
     def stop_message(self) -> str:
+        """The line printed when training stops early: the monitored value, the patience, and
+        the best value with its epoch."""
         return (f"early stopping: {self.monitor} did not improve for {self.patience} epochs "
                 f"(best {self.best:.6g} at epoch {self.best_epoch})")
 
@@ -216,17 +223,27 @@ def _check_logs(loss_fn, validation_fn, params, data, validation_data, batch_siz
     return the dtype of each per-epoch log."""
     batch = data if batch_size is None else jax.tree_util.tree_map(lambda a: a[:batch_size], data)
     try:
-        out = jax.eval_shape(loss_fn, params, batch, jax.random.PRNGKey(0))
+        out = eval_shape(loss_fn, params, batch, jax.random.PRNGKey(0))
     except Exception as error:
-        raise type(error)(f"train_loop(loss_fn=...): calling loss_fn(params, batch, key) on the "
-                          f"data failed: {error}") from error
+        message = (f"train_loop(loss_fn=...): calling loss_fn(params, batch, key) on the data "
+                   f"failed: {type(error).__name__}: {error}")
+        kind = type(error) if isinstance(error, (TypeError, ValueError)) else ValueError
+        try:
+            problem = kind(message)
+        except Exception:  # noqa: BLE001 (an exception class with another signature)
+            problem = ValueError(message)
+        raise problem from error
+    if hasattr(out, "shape") and hasattr(out, "dtype"):
+        raise TypeError(
+            f"train_loop(loss_fn=...): must return a pair (loss, aux), got one array of shape "
+            f"{tuple(out.shape)} (the loss alone?). Return (loss, {{}}) when there is no aux.")
     if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], Mapping)):
         raise TypeError(
             f"train_loop(loss_fn=...): must return (loss, aux) with aux a dict of scalars, got "
             f"{jax.tree_util.tree_map(lambda s: s.shape, out)}. Return (loss, {{}}) for no aux.")
     names = {"loss": out[0], **out[1]}
     if validation_fn is not None:
-        names.update(jax.eval_shape(validation_fn, params, validation_data))
+        names.update(eval_shape(validation_fn, params, validation_data))
     bad = {k: v.shape for k, v in names.items() if getattr(v, "shape", None) != ()}
     if bad:
         raise ValueError(f"train_loop: the loss and the logs must be scalars; got shapes {bad}.")
@@ -266,6 +283,10 @@ class Program:
     log_dtypes: Mapping[str, Any]
     mesh: Any
     guarded: bool = False
+    # Many models of one architecture (`jaxnn.many`): the chunk is vmapped over the leading
+    # axis of the carry, the early-stopping state, the first epoch, the epoch count and the key
+    # (one model each); with a mesh the models, not the batch, are split along its axis.
+    models: bool = False
 
     @functools.cached_property
     def key(self) -> Any:
@@ -275,7 +296,8 @@ class Program:
             isinstance(self.optimizer, BatchAwareTransformation), self.validation_fn,
             None if self.early_stopping is None else self.early_stopping.static_key,
             self.num_samples, self.batch_size, self.steps_per_epoch, self.budgeted,
-            tuple((k, str(v)) for k, v in self.log_dtypes.items()), self.mesh, self.guarded))
+            tuple((k, str(v)) for k, v in self.log_dtypes.items()), self.mesh, self.guarded,
+            self.models))
 
     def compiled(self, args: tuple) -> tuple[Callable, float]:
         """The compiled chunk for `args` (from the cache if it is there), and the seconds
@@ -286,8 +308,8 @@ class Program:
             nonlocal seconds
             start = time.perf_counter()
             mesh, batch_size = self.mesh, self.batch_size
-            batch_sharding = None if batch_size is None else parallel.batch_sharding(mesh,
-                                                                                     batch_size)
+            batch_sharding = None if batch_size is None or self.models else (
+                parallel.batch_sharding(mesh, batch_size))
             wrap = guard_nonfinite if self.guarded else watch_nonfinite
             step = wrap(make_train_step(self.loss_fn, self.optimizer))
             epoch = make_epoch(step, self.num_samples, batch_size, self.steps_per_epoch,
@@ -295,6 +317,11 @@ class Program:
             chunk = make_chunk(epoch, self.validation_fn, self.early_stopping, self.budgeted,
                                self.log_dtypes, self.guarded)
             sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}
+            if self.models:
+                chunk = jax.vmap(chunk, in_axes=(0, 0, None, None, 0, 0, 0, None))
+                if mesh is not None:
+                    split = jax.sharding.PartitionSpec(parallel.DATA_AXIS)
+                    sharding = {"out_shardings": jax.sharding.NamedSharding(mesh, split)}
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
                 jitted = jax.jit(chunk, donate_argnums=(0, 1), **sharding)
@@ -376,6 +403,8 @@ def train_loop(
     Returns:
         A `TrainResult`.
     """
+    _check_arguments(loss_fn, params, optimizer, batch_size, seed, validation_fn, early_stopping,
+                     callbacks, state)
     epochs = _check_count(epochs, "epochs")
     if batch_size is None:
         steps = _check_count(steps_per_epoch, "steps_per_epoch", minimum=1)
@@ -469,9 +498,39 @@ def _chunk_length(run: Run, callbacks: Sequence[Callback], per_epoch: float | No
 
 
 def _check_count(value: Any, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"train_loop({name}={value!r}): expected an integer >= {minimum}.")
-    return int(value)
+    return check_int(value, f"train_loop({name}={value!r})", minimum=minimum)
+
+
+def _check_arguments(loss_fn, params, optimizer, batch_size, seed, validation_fn,
+                     early_stopping, callbacks, state) -> None:
+    """The arguments of `train_loop` that no later step checks, before anything is traced."""
+    check_function(loss_fn, "train_loop(loss_fn=...)", "loss_fn(params, batch, key) -> "
+                   "(loss, aux)", [3])
+    if not (callable(getattr(optimizer, "init", None))
+            and callable(getattr(optimizer, "update", None))):
+        raise TypeError(f"train_loop(optimizer=...): expected an Optax transformation such as "
+                        f"optax.adam(1e-3), got {type(optimizer).__name__} {optimizer!r:.60}.")
+    if batch_size is not None:
+        check_int(batch_size, "train_loop(batch_size=...)", minimum=1)
+    check_seed(seed, "train_loop(seed=...)")
+    if validation_fn is not None:
+        check_function(validation_fn, "train_loop(validation_fn=...)",
+                       "validation_fn(params, validation_data) -> {name: scalar}", [2])
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"train_loop(early_stopping=...): expected a jaxnn.EarlyStopping(...) or "
+                        f"None, got {type(early_stopping).__name__}.")
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise TypeError(f"train_loop(callbacks=...): expected a list of callbacks, got "
+                        f"{type(callbacks).__name__}. Wrap a single one in a list: [callback].")
+    if state is None:
+        leaves = jax.tree_util.tree_leaves(params)
+        if not leaves or not all(hasattr(leaf, "shape") and hasattr(leaf, "dtype")
+                                 for leaf in leaves):
+            raise TypeError(f"train_loop(params=...): expected a pytree of arrays (e.g. "
+                            f"model.init(key, x[:1])), got {type(params).__name__} "
+                            f"{params!r:.60}.")
+        check_finite_tree(params, "train_loop(params=...)", "Training would start from NaN/inf; "
+                          "initialise the parameters with finite values.")
 
 
 __all__ = [
