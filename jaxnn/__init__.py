@@ -16,8 +16,10 @@ from jaxnn.checkpoint import load_params, save_params
 from jaxnn.compile_cache import use_persistent_cache
 from jaxnn.layers import Activation, AvgPool, Conv, Dense, Dropout, Flatten, MaxPool, Sequential
 from jaxnn.loop import EarlyStopping, train_loop
+from jaxnn.model_summary import summary
 from jaxnn.models import CNN, MLP, LogisticRegression, Maxout, count_params
 from jaxnn.run import TrainResult
+from jaxnn.saving import load_model, save_model
 from jaxnn.step import TrainState
 from jaxnn.train import evaluate, fit, predict, predict_proba
 
@@ -51,6 +53,7 @@ __all__ = [
     "evaluate",
     "fit",
     "layers",
+    "load_model",
     "load_params",
     "losses",
     "metrics",
@@ -58,7 +61,9 @@ __all__ = [
     "parallel",
     "predict",
     "predict_proba",
+    "save_model",
     "save_params",
+    "summary",
     "train_loop",
     "use_persistent_cache",
 ]

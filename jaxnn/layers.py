@@ -255,6 +255,12 @@ class Sequential(nn.Module):
             return None if name in ("identity", "linear") else (name or activation)
         return None
 
+    def summary(self, x: Any) -> Any:
+        """`jaxnn.summary` of this model for inputs like `x` (data, or one sample's shape)."""
+        from jaxnn.model_summary import summary
+
+        return summary(self, x)
+
     @nn.compact
     def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
         convs = 0

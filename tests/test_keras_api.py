@@ -328,3 +328,96 @@ def test_class_weight_on_binary_labels_needs_hard_labels():
     with pytest.raises(ValueError, match="hard labels 0/1"):
         jaxnn.fit(jaxnn.MLP([4, 1]), (x, soft), loss="binary_crossentropy", class_weight={1: 2.0},
                   epochs=1, verbose=0)
+
+
+# ------------------------------------------------------------------------------------ summary
+def test_summary_of_the_lecture_model_counts_by_hand():
+    model = jaxnn.Sequential([jaxnn.Flatten(), jaxnn.Dense(512, activation="relu"),
+                              jaxnn.Dropout(0.2), jaxnn.Dense(10)])
+    table = jaxnn.summary(model, (28, 28))
+    assert [r.kind for r in table.rows] == ["Flatten", "Dense", "Dropout", "Dense"]
+    assert [r.output_shape for r in table.rows] == [(None, 784), (None, 512), (None, 512),
+                                                    (None, 10)]
+    assert [r.params for r in table.rows] == [0, 784 * 512 + 512, 0, 512 * 10 + 10]
+    assert table.total_params == 784 * 512 + 512 + 512 * 10 + 10 == 407_050  # Keras's count
+    text = str(table)
+    assert "Dense_0 (Dense)" in text and "(None, 784)" in text and "Total params: 407,050" in text
+    assert str(model.summary(np.zeros((3, 28, 28)))) == text  # data or a shape, same table
+
+
+def test_summary_of_builtin_models_matches_the_parameter_tree():
+    x = np.zeros((2, 8, 8, 1), np.float32)
+    cnn = jaxnn.CNN((4,), num_outputs=3, dense=(8,))
+    table = jaxnn.summary(cnn, x)
+    params = cnn.init(jax.random.PRNGKey(0), x)
+    assert table.total_params == jaxnn.count_params(params) == sum(r.params for r in table.rows)
+    assert [(r.name, r.params) for r in table.rows] == [
+        ("Conv_0", 3 * 3 * 1 * 4 + 4), ("Dense_0", 4 * 4 * 4 * 8 + 8), ("Dense_1", 8 * 3 + 3)]
+    assert table.output_shape == (None, 3)
+    mlp = jaxnn.summary(jaxnn.MLP([16, 2], dropout=0.1), (5,))
+    assert [r.kind for r in mlp.rows] == ["Dense", "Dropout", "Dense"]
+
+
+@pytest.mark.parametrize("model, x, error, match", [
+    (jaxnn.MLP, (5,), TypeError, "Module instance"),
+    (jaxnn.MLP([2]), np.zeros(5), ValueError, "input shape without the batch axis"),
+    (jaxnn.CNN((2,), 2), (5,), ValueError, "cannot take inputs of shape \\(None, 5\\)"),
+])
+def test_summary_bad_input_is_named(model, x, error, match):
+    with pytest.raises(error, match=match):
+        jaxnn.summary(model, x)
+
+
+# ---------------------------------------------------------------------- save and load a model
+@pytest.mark.parametrize("model, shape", [
+    (jaxnn.Sequential([jaxnn.Flatten(), jaxnn.Dense(16, activation="relu"), jaxnn.Dropout(0.2),
+                       jaxnn.Dense(3, activation="softmax")]), (5, 4, 4)),
+    (jaxnn.MLP([8, 2], activation="tanh", output_activation="sigmoid", dropout=0.1), (5, 3)),
+    (jaxnn.CNN((4,), 3, (8,), padding="CIRCULAR"), (5, 6, 6, 1)),
+    (jaxnn.Sequential([jaxnn.Conv(3, 2, activation="relu"), jaxnn.AvgPool(2), jaxnn.Flatten(),
+                       jaxnn.models.Maxout(4), jaxnn.Dense(1)]), (5, 7, 7, 2)),
+])
+def test_saved_model_loads_with_identical_predictions(tmp_path, model, shape):
+    x = np.random.default_rng(0).random(shape).astype(np.float32)
+    params = model.init(jax.random.PRNGKey(1), x)
+    path = jaxnn.save_model(tmp_path / "model.jaxnn", model, params)
+    loaded, loaded_params = jaxnn.load_model(path)
+    assert loaded == model
+    _same_tree(loaded_params, params)
+    np.testing.assert_array_equal(jaxnn.predict(loaded, loaded_params, x),
+                                  jaxnn.predict(model, params, x))
+    _same_tree(jaxnn.load_params(path), params)  # a parameter file too
+
+
+def test_saved_model_errors_are_clear(tmp_path):
+    import flax.linen as nn
+
+    model = jaxnn.MLP([4, 2])
+    params = model.init(jax.random.PRNGKey(0), np.zeros((1, 3)))
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        jaxnn.load_model(tmp_path / "missing.jaxnn")
+    with pytest.raises(ValueError, match="is a directory"):
+        jaxnn.load_model(tmp_path)
+    path = jaxnn.save_model(tmp_path / "m.jaxnn", model, params)
+    (tmp_path / "cut.jaxnn").write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        jaxnn.load_model(tmp_path / "cut.jaxnn")
+    jaxnn.save_params(tmp_path / "p.jaxnn", params)
+    with pytest.raises(ValueError, match="parameters only.*load_params"):
+        jaxnn.load_model(tmp_path / "p.jaxnn")
+    with pytest.raises(TypeError, match="kernel_init.*by name"):
+        jaxnn.save_model(tmp_path / "f.jaxnn", jaxnn.MLP([2], kernel_init=lambda *a: 0), params)
+    with pytest.raises(TypeError, match="pytree of arrays"):
+        jaxnn.save_model(tmp_path / "f.jaxnn", model, {"w": "text"})
+
+    class Custom(nn.Module):
+        width: int = 3
+
+        @nn.compact
+        def __call__(self, x):
+            return nn.Dense(self.width)(x)
+
+    path = jaxnn.save_model(tmp_path / "c.jaxnn", Custom(5), params)
+    with pytest.raises(ValueError, match="custom_objects=\\{'Custom': Custom\\}"):
+        jaxnn.load_model(path)
+    assert jaxnn.load_model(path, custom_objects={"Custom": Custom})[0] == Custom(5)
