@@ -16,12 +16,14 @@ from jaxnn.checkpoint import load_params, save_params
 from jaxnn.compile_cache import use_persistent_cache
 from jaxnn.layers import Activation, AvgPool, Conv, Dense, Dropout, Flatten, MaxPool, Sequential
 from jaxnn.loop import EarlyStopping, train_loop
+from jaxnn.many import GridResult, ManyResult, fit_many
 from jaxnn.model_summary import summary
 from jaxnn.models import CNN, MLP, LogisticRegression, Maxout, count_params
 from jaxnn.run import TrainResult
 from jaxnn.saving import load_model, save_model
 from jaxnn.step import TrainState
 from jaxnn.train import evaluate, fit, predict, predict_proba
+from jaxnn.uncertainty import Uncertainty, predict_ensemble, predict_mc_dropout
 
 __version__ = "0.1.0"
 
@@ -52,6 +54,12 @@ __all__ = [
     "datasets",
     "evaluate",
     "fit",
+    "fit_many",
+    "GridResult",
+    "ManyResult",
+    "Uncertainty",
+    "predict_ensemble",
+    "predict_mc_dropout",
     "layers",
     "load_model",
     "load_params",

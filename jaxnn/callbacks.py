@@ -28,6 +28,7 @@ import numpy as np
 
 from jaxnn import parallel
 from jaxnn.run import Run, TrainResult
+from jaxnn.validate import accepts_positional, check_bool, check_function, check_int
 
 
 class Callback:
@@ -54,20 +55,32 @@ class FunctionCallback(Callback):
     """``fn(epoch, logs)`` (or ``fn(epoch, logs, state)``) after every epoch; True stops."""
 
     def __init__(self, fn: Callable, every: int = 1) -> None:
-        self.fn, self.every = fn, every
-        try:
-            self.wants_state = len(inspect.signature(fn).parameters) >= 3
-        except (TypeError, ValueError):
-            self.wants_state = False
+        name = getattr(fn, "__name__", type(fn).__name__)
+        check_function(fn, f"callbacks: {name!r}", "callback(epoch, logs) or callback(epoch, "
+                       "logs, state) returning True to stop", [2, 3])
+        self.fn, self.every = fn, check_int(every, "FunctionCallback(every=...)", minimum=1)
+        self.wants_state = accepts_positional(fn, 3) is True and (
+            accepts_positional(fn, 2) is not True or _required_positional(fn) >= 3)
 
     def on_epoch_end(self, epoch, state, logs):
         answer = self.fn(epoch, dict(logs), state) if self.wants_state else self.fn(epoch, dict(logs))
+        if isinstance(answer, (np.ndarray, np.generic)) and np.ndim(answer) == 0:
+            answer = answer.item()  # np.True_, np.array(False)
         if answer is not None and not isinstance(answer, (bool, int)):
             raise TypeError(
                 f"callback {getattr(self.fn, '__name__', self.fn)!r} returned "
                 f"{type(answer).__name__}; a callback returns True to stop training, or "
                 "False/None to go on.")
         return bool(answer)
+
+
+def _required_positional(fn: Callable) -> int:
+    """How many positional parameters `fn` has (those with defaults too), or 0 if unknown."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 def as_callback(callback: Callback | Callable) -> Callback:
@@ -95,8 +108,7 @@ class Progress(Callback):
         if verbose not in (0, 1, 2):
             raise ValueError(f"verbose={verbose!r}: expected 0 (silent), 1 (progress bar) or 2 "
                              "(one line per log_every epochs).")
-        if isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 1:
-            raise ValueError(f"log_every={log_every!r}: expected an integer >= 1.")
+        check_int(log_every, f"log_every={log_every!r}", minimum=1)
         self.verbose, self.log_every, self.unit = verbose, log_every, unit
         self.bar = None
 
@@ -139,7 +151,8 @@ class DataRefresh(Callback):
     or None to keep it; called after every `every`-th epoch except the last (PINN resampling)."""
 
     def __init__(self, fn: Callable[[int, Any], Any], every: int = 1) -> None:
-        self.fn, self.every = fn, every
+        check_function(fn, "DataRefresh(fn=...)", "fn(epoch, params) -> new data or None", [2])
+        self.fn, self.every = fn, check_int(every, "DataRefresh(every=...)", minimum=1)
 
     def on_epoch_end(self, epoch, state, logs):
         if epoch >= self.run.epochs or self.run.stop_reason is not None:
@@ -166,8 +179,7 @@ class Checkpoint(Callback):
                  verbose: int = 1) -> None:
         from jaxnn.checkpoint import TrainingCheckpoints
 
-        if not isinstance(resume, bool):
-            raise TypeError(f"resume={resume!r}: expected True or False.")
+        check_bool(resume, f"resume={resume!r}")
         self.files = TrainingCheckpoints(directory, keep=keep, every=every)
         self.every, self.resume, self.verbose = every, resume, verbose
         self.saved: tuple[int, str | None] | None = None

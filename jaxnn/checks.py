@@ -13,12 +13,19 @@ import jax
 import numpy as np
 
 from jaxnn import losses as losses_lib
+from jaxnn.compile_cache import eval_shape
 from jaxnn.keras_names import METRIC_ALIASES
 from jaxnn.objectives import (
     CLASSIFICATION_LOSSES,
     STEP_METRICS,
     VALIDATION_METRICS,
     probability_activation,
+)
+from jaxnn.validate import (  # noqa: F401 (check_int: for train.py)
+    check_function,
+    check_int,
+    is_int,
+    leaf_paths,
 )
 
 
@@ -29,7 +36,10 @@ def as_float_array(value: Any, argument: str) -> np.ndarray:
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
+        _check_ragged(value, argument)
         raise TypeError(f"{argument}: expected an array of numbers, got {type(value).__name__}.") from error
+    if array.dtype == object:
+        _check_ragged(value, argument)
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(
             f"{argument}: expected an array of numbers, got dtype {array.dtype}. Encode text "
@@ -55,6 +65,20 @@ def as_float_array(value: Any, argument: str) -> np.ndarray:
     return array
 
 
+def _check_ragged(value: Any, argument: str) -> None:
+    """A nested list whose rows differ in length: name the lengths (ValueError)."""
+    if not isinstance(value, (list, tuple)):
+        return
+    lengths = [len(row) if isinstance(row, (list, tuple, np.ndarray)) else None for row in value]
+    if len(set(lengths)) > 1:
+        first = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        shown = sorted({n for n in lengths if n is not None})[:6]
+        raise ValueError(
+            f"{argument}: a ragged list: its rows have different lengths {shown} (row 0 has "
+            f"{lengths[0]} value(s), row {first} has {lengths[first]}). Every sample needs the "
+            "same number of values: pad or trim the rows, or fix the row that differs.")
+
+
 def check_finite(array: np.ndarray, argument: str) -> np.ndarray:
     """Raise if `array` holds NaN or inf, naming how many and the first position."""
     finite = np.isfinite(array)
@@ -65,16 +89,6 @@ def check_finite(array: np.ndarray, argument: str) -> np.ndarray:
             f"{tuple(int(i) for i in bad[0])}. Remove or impute those samples before training."
         )
     return array
-
-
-def check_int(value: Any, argument: str, minimum: int = 0, maximum: int | None = None) -> int:
-    """`value` as a Python int in [minimum, maximum], or a TypeError/ValueError naming `argument`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{argument}: expected an integer, got {type(value).__name__} {value!r}.")
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"{argument}: expected an integer {bound}, got {value}.")
-    return int(value)
 
 
 def check_model(model: Any, where: str, needs_init: bool = False) -> None:
@@ -94,8 +108,9 @@ def check_batch_size(batch_size: Any, num_samples: int, where: str) -> None:
     """`batch_size` must be None (full batch) or an integer in [1, num_samples]."""
     if batch_size is None:
         return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"{where}(batch_size={batch_size!r}): expected an integer or None.")
+    if not is_int(batch_size):
+        raise TypeError(f"{where}(batch_size={batch_size!r}): expected an integer or None, got "
+                        f"{type(batch_size).__name__}.")
     if not 1 <= batch_size <= num_samples:
         raise ValueError(
             f"{where}(batch_size={batch_size}): expected 1 <= batch_size <= {num_samples} (the "
@@ -220,8 +235,14 @@ def check_output_activation(model: nn.Module, loss_fn, where: str = "fit") -> No
 
 
 def check_pair(data: Any, argument: str) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(data, (tuple, list)) and len(data) == 3:
+        raise TypeError(f"{argument}: expected a pair (x, y) of arrays, got 3 items. Sample "
+                        "weights go in sample_weight=..., e.g. fit(model, (x, y), "
+                        "sample_weight=w).")
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(f"{argument}: expected a pair (x, y) of arrays, got {type(data).__name__}.")
+        count = f" of {len(data)} items" if isinstance(data, (tuple, list)) else ""
+        raise TypeError(f"{argument}: expected a pair (x, y) of arrays, got "
+                        f"{type(data).__name__}{count}.")
     x = check_finite(as_float_array(data[0], f"{argument} x"), f"{argument} x")
     y = check_finite(as_float_array(data[1], f"{argument} y"), f"{argument} y")
     if len(x) != len(y):
@@ -278,3 +299,94 @@ def check_auc(metrics: tuple[str, ...], y: np.ndarray, weight: np.ndarray, outpu
             f"{argument}: metrics 'auc' needs samples of both classes, but the labels hold only "
             f"class {present.tolist()}. Use a larger or stratified validation set "
             "(jaxnn.data.split(..., stratify=y)), or drop 'auc' from metrics.")
+
+
+# --------------------------------------------------------------- parameters against the model
+
+
+def _model_name(model: Any) -> str:
+    text = repr(model).split("\n")[0]
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expected_params(model: Any, sample_shape: tuple, dtype: Any) -> Any:
+    """The parameter tree `model.init` builds for samples of `sample_shape` (shapes only), or
+    None where it cannot be told (no init, or inputs the model refuses)."""
+    if not callable(getattr(model, "init", None)):
+        return None
+    sample = jax.ShapeDtypeStruct((1, *sample_shape), dtype)
+    try:
+        return eval_shape(model.init, jax.random.PRNGKey(0), sample)
+    except Exception:  # noqa: BLE001 (the input's shape is the problem: the caller names it)
+        return None
+
+
+def check_params(model: Any, params: Any, x: np.ndarray, where: str) -> None:
+    """`params` must be this model's parameter tree: not None, not a `TrainResult`, and leaf by
+    leaf the shapes `model.init` builds. A tree that only differs in the input size of the first
+    layer is left for the input check to name (the data, not the parameters, are then wrong)."""
+    argument = f"{where}(params=...)"
+    if params is None:
+        raise TypeError(f"{argument}: expected the model's parameters (result.params of a fit, "
+                        "or model.init(key, x[:1])), got None.")
+    if all(hasattr(params, name) for name in ("params", "history", "state", "epochs_run")):
+        raise TypeError(f"{argument}: got a TrainResult; pass its parameters, result.params "
+                        f"(e.g. jaxnn.{where}(model, result.params, ...)).")
+    leaves = jax.tree_util.tree_leaves(params)
+    if not leaves or not all(hasattr(leaf, "shape") and hasattr(leaf, "dtype") for leaf in leaves):
+        raise TypeError(f"{argument}: expected a pytree of arrays (result.params of a fit, or "
+                        f"model.init(key, x[:1])), got {type(params).__name__} "
+                        f"{repr(params)[:60]}.")
+    expected = _expected_params(model, x.shape[1:], x.dtype)
+    if expected is None:
+        return
+    wanted, given = dict(leaf_paths(expected)), dict(leaf_paths(params))
+    if set(wanted) == set(given) and all(tuple(np.shape(given[k])) == tuple(wanted[k].shape)
+                                         for k in wanted):
+        return
+    first_kernel = next((k for k in wanted if k.endswith("kernel")), None)
+    if first_kernel in given and set(wanted) == set(given):
+        differing = [k for k in wanted if tuple(np.shape(given[k])) != tuple(wanted[k].shape)]
+        if differing == [first_kernel]:
+            return  # built for other input features: the input check says so
+    hint = (f"Pass the parameters this model was trained with (result.params of its fit) or "
+            f"build the model they came from. Model: {_model_name(model)}.")
+    for name, leaf in wanted.items():
+        if name not in given:
+            nearby = [k for k in given if k.endswith(name.split("/")[-1])][:3]
+            raise ValueError(f"{argument}: the parameters do not belong to this model: they have "
+                             f"no leaf {name} (shape {tuple(leaf.shape)}); they have "
+                             f"{nearby or sorted(given)[:3]}. {hint}")
+        if tuple(np.shape(given[name])) != tuple(leaf.shape):
+            raise ValueError(f"{argument}: the parameters do not belong to this model: at {name} "
+                             f"they hold shape {tuple(np.shape(given[name]))}, the model needs "
+                             f"{tuple(leaf.shape)}. {hint}")
+    extra = [k for k in given if k not in wanted]
+    raise ValueError(f"{argument}: the parameters do not belong to this model: they hold a leaf "
+                     f"{extra[0]} that the model has no use for. {hint}")
+
+
+def check_custom_loss(loss_fn: Any, output: Any, y: np.ndarray, where: str) -> None:
+    """A user's loss: callable as ``loss(predictions, targets, weight)`` and returning a scalar,
+    probed once on shapes (`jax.eval_shape`, nothing computed) before training is traced."""
+    if loss_fn in losses_lib.LOSSES.values():
+        return
+    argument = f"{where}(loss=...)"
+    contract = "loss(predictions, targets, weight) -> scalar"
+    check_function(loss_fn, argument, contract, [3])
+    rows = min(len(y), 2)
+    predictions = jax.ShapeDtypeStruct((rows, *output.shape[1:]), output.dtype)
+    targets = jax.ShapeDtypeStruct((rows, *y.shape[1:]), y.dtype)
+    weight = jax.ShapeDtypeStruct((rows,), np.float32)
+    try:
+        value = jax.eval_shape(loss_fn, predictions, targets, weight)
+    except Exception as error:  # the user's code: any failure is named
+        raise ValueError(f"{argument}: calling the loss as {contract} on predictions of shape "
+                         f"{predictions.shape} and targets of shape {targets.shape} failed: "
+                         f"{type(error).__name__}: {str(error)[:200]}") from error
+    if not (hasattr(value, "shape") and value.shape == ()):
+        shape = getattr(value, "shape", type(value).__name__)
+        raise ValueError(f"{argument}: the loss must return one number (a scalar), got "
+                         f"{shape} for predictions of shape {predictions.shape}. Average over "
+                         "the samples, e.g. jnp.mean(...) or jnp.sum(weight * ...) / "
+                         "jnp.sum(weight).")

@@ -15,6 +15,7 @@ every epoch has the same shapes and compiles once; `batch_indices` draws the per
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,37 @@ def _to_numpy(value: Any, argument: str) -> np.ndarray:
     except (TypeError, ValueError) as error:  # ragged nested lists, objects numpy cannot take
         raise TypeError(f"{argument}: expected an array, got {type(value).__name__} "
                         f"{value!r:.80} ({error}).") from error
+
+
+def _label_kind(value: Any) -> str:
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return "text"
+    if isinstance(value, (numbers.Number, np.number, np.bool_)):
+        return "numbers"
+    return type(value).__name__
+
+
+def class_labels(y: Any, argument: str) -> np.ndarray:
+    """Class labels ``(samples,)`` of one kind, all text or all numbers (no NaN/inf): mixed
+    kinds would be turned into text silently by NumPy (['kaon', 1] -> ['kaon', '1'])."""
+    array = _to_numpy(y, argument)
+    if array.ndim != 1:
+        raise ValueError(f"{argument}: expected a 1-D array of labels, got shape "
+                         f"{array.shape}.")
+    if array.dtype == object or (array.dtype.kind in "US" and not isinstance(y, np.ndarray)):
+        values = list(y.tolist() if hasattr(y, "tolist") else y)
+        kinds: dict[str, Any] = {}
+        for value in values:
+            kinds.setdefault(_label_kind(value), value)
+        if len(kinds) > 1:
+            shown = ", ".join(f"{kind} such as {value!r}" for kind, value in kinds.items())
+            raise TypeError(f"{argument}: labels mix {shown}; expected all text or all "
+                            "numbers. Convert them to one kind first, e.g. [str(v) for v in y].")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = np.flatnonzero(~np.isfinite(array))
+        raise ValueError(f"{argument}: {len(bad)} label(s) are NaN/inf, the first at index "
+                         f"{int(bad[0])}; remove those samples first (NaN is not a class).")
+    return array
 
 
 def as_class_indices(
@@ -203,7 +235,7 @@ def split(
         bounds = np.cumsum(_part_sizes(n, values))[:-1]
         parts = np.split(order, bounds)
     else:
-        labels = _to_numpy(stratify, "split(stratify=...)")
+        labels = class_labels(stratify, "split(stratify=...)")
         if labels.shape != (n,):
             raise ValueError(f"split(stratify=...): expected labels of shape ({n},) (one per "
                              f"sample), got shape {labels.shape}.")
@@ -352,13 +384,7 @@ class LabelEncoder:
 
     @staticmethod
     def _labels(y: Any, argument: str) -> np.ndarray:
-        array = _to_numpy(y, argument)
-        if array.ndim != 1:
-            raise ValueError(f"{argument}: expected a 1-D array of labels, got shape "
-                             f"{array.shape}.")
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise ValueError(f"{argument}: labels contain NaN/inf; remove those samples first.")
-        return array
+        return class_labels(y, argument)
 
     def fit(self, y: Any) -> LabelEncoder:
         """Learn the classes from labels `y: (samples,)`; returns self."""

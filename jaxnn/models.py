@@ -19,6 +19,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxnn.validate import check_choice, check_int, check_probability, check_sizes
+
 Activation = Callable[[jax.Array], jax.Array]
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -86,6 +88,9 @@ def get_initializer(spec: str | Callable, argument: str = "kernel_init") -> Call
         match = _NORMAL_SPEC.match(name)
         if match:
             std = float(match.group(1)) if match.group(1) else 0.01
+            if not 0.0 <= std < float("inf"):
+                raise ValueError(f"{argument}: {spec!r} asks for a standard deviation of {std}; "
+                                 "expected a finite number >= 0, e.g. 'normal(0.01)'.")
             return nn.initializers.normal(stddev=std)
     raise ValueError(
         f"{argument}: {spec!r} is not a known initializer. Expected one of "
@@ -93,21 +98,34 @@ def get_initializer(spec: str | Callable, argument: str = "kernel_init") -> Call
     )
 
 
-def _check_probability(value: float, argument: str) -> None:
-    if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
-        raise ValueError(f"{argument}={value!r}: expected a probability in [0, 1).")
+def _check_window(value: Any, argument: str) -> tuple[int, int]:
+    """A 2-D window ``(height, width)`` of positive integers (an integer k means (k, k))."""
+    return check_sizes((value, value) if isinstance(value, int) else value, argument,
+                       example="(3, 3)", length=2)
 
 
-def _check_sizes(sizes: Sequence[int], argument: str) -> tuple[int, ...]:
-    if isinstance(sizes, int):
-        sizes = (sizes,)
-    sizes = tuple(sizes)
-    if not sizes or not all(isinstance(s, int) and s > 0 for s in sizes):
-        raise ValueError(
-            f"{argument}={sizes!r}: expected a non-empty sequence of positive integers, "
-            "e.g. [200, 100, 2] for two hidden layers and 2 outputs."
-        )
-    return sizes
+def _settings(module: nn.Module, argument: str, **checks: Callable) -> None:
+    """Replace each named field of a (frozen) Flax module by its checked value."""
+    for name, check in checks.items():
+        value = check(getattr(module, name), f"{argument}({name}=...)")
+        object.__setattr__(module, name, value)
+
+
+def _table_problem(name: str, shape: tuple[int, ...]) -> str | None:
+    if len(shape) == 2:
+        return None
+    fix = ("for one feature pass x.reshape(-1, 1)" if len(shape) == 1 else
+           "flatten each sample with x.reshape(len(x), -1), or use jaxnn.CNN for images")
+    return (f"{name} takes x of shape (samples, features), 2-D; got shape {tuple(shape)} "
+            f"({len(shape)}-D): {fix}.")
+
+
+def check_input(model: Any, shape: tuple[int, ...], argument: str) -> None:
+    """Raise ValueError if `model` (one of ours) cannot take inputs of `shape`, naming why."""
+    problem = getattr(model, "input_problem", None)
+    problem = problem(tuple(shape)) if callable(problem) else None
+    if problem:
+        raise ValueError(f"{argument}: {problem}")
 
 
 class Maxout(nn.Module):
@@ -117,6 +135,13 @@ class Maxout(nn.Module):
     pieces: int = 2
     kernel_init: str | Callable = "glorot_uniform"
     bias_init: str | Callable = "zeros"
+
+    def __post_init__(self) -> None:
+        _settings(self, "Maxout", features=lambda v, a: check_int(v, a, minimum=1),
+                  pieces=lambda v, a: check_int(v, a, minimum=1))
+        get_initializer(self.kernel_init, "Maxout(kernel_init=...)")
+        get_initializer(self.bias_init, "Maxout(bias_init=...)")
+        super().__post_init__()
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
@@ -151,13 +176,18 @@ class MLP(nn.Module):
     bias_init: str | Callable = "zeros"
     dtype: Any = None
 
+    def input_problem(self, shape: tuple[int, ...]) -> str | None:
+        """Why inputs of `shape` do not suit this model (None if they do): ``(batch, features)``."""
+        return _table_problem(type(self).__name__, shape)
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "features", _check_sizes(self.features, "MLP(features=...)"))
+        object.__setattr__(self, "features", check_sizes(
+            self.features, "MLP(features=...)", "[200, 100, 2] (two hidden layers, 2 outputs)"))
         get_activation(self.activation, "MLP(activation=...)")
         get_activation(self.output_activation, "MLP(output_activation=...)")
         get_initializer(self.kernel_init, "MLP(kernel_init=...)")
         get_initializer(self.bias_init, "MLP(bias_init=...)")
-        _check_probability(self.dropout, "MLP(dropout=...)")
+        check_probability(self.dropout, "MLP(dropout=...)")
         super().__post_init__()
 
     @nn.compact
@@ -184,12 +214,22 @@ class LogisticRegression(nn.Module):
     num_outputs: int = 1
     kernel_init: str | Callable = "zeros"
 
+    def input_problem(self, shape: tuple[int, ...]) -> str | None:
+        """Why inputs of `shape` do not suit this model (None if they do): ``(batch, features)``."""
+        return _table_problem(type(self).__name__, shape)
+
+    def __post_init__(self) -> None:
+        _settings(self, "LogisticRegression", num_outputs=lambda v, a: check_int(v, a, minimum=1))
+        get_initializer(self.kernel_init, "LogisticRegression(kernel_init=...)")
+        super().__post_init__()
+
     @nn.compact
     def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
         return nn.Dense(self.num_outputs, kernel_init=get_initializer(self.kernel_init))(x)
 
 
 _NHWC = ("NHWC", "HWIO", "NHWC")
+PADDINGS = ("SAME", "VALID", "CIRCULAR")
 
 
 def _valid_conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
@@ -257,6 +297,12 @@ class Conv2D(nn.Module):
     kernel_init: str | Callable = "he_normal"
     bias_init: str | Callable = "zeros"
 
+    def __post_init__(self) -> None:
+        _settings(self, "Conv2D", features=lambda v, a: check_int(v, a, minimum=1),
+                  kernel_size=_check_window,
+                  padding=lambda v, a: check_choice(str(v).upper(), a, PADDINGS))
+        super().__post_init__()
+
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         kh, kw = self.kernel_size
@@ -315,27 +361,65 @@ class CNN(nn.Module):
     conv: str = "matmul"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "features", _check_sizes(self.features, "CNN(features=...)"))
+        object.__setattr__(self, "features", check_sizes(self.features, "CNN(features=...)",
+                                                         "(32, 64) (channels per conv block)"))
+        _settings(self, "CNN", num_outputs=lambda v, a: check_int(v, a, minimum=1),
+                  kernel_size=_check_window,
+                  pool_size=lambda v, a: None if v is None else _check_window(v, a))
         if self.conv not in ("matmul", "xla"):
             raise ValueError(f"CNN(conv={self.conv!r}): expected 'matmul' (im2col, the default) "
                              "or 'xla' (flax.linen.Conv).")
         if str(self.padding).upper() not in ("SAME", "VALID", "CIRCULAR"):
             raise ValueError(f"CNN(padding={self.padding!r}): expected 'SAME', 'VALID' or "
                              "'CIRCULAR'.")
-        dense = () if not self.dense else _check_sizes(self.dense, "CNN(dense=...)")
+        dense = () if self.dense is None or (isinstance(self.dense, (tuple, list))
+                                             and not self.dense) else check_sizes(
+            self.dense, "CNN(dense=...)", "(128,) (hidden sizes of the dense head)")
         object.__setattr__(self, "dense", dense)
         get_activation(self.activation, "CNN(activation=...)")
         get_initializer(self.kernel_init, "CNN(kernel_init=...)")
-        _check_probability(self.dropout, "CNN(dropout=...)")
+        check_probability(self.dropout, "CNN(dropout=...)")
         super().__post_init__()
+
+    def input_problem(self, shape: tuple[int, ...]) -> str | None:
+        """Why images of `shape` do not suit this CNN (None if they do): the rank, channels-first
+        images, or a conv block or max-pooling that shrinks them to nothing (named)."""
+        if len(shape) != 4:
+            fix = " Add a channel axis with x[..., None] for gray images." if len(shape) == 3 else ""
+            return (f"CNN takes images of shape (batch, height, width, channels) (NHWC), 4-D; "
+                    f"got shape {tuple(shape)} ({len(shape)}-D).{fix}")
+        _, height, width, channels = shape
+        if channels > 4 >= height and width == channels:
+            return (f"CNN takes images channels-last (batch, height, width, channels); shape "
+                    f"{tuple(shape)} looks channels-first (batch, channels, height, width) with "
+                    f"{height} channel(s) of {width}x{channels} pixels. Transpose with "
+                    "x.transpose(0, 2, 3, 1).")
+        kh, kw = self.kernel_size
+        for index in range(len(self.features)):
+            layer = f"Conv_{index}"
+            if str(self.padding).upper() == "VALID":
+                height, width = height - kh + 1, width - kw + 1
+                if height < 1 or width < 1:
+                    return (f"CNN layer {layer} (kernel_size={self.kernel_size}, padding='VALID') "
+                            f"gets images smaller than its kernel (input {tuple(shape)}): its "
+                            f"output would be {height}x{width}. Use padding='SAME', fewer conv "
+                            "blocks or larger images.")
+            if self.pool_size is not None:
+                before = (height, width)
+                height, width = height // self.pool_size[0], width // self.pool_size[1]
+                if height < 1 or width < 1:
+                    return (f"CNN: the max-pooling after layer {layer} (pool_size="
+                            f"{self.pool_size}) shrinks images of {before[0]}x{before[1]} to "
+                            f"{height}x{width} (input {tuple(shape)}, {len(self.features)} "
+                            "conv blocks). Use fewer conv blocks (features=...), a smaller "
+                            "pool_size, pool_size=None, or larger images.")
+        return None
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
-        if x.ndim != 4:
-            raise ValueError(
-                f"CNN input: expected images of shape (batch, height, width, channels), got "
-                f"shape {tuple(x.shape)}. Add a channel axis with x[..., None] for gray images."
-            )
+        problem = self.input_problem(tuple(x.shape))
+        if problem:
+            raise ValueError(f"CNN input: {problem}")
         act = get_activation(self.activation)
         init = get_initializer(self.kernel_init)
         for index, channels in enumerate(self.features):

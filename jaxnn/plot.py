@@ -481,3 +481,7 @@ def curve(
     ax.grid(alpha=0.3)
     ax.legend()
     return save_figure(figure, path)
+
+
+# Plots of many models (jaxnn.fit_many, jaxnn.predict_ensemble) live beside this module.
+from jaxnn.plot_many import hyperparameter_scan, uncertainty_band  # noqa: E402

@@ -123,8 +123,9 @@ def check_sizes(value: Any, argument: str, example: str = "[200, 100, 2]",
                         f"{_shown(value)}.")
     sizes = tuple(value)
     if not sizes or not all(is_int(s) and s >= minimum for s in sizes):
-        raise ValueError(f"{argument}: expected a non-empty sequence of integers >= {minimum}, "
-                         f"such as {example}, got {sizes!r}.")
+        wanted = "positive integers" if minimum == 1 else f"integers >= {minimum}"
+        raise ValueError(f"{argument}: expected a non-empty sequence of {wanted}, such as "
+                         f"{example}, got {sizes!r}.")
     if length is not None and len(sizes) != length:
         raise ValueError(f"{argument}: expected {length} integers such as {example}, got "
                          f"{len(sizes)}: {sizes!r}.")
@@ -195,6 +196,8 @@ def check_finite_tree(tree: Any, argument: str, fix: str) -> None:
             continue
         if not np.issubdtype(np.dtype(leaf.dtype), np.inexact):
             continue
+        if isinstance(leaf, jax.Array) and not leaf.is_fully_addressable:
+            continue  # spread over processes: each checks its own share elsewhere
         values = np.asarray(jax.device_get(leaf))
         if not np.all(np.isfinite(values)):
             count = int(np.size(values) - np.count_nonzero(np.isfinite(values)))

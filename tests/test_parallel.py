@@ -112,7 +112,7 @@ EIGHT_DEVICES = textwrap.dedent(
         result = train_loop(sharding_probe(seen), {"w": jnp.zeros(4)}, data,
                             optimizer=optax.adam(0.05), epochs=epochs, batch_size=batch_size,
                             callbacks=[lambda epoch, logs: traces.append(
-                                (seen["traces"], len(compiled_epochs)))] + (
+                                (seen.get("traces", 0), len(compiled_epochs)))] + (
                                 [] if checkpoint_dir is None else
                                 [jaxnn.Checkpoint(checkpoint_dir, resume=resume, verbose=0)]))
         seen["traces_and_compiles"] = traces
@@ -167,7 +167,7 @@ EIGHT_DEVICES = textwrap.dedent(
             collocation(0), optimizer=optimizer, epochs=4, batch_size=None,
             steps_per_epoch=5, callbacks=[
                 jaxnn.DataRefresh(lambda epoch, params: collocation(epoch)),
-                lambda epoch, logs: traces.append((seen["traces"], len(compiled_epochs)))])
+                lambda epoch, logs: traces.append((seen.get("traces", 0), len(compiled_epochs)))])
         seen["traces_and_compiles"] = traces
         return result
 

@@ -1250,14 +1250,15 @@ def idx_bytes(array: np.ndarray, magic: int) -> bytes:
 
 
 def idx_oracle(raw: bytes, magic: int):
-    """The IDX array in `raw`, or None where the format is broken (short, wrong magic)."""
+    """The IDX array in `raw`, or None where the format is broken (short, wrong magic, a zero
+    dimension, bytes after the announced data)."""
     ndim = magic & 0xFF
     if len(raw) < 4 + 4 * ndim or int.from_bytes(raw[:4], "big") != magic:
         return None
     shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     size = math.prod(shape)
     data = raw[4 + 4 * ndim:]
-    if len(data) < size:
+    if len(data) != size or 0 in shape:
         return None
     return np.frombuffer(data[:size], np.uint8).reshape(shape)
 
