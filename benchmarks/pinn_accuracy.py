@@ -162,4 +162,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jax.config.update("jax_enable_x64", True)  # float64 for the accurate mode
     sys.exit(main())

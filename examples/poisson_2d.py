@@ -22,6 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 
 import jaxnn
@@ -94,5 +95,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jax.config.update("jax_enable_x64", True)  # float64 for --accurate (float32 stays float32)
     jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

@@ -21,6 +21,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import jax
+
 import jaxnn
 import pinn.plot
 from pinn.cli import add_solve_arguments, solve_registered
@@ -55,5 +57,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jax.config.update("jax_enable_x64", True)  # float64 for --accurate (float32 stays float32)
     jaxnn.use_persistent_cache()  # a second run of this script skips compilation
     sys.exit(main())

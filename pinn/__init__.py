@@ -12,28 +12,42 @@ boundary conditions, with the sign conventions), `solver` (`solve`), `optimizers
 """
 
 from pinn import equations, geometry, operators, optimizers, problems
+from pinn.collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
 from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson, Robin
 from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle
+from pinn.inverse import Observations, Unknown
 from pinn.networks import FourierFeatures
 from pinn.optimizers import gauss_newton
 from pinn.solver import Solution, relative_l2, solve
+from pinn.stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
 
 __all__ = [
+    "LBFGS",
     "PDE",
+    "Adam",
     "Annulus",
     "Box",
+    "Collocation",
     "Dirichlet",
     "Disk",
+    "FixedWeights",
     "FourierFeatures",
+    "GaussNewton",
+    "GradientNormWeights",
     "Helmholtz",
     "Interval",
     "Laplace",
     "Neumann",
+    "Observations",
+    "OptaxStage",
     "Poisson",
     "Polygon",
     "Rectangle",
+    "Refinement",
     "Robin",
     "Solution",
+    "Stage",
+    "Unknown",
     "equations",
     "gauss_newton",
     "geometry",

@@ -95,9 +95,12 @@ def _solve(args: argparse.Namespace) -> dict:
 
 
 def entry_point() -> int:
-    """The ``pinn`` command: `main` with compiled programs kept on disk between runs."""
+    """The ``pinn`` command: `main` with compiled programs kept on disk between runs and
+    JAX's x64 mode on (the entry point is the script's top: float64 for ``--accurate``;
+    float32 solves stay float32)."""
     from jaxnn import use_persistent_cache
 
+    jax.config.update("jax_enable_x64", True)
     use_persistent_cache()
     return main()
 

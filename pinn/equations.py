@@ -40,7 +40,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jaxnn.validate import check_bool, check_number
 from pinn import operators
+from pinn.checks import check_domain, check_finite_on_probe, check_name, check_parts, shown
+from pinn.inverse import Observations, as_unknowns, check_unknowns_used
 
 PointFn = Callable[[jax.Array], jax.Array]
 Residual = Callable[[PointFn, jax.Array], jax.Array]
@@ -51,8 +54,14 @@ def as_point_function(value: float | PointFn, argument: str) -> PointFn:
     (a function returning shape (1,), such as ``jnp.sin(x)`` on a 1-D domain, is reshaped)."""
     if callable(value):
         return _scalar_valued(value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+    if getattr(value, "shape", None) == () and getattr(value, "dtype", None) is not None and \
+            jnp.issubdtype(value.dtype, jnp.number) and not jnp.issubdtype(value.dtype, jnp.bool_):
+        value = value.item()  # a 0-d NumPy or JAX array holding one number
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         constant = float(value)
+        if not math.isfinite(constant):
+            raise ValueError(f"{argument}: expected a finite number or a function of one point, "
+                             f"got {value}.")
         return lambda x: jnp.asarray(constant, x.dtype)
     raise TypeError(
         f"{argument}: expected a finite number or a function of one point x: (dim,) -> scalar, "
@@ -91,15 +100,17 @@ def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
         )
 
 
-def _check_residual(residual: Residual, dim: int) -> None:
-    """Check (abstractly) that ``residual(u, x)`` gives one value for one point."""
+def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> None:
+    """Check (abstractly) that ``residual(u, x)`` (``residual(u, x, k)`` with unknowns) gives
+    one value for one point."""
 
     def probe(x):  # a smooth stand-in for the network, so the operators have a field to act on
         return jnp.sum(jnp.sin(x))
 
     try:
         point = jax.ShapeDtypeStruct((dim,), jnp.float32)
-        out = jax.eval_shape(lambda x: residual(probe, x), point)
+        values = {unknown.name: jnp.float32(unknown.init) for unknown in unknowns}
+        out = jax.eval_shape(lambda x: residual(probe, x, *([values] if unknowns else [])), point)
     except Exception as error:
         raise ValueError(
             f"PDE(residual=...): calling residual(u, x) on one point x of shape ({dim},) failed: "
@@ -120,9 +131,11 @@ class BoundaryCondition:
 
     def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None):
         self.value = as_point_function(value, f"{type(self).__name__}(value=...)")
-        self.on = (on,) if isinstance(on, str) else (tuple(on) if on is not None else None)
+        self.on = check_parts(on, f"{type(self).__name__}(on=...)")
 
     def residual(self, u: PointFn, x: jax.Array, normal: jax.Array) -> jax.Array:
+        """The condition's residual at ONE boundary point `x` (dim,) with outward unit normal
+        `normal` (dim,), for the field ``u(x) -> scalar``: zero where the condition holds."""
         raise NotImplementedError
 
     def check(self, domain: Any) -> None:
@@ -131,8 +144,8 @@ class BoundaryCondition:
         for name in self.on or ():
             if name not in parts:
                 raise ValueError(
-                    f"{type(self).__name__}(on={name!r}): the domain {type(domain).__name__} "
-                    f"has no boundary part {name!r}; its parts are {list(parts)}."
+                    f"{type(self).__name__}(on={name!r}): expected a boundary part of the "
+                    f"domain {type(domain).__name__}, one of {list(parts)}, got {name!r}."
                 )
         check_point_function(self.value, domain.dim, f"{type(self).__name__}(value=...)")
 
@@ -143,7 +156,7 @@ class Dirichlet(BoundaryCondition):
     def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
                  hard: bool = False):
         super().__init__(value, on)
-        self.hard = hard
+        self.hard = check_bool(hard, "Dirichlet(hard=...)")
 
     def residual(self, u, x, normal):
         return u(x) - self.value(x)
@@ -162,8 +175,10 @@ class Robin(BoundaryCondition):
     def __init__(self, a: float, b: float, value: float | PointFn = 0.0,
                  on: str | Sequence[str] | None = None):
         super().__init__(value, on)
-        if not (math.isfinite(a) and math.isfinite(b)) or (a == 0 and b == 0):
-            raise ValueError(f"Robin(a={a}, b={b}): expected finite a, b, not both zero.")
+        a, b = check_number(a, "Robin(a=...)"), check_number(b, "Robin(b=...)")
+        if a == 0 and b == 0:
+            raise ValueError(f"Robin(a={a}, b={b}): expected a and b not both zero, got both "
+                             "zero (the condition would read 0 = value).")
         self.a, self.b = float(a), float(b)
 
     def residual(self, u, x, normal):
@@ -176,23 +191,31 @@ class PDE:
     Args:
         domain: a `pinn.geometry` domain.
         residual: ``(u, x) -> scalar`` with u a function of one point.
-        bcs: boundary conditions (`Dirichlet`, `Neumann`, `Robin`).
+        bcs: boundary conditions (`Dirichlet`, `Neumann`, `Robin`) and `pinn.Observations`.
         exact: the exact solution ``x: (dim,) -> scalar``, if known (for error reports).
         name: a label for reports.
+        unknowns: `pinn.Unknown` coefficients learned with the network; the residual then
+            takes a third argument ``k``, a dict name -> scalar (see `pinn.inverse`).
     """
 
     def __init__(self, domain: Any, residual: Residual,
                  bcs: BoundaryCondition | Sequence[BoundaryCondition] = (),
-                 exact: PointFn | None = None, name: str | None = None):
+                 exact: PointFn | None = None, name: str | None = None, unknowns: Any = ()):
         if not callable(residual):
             raise TypeError(f"PDE(residual=...): expected a function (u, x) -> scalar, got "
                             f"{type(residual).__name__}.")
-        self.domain = domain
+        self.domain = check_domain(domain, f"{type(self).__name__}(domain=...)")
+        self.unknowns = as_unknowns(unknowns)
         self.residual = _scalar_valued(residual)
-        _check_residual(residual, domain.dim)
-        self.bcs = (bcs,) if isinstance(bcs, BoundaryCondition) else tuple(bcs)
+        _check_residual(residual, domain.dim, self.unknowns)
+        check_unknowns_used(residual, domain.dim, self.unknowns)
+        bcs = () if bcs is None else bcs
+        if isinstance(bcs, str) or not isinstance(bcs, (BoundaryCondition, Observations, Sequence)):
+            raise TypeError(f"{type(self).__name__}(bcs=...): expected a condition (pinn.Dirichlet, "
+                            f"pinn.Neumann, pinn.Robin) or a list of them, got {shown(bcs)}.")
+        self.bcs = (bcs,) if isinstance(bcs, (BoundaryCondition, Observations)) else tuple(bcs)
         for bc in self.bcs:
-            if not isinstance(bc, BoundaryCondition):
+            if not isinstance(bc, (BoundaryCondition, Observations)):
                 raise TypeError(f"PDE(bcs=...): expected Dirichlet/Neumann/Robin conditions, got "
                                 f"{type(bc).__name__}.")
             bc.check(domain)
@@ -200,11 +223,12 @@ class PDE:
         if len(hard) > 1:
             raise ValueError("PDE(bcs=...): at most one Dirichlet(..., hard=True) condition; "
                              "combine the values into one function of x with on=[parts].")
-        self.name = name or type(self).__name__
+        self.name = check_name(name, f"{type(self).__name__}(name=...)") or type(self).__name__
         self.exact = None
         if exact is not None:
-            check_point_function(exact, domain.dim, f"{self.name}(exact=...)")
             self.exact = as_point_function(exact, f"{self.name}(exact=...)")
+            check_point_function(self.exact, domain.dim, f"{self.name}(exact=...)")
+        check_finite_on_probe(self)  # NaN sources, boundary values, exact: before any training
 
     @property
     def hard_dirichlet(self) -> Dirichlet | None:
@@ -242,6 +266,7 @@ class Laplace(PDE):
     """Δu = 0 in the domain."""
 
     def __init__(self, domain, bcs=(), exact=None, name=None):
+        check_domain(domain, "Laplace(domain=...)")
         super().__init__(domain, lambda u, x: operators.laplacian(u)(x), bcs, exact, name)
 
 
@@ -249,6 +274,7 @@ class Poisson(PDE):
     """-Δu = f in the domain (f = `source`, a number or a function of one point)."""
 
     def __init__(self, domain, source: float | PointFn, bcs=(), exact=None, name=None):
+        check_domain(domain, "Poisson(domain=...)")
         source_fn = as_point_function(source, "Poisson(source=...)")
         check_point_function(source_fn, domain.dim, "Poisson(source=...)")
         self.source = source_fn
@@ -261,8 +287,8 @@ class Helmholtz(PDE):
 
     def __init__(self, domain, k: float, source: float | PointFn = 0.0, bcs=(), exact=None,
                  name=None):
-        if isinstance(k, bool) or not isinstance(k, numbers.Real) or not math.isfinite(k):
-            raise ValueError(f"Helmholtz(k={k!r}): expected a finite real wave number.")
+        check_domain(domain, "Helmholtz(domain=...)")
+        k = check_number(k, "Helmholtz(k=...)", minimum=0.0, what="a wave number")
         source_fn = as_point_function(source, "Helmholtz(source=...)")
         check_point_function(source_fn, domain.dim, "Helmholtz(source=...)")
         self.k, self.source = float(k), source_fn

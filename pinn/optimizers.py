@@ -35,7 +35,7 @@ Two ways to solve the linear systems:
 
 Both are Optax transformations run by jaxnn's one training loop (they receive the batch of
 collocation points through `jaxnn.loop.BatchAwareTransformation`). Use them in float64
-(``pinn.solve(..., float64=True)``); in float32 the normal equations lose half the digits.
+(``pinn.solve(..., dtype="float64")``); in float32 the normal equations lose half the digits.
 """
 
 from __future__ import annotations
@@ -70,10 +70,10 @@ def check_dense_size(num_params: int, limit: int = DENSE_PARAMETER_LIMIT) -> Non
     """Refuse a network too large for the dense solver, pointing to the matrix-free one."""
     if num_params > limit:
         raise ValueError(
-            f"optimizer='gauss_newton': the network has {num_params} parameters, more than the "
-            f"dense Gauss-Newton limit of {limit} (it forms a {num_params} x {num_params} "
-            "matrix per step). Use the matrix-free solver, optimizer='gauss_newton_cg', or a "
-            "smaller network."
+            f"GaussNewton(solver='dense'): the network has {num_params} parameters, more than "
+            f"the dense Gauss-Newton limit of {limit} (it forms a {num_params} x {num_params} "
+            "matrix per step). Use the matrix-free solver, pinn.GaussNewton(steps, solver='cg') "
+            "(optimizer='gauss_newton_cg' in the older form), or a smaller network."
         )
 
 

@@ -57,10 +57,11 @@ def evaluate(fn: PointsFn, points: np.ndarray, where: str) -> np.ndarray:
         values = None
     if values is None or values.shape not in ((n,), (n, 1)):
         try:
-            # float64 (the points' dtype): error maps of float64 solutions show their error,
-            # not the exact solution's float32 rounding.
-            with jax.enable_x64(True):
-                values = np.asarray(jax.vmap(fn)(jnp.asarray(points, jnp.float64)))
+            # float64 when x64 mode is on (the points' dtype): error maps of float64 solutions
+            # show their error, not the exact solution's float32 rounding. The global mode is
+            # the script's choice, never switched here.
+            dtype = jax.dtypes.canonicalize_dtype(jnp.float64)
+            values = np.asarray(jax.vmap(fn)(jnp.asarray(points, dtype)))
         except _CALL_ERRORS as error:
             raise TypeError(
                 f"{where}: expected a function of points (n, {dim}) -> (n,) or of "

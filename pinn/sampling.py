@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pinn.equations import PDE
+from pinn.residuals import make_residuals, pointwise_residual
 
 ADAPTIVE_DEFAULTS = {"every": 500, "add": 200, "candidates": 20_000, "rounds": 5}
 
@@ -73,7 +74,9 @@ class Collocation:
         self.problem, self.domain = problem, problem.domain
         self.n_boundary = n_boundary
         self.method, self.seed, self.dtype = method, seed, dtype
-        self.soft_bcs = [bc for bc in problem.bcs if not getattr(bc, "hard", False)]
+        # Boundary conditions to sample points for (not the hard one, not observations).
+        self.soft_bcs = [bc for bc in problem.bcs if not getattr(bc, "hard", False)
+                         and bc.kind == "boundary"]
         # A grid has about n_interior points: the buffer takes the count the domain gives.
         points = self.domain.sample_interior(n_interior, seed=seed, method=method)
         self.n_interior = len(points)
@@ -139,9 +142,10 @@ class Collocation:
         """
         if not (resample_every or self.adaptive or gradient_weighting):
             return None
-        residual_at = jax.jit(jax.vmap(lambda p, x: self.problem.residual(field(p), x),
-                                       in_axes=(None, 0)))
-        balance = _gradient_balance(self.problem, field) if gradient_weighting else None
+        residual_at = jax.jit(jax.vmap(pointwise_residual(self.problem, field), in_axes=(None, 0)))
+        # Nothing to balance when no boundary condition is soft (a hard Dirichlet condition).
+        balance = _gradient_balance(self.problem, field) \
+            if gradient_weighting and self.soft_bcs else None
 
         def update(epoch: int, params: Any) -> dict:
             step = steps_before + epoch * steps_per_epoch
@@ -164,8 +168,6 @@ class Collocation:
 
 def _gradient_balance(problem: PDE, field: Callable) -> Callable:
     """max|∇θ L_interior| / mean|∇θ L_boundary| (Wang, Teng & Perdikaris 2021, Algorithm 1)."""
-    from pinn.solver import make_residuals
-
     residuals = make_residuals(problem, field)[0]
 
     @jax.jit

@@ -1,10 +1,15 @@
 """`solve`: train a network on a PDE's residual loss through jaxnn's one training loop.
 
-The collocation points are the batch. The loss is the squared norm of one stacked residual
-vector ``r(θ) = [sqrt(w_i / N_i) r_interior, sqrt(w_b / N_b) r_boundary, ...]``, so the loss
-is ``Σ_parts w · mean(residual²)`` and the same vector feeds the Gauss-Newton optimizer.
-Training runs in stages (default: Adam, then L-BFGS), each stage a `jaxnn.train_loop` call
-whose epochs are ``log_every`` full-batch steps compiled as one `lax.scan`.
+`solve` is built from parts: optimizer stages (`pinn.Adam`, `pinn.LBFGS`, `pinn.GaussNewton`,
+`pinn.stages`), collocation (`pinn.Collocation`, `pinn.collocation`), loss weighting
+(`pinn.FixedWeights`, `pinn.GradientNormWeights`) and precision (``dtype``). The loss is the
+squared norm of one stacked residual vector (`pinn.residuals`); each stage is a
+`jaxnn.train_loop` call whose epochs are ``log_every`` full-batch steps compiled as one
+`lax.scan`. The collocation points are the batch.
+
+Precision never changes JAX's global configuration: float64 needs x64 mode switched on by the
+script (``jax.config.update("jax_enable_x64", True)`` at its top, or ``JAX_ENABLE_X64=1``), and
+a float64 request without it is refused with that line.
 """
 
 from __future__ import annotations
@@ -13,26 +18,67 @@ import dataclasses
 import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.flatten_util import ravel_pytree
 
 from jaxnn import parallel
-from jaxnn.callbacks import Checkpoint, DataRefresh, Progress
+from jaxnn.callbacks import DataRefresh, Progress
 from jaxnn.loop import train_loop
 from jaxnn.models import MLP
 from pinn import sampling
+from pinn.collocation import (
+    Collocation,
+    CollocationPoints,
+    FixedWeights,
+    GradientNormWeights,
+    SolveCheckpoint,
+)
 from pinn.equations import PDE, as_point_function, check_point_function
+from pinn.inverse import initial_values
 from pinn.networks import FourierFeatures
-from pinn.optimizers import DENSE_PARAMETER_LIMIT, check_dense_size, gauss_newton
+from pinn.optimizers import DENSE_PARAMETER_LIMIT, gauss_newton
+from pinn.residuals import (
+    accepts_single_points,
+    guess_terms,
+    make_field,
+    make_residuals,
+    network_params,
+    pointwise_map,
+    pointwise_residual,
+    stack_residuals,
+)
+from pinn.stages import Stage, check_stages, stages_from_names
 
-OptimizerSpec = str | optax.GradientTransformation
-DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "gauss_newton": 300, "gauss_newton_cg": 300}
+X64_LINE = 'jax.config.update("jax_enable_x64", True)'
+
+
+def float_dtype(dtype: Any, where: str = "solve(dtype=...)") -> np.dtype:
+    """float32 or float64 as a NumPy dtype; float64 only when JAX's x64 mode is on."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"{where}: expected 'float32' or 'float64', got {dtype!r}.") from error
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"{where}: expected 'float32' or 'float64', got {dtype}.")
+    if dtype == np.float64:
+        require_x64(where)
+    return dtype
+
+
+def require_x64(where: str) -> None:
+    """Refuse float64 work while JAX's x64 mode is off, with the line that turns it on."""
+    if jax.dtypes.canonicalize_dtype(jnp.float64) != jnp.float64:
+        raise ValueError(
+            f"{where}: float64 needs JAX's x64 mode, which is off (JAX would silently compute "
+            f"in float32). Turn it on once at the top of your script, before any JAX array is "
+            f"made: {X64_LINE} (or set JAX_ENABLE_X64=1 in the environment). pinn never "
+            "changes this global setting itself."
+        )
 
 
 @dataclasses.dataclass
@@ -40,10 +86,13 @@ class Solution:
     """A trained PDE solution: call it on points ``(n, dim)`` to get ``u: (n,)``.
 
     Attributes:
-        problem, model, params: what was solved and the trained network.
-        history: per log step: "step", "loss", "interior_loss", "boundary_loss",
-            "relative_l2" (when the exact solution is known), "stage", "time".
+        problem, model, params: what was solved and the trained parameters (the network's, or
+            ``{"network": ..., "unknowns": {...}}`` with unknown coefficients).
+        history: per log step: "step", "loss", "interior_loss", "boundary_loss", "data_loss",
+            "relative_l2" (when the exact solution is known), "unknown_<name>" (the unknowns'
+            values), "stage", "time".
         seconds: wall time of `solve`, compilation included.
+        dtype: the floating-point type trained and evaluated in.
         stop_reason: why training stopped early (non-finite loss), else None.
     """
 
@@ -52,20 +101,42 @@ class Solution:
     params: Any
     history: dict[str, list]
     seconds: float
-    float64: bool = False
+    dtype: Any = np.float32
     stop_reason: str | None = None
     field: Callable | None = None
 
     def __post_init__(self) -> None:
+        self.dtype = np.dtype(self.dtype)
         self._values = pointwise_map(lambda p, x: self.field(p)(x))
-        self._residuals = pointwise_map(lambda p, x: self.problem.residual(self.field(p), x))
+        self._residuals = pointwise_map(pointwise_residual(self.problem, self.field))
+
+    @property
+    def float64(self) -> bool:
+        """Whether the solution was trained (and is evaluated) in float64."""
+        return self.dtype == np.float64
+
+    @property
+    def unknowns(self) -> dict[str, float]:
+        """The recovered unknown coefficients, ``{name: value}`` ({} for a forward problem)."""
+        if not self.problem.unknowns:
+            return {}
+        return {name: float(value) for name, value in self.params["unknowns"].items()}
+
+    @property
+    def unknown_history(self) -> dict[str, list[float]]:
+        """Each unknown's value after every log step."""
+        return {u.name: list(self.history.get(f"unknown_{u.name}", []))
+                for u in self.problem.unknowns}
 
     def __call__(self, points: Any) -> np.ndarray:
         """u at ``points: (n, dim)``, returned as ``(n,)``."""
-        points = self._checked(points)
-        with jax.enable_x64(self.float64):
-            x = jnp.asarray(points, _dtype(self.float64))
-            return np.asarray(self._values(self.params, x))
+        x = self._device_points(self._checked(points), "Solution(points)")
+        return np.asarray(self._values(self.params, x))
+
+    def _device_points(self, points: np.ndarray, where: str) -> jax.Array:
+        if self.float64:
+            require_x64(f"{where} of a float64 solution")
+        return jnp.asarray(points, self.dtype)
 
     def _checked(self, points: Any) -> np.ndarray:
         dim = self.problem.domain.dim
@@ -99,10 +170,8 @@ class Solution:
     def residual_rms(self, points: Any = None) -> float:
         """Root-mean-square PDE residual on `points` (for problems with no exact solution)."""
         points = self.test_points() if points is None else self._checked(points)
-        with jax.enable_x64(self.float64):
-            x = jnp.asarray(points, _dtype(self.float64))
-            residual = self._residuals(self.params, x)
-            return float(jnp.sqrt(jnp.mean(residual**2)))
+        residual = self._residuals(self.params, self._device_points(points, "residual_rms"))
+        return float(jnp.sqrt(jnp.mean(residual**2)))
 
     def _compare(self, exact, points):
         exact = exact or self.problem.exact
@@ -110,170 +179,19 @@ class Solution:
             raise ValueError(f"{self.problem.name} has no exact solution: pass exact=... (a "
                              "function of one point) or use residual_rms().")
         points = self.test_points() if points is None else self._checked(points)
-        with jax.enable_x64(self.float64):
-            x = jnp.asarray(points, _dtype(self.float64))
-            reference = np.asarray(jax.vmap(exact)(x)).reshape(-1)
+        x = self._device_points(points, "relative_l2")
+        reference = np.asarray(jax.vmap(exact)(x)).reshape(-1)
         return self(points), reference
 
 
-def _dtype(float64: bool):
-    return jnp.float64 if float64 else jnp.float32
-
-
-def pointwise_map(fn: Callable[[Any, jax.Array], jax.Array]) -> Callable:
-    """jit(vmap) of ``fn(params, x)`` over points ``x: (n, dim)``."""
-    return jax.jit(jax.vmap(fn, in_axes=(None, 0)))
-
-
-def accepts_single_points(model: nn.Module, params: Any, dim: int) -> bool:
-    """Whether ``model.apply(params, x)`` works on one point ``x: (dim,)`` (an MLP does).
-
-    Such a model is applied to unbatched points under `vmap`, which XLA turns into plain
-    matrix products; a leading batch axis of size 1 per point makes the reverse pass through
-    the forward-mode Laplacian several times slower on CPU.
-    """
-    try:
-        out = jax.eval_shape(model.apply, params, jax.ShapeDtypeStruct((dim,), jnp.float32))
-    except Exception:  # noqa: BLE001 - a model that needs a batch axis: use x[None, :]
-        return False
-    return out.shape == (1,)
-
-
-def make_field(problem: PDE, model: nn.Module, single_points: bool = False
-               ) -> Callable[[Any], Callable[[jax.Array], jax.Array]]:
-    """``field(params)(x)``: the solution at one point, with the hard-constraint ansatz if any.
-
-    `single_points`: the model accepts one point ``(dim,)`` (see `accepts_single_points`).
-    """
-    hard = problem.hard_dirichlet
-
-    def field(params):
-        def network(x):
-            if single_points:
-                return model.apply(params, x)[0]
-            return model.apply(params, x[None, :])[0, 0]
-
-        if hard is None:
-            return network
-
-        def constrained(x):
-            distance = problem.domain.distance(x[None, :], parts=hard.on)[0]
-            return hard.value(x) + distance * network(x)
-
-        return constrained
-
-    return field
-
-
-class ResidualTerm(NamedTuple):
-    """One block of the stacked residual vector: a per-point residual and where its points are.
-
-    ``residual(params, *point_args) -> scalar`` at one point; ``arguments(batch)`` gives the
-    per-point arrays ``(n, ...)`` it is mapped over, ``scale(batch)`` the ``(n,)`` factors
-    ``sqrt(weight / count)`` (times the mask) that make ``Σ (scale · residual)²`` the weighted
-    mean square of this block, and ``mask(batch)`` the ``(n,)`` 0/1 mask of live points.
-    `kind` ("interior", "boundary" or "guess") names the history entry ``{kind}_loss``: the
-    unweighted mean square, summed over the blocks of a kind.
-    """
-
-    kind: str
-    residual: Callable[..., jax.Array]
-    arguments: Callable[[Mapping], tuple]
-    scale: Callable[[Mapping], jax.Array]
-    mask: Callable[[Mapping], jax.Array]
-
-
-def _interior_scale(batch: Mapping) -> jax.Array:
-    mask = batch["interior_mask"]
-    return jnp.sqrt(batch["weights"]["interior"] * mask / jnp.sum(mask))
-
-
-def residual_terms(problem: PDE, field: Callable) -> list[ResidualTerm]:
-    """The interior block and one block per soft boundary condition, in `Collocation` order."""
-    terms = [ResidualTerm("interior", lambda p, x: problem.residual(field(p), x),
-                          lambda batch: (batch["interior"],), _interior_scale,
-                          lambda batch: batch["interior_mask"])]
-    soft_bcs = [bc for bc in problem.bcs if not getattr(bc, "hard", False)]
-    for i, bc in enumerate(soft_bcs):
-        terms.append(ResidualTerm(
-            "boundary",
-            lambda p, x, n, bc=bc: bc.residual(field(p), x, n),
-            lambda batch, i=i: tuple(batch["boundary"][i]),
-            lambda batch, i=i: jnp.full(
-                batch["boundary"][i][0].shape[0],
-                jnp.sqrt(batch["weights"]["boundary"][i] / batch["boundary"][i][0].shape[0]),
-            ),
-            lambda batch, i=i: jnp.ones(batch["boundary"][i][0].shape[0]),
-        ))
-    return terms
-
-
-def guess_terms(field: Callable, guess: Callable[[jax.Array], jax.Array]) -> list[ResidualTerm]:
-    """``u(x) - guess(x)`` at the interior points: fitting the network to an initial guess."""
-    return [ResidualTerm("guess", lambda p, x: field(p)(x) - guess(x),
-                         lambda batch: (batch["interior"],), _interior_scale,
-                         lambda batch: batch["interior_mask"])]
-
-
-def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
-    arguments = term.arguments(batch)
-    in_axes = (None,) + (0,) * len(arguments)
-    return jax.vmap(term.residual, in_axes=in_axes)(params, *arguments)
-
-
-def stack_residuals(terms: Sequence[ResidualTerm]):
-    """``(residuals, residuals_and_jacobian)`` of a list of residual blocks.
-
-    ``residuals(params, batch) -> (r, parts)``: the stacked weighted residual vector (the loss
-    is ``Σ r²``) and the per-kind mean squares, e.g. ``{"interior_loss", "boundary_loss"}``.
-    ``residuals_and_jacobian(params, batch) -> (r, J)``: the same r and its Jacobian ``(N, P)``
-    with respect to the flattened parameters, one reverse pass per collocation point (batched
-    by vmap): N backward passes through one point each, not N through the whole batch.
-    """
-    kinds = list(dict.fromkeys(term.kind for term in terms))
-
-    def residuals(params, batch):
-        pieces = []
-        parts = {f"{kind}_loss": jnp.zeros((), batch["interior"].dtype) for kind in kinds}
-        for term in terms:
-            values = _mapped(term, params, batch)
-            pieces.append(term.scale(batch) * values)
-            mask = term.mask(batch).astype(values.dtype)
-            parts[f"{term.kind}_loss"] += jnp.sum(mask * values**2) / jnp.sum(mask)
-        return jnp.concatenate(pieces), parts
-
-    def residuals_and_jacobian(params, batch):
-        flat, unravel = ravel_pytree(params)
-        values, rows = [], []
-        for term in terms:
-            arguments = term.arguments(batch)
-
-            def at_point(theta, *point, term=term):
-                return term.residual(unravel(theta), *point)
-
-            in_axes = (None,) + (0,) * len(arguments)
-            value, gradient = jax.vmap(jax.value_and_grad(at_point), in_axes=in_axes)(
-                flat, *arguments)
-            scale = term.scale(batch)
-            values.append(scale * value)
-            rows.append(scale[:, None] * gradient)
-        return jnp.concatenate(values), jnp.concatenate(rows)
-
-    return residuals, residuals_and_jacobian
-
-
-def make_residuals(problem: PDE, field: Callable):
-    """`stack_residuals` of the problem's interior and soft boundary blocks."""
-    return stack_residuals(residual_terms(problem, field))
-
-
-def _check_model(model: nn.Module, params: Any, dim: int) -> None:
+def _check_model(model: Any, params: Any, dim: int) -> None:
     try:
         out = jax.eval_shape(lambda p, x: model.apply(p, x), params,
                              jax.ShapeDtypeStruct((3, dim), jnp.float32))
     except Exception as error:
         raise ValueError(f"solve(model=...): the model fails on points of shape (n, {dim}): "
-                         f"{error}") from error
+                         f"{error}. Use a network of points, e.g. jaxnn.MLP([32, 32, 1], "
+                         "activation='tanh').") from error
     if out.shape != (3, 1):
         raise ValueError(
             f"solve(model=...): the network must return one value per point, shape (n, 1); for "
@@ -282,219 +200,216 @@ def _check_model(model: nn.Module, params: Any, dim: int) -> None:
         )
 
 
-def _stages(optimizer: OptimizerSpec | Sequence, steps) -> list:
-    """Normalise the optimizer spec to [(name, transformation or None, steps)]."""
-    if isinstance(optimizer, optax.GradientTransformation):
-        specs = [optimizer]
-    elif isinstance(optimizer, str):
-        specs = optimizer.replace(" ", "").split("+")
-    elif isinstance(optimizer, (list, tuple)):
-        specs = list(optimizer)
-    else:
-        raise TypeError(f"solve(optimizer={optimizer!r}): expected a name such as 'adam+lbfgs' "
-                        "or 'gauss_newton', an Optax transformation, or a list of those.")
-    if steps is None:
-        steps = [None] * len(specs)
-    elif isinstance(steps, numbers.Integral) and not isinstance(steps, bool):
-        if len(specs) != 1:
-            raise ValueError(f"solve(steps={steps}): give one step count per stage of "
-                             f"{optimizer!r}, e.g. steps=({', '.join(['1000'] * len(specs))}).")
-        steps = [steps]
-    elif not isinstance(steps, (list, tuple)):
-        raise TypeError(f"solve(steps={steps!r}): expected an integer, or one integer per "
-                        "optimizer stage.")
-    if len(steps) != len(specs):
-        raise ValueError(f"solve(steps={list(steps)}): expected {len(specs)} step counts, one per "
-                         f"optimizer stage of {optimizer!r}.")
-    stages = []
-    for spec, count in zip(specs, steps, strict=True):
-        if isinstance(spec, optax.GradientTransformation):
-            name, transformation = "custom", spec
-        elif spec in DEFAULT_STEPS:
-            name, transformation = spec, None
-        else:
-            raise ValueError(f"solve(optimizer={optimizer!r}): unknown stage {spec!r}; expected "
-                             f"stages from {sorted(DEFAULT_STEPS)} joined by '+', or an Optax "
-                             "transformation.")
-        if count is None:
-            count = DEFAULT_STEPS.get(name, DEFAULT_STEPS["adam"])
-        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
-            raise ValueError(f"solve(steps=...): step counts must be positive integers, got "
-                             f"{count!r}.")
-        stages.append((name, transformation, int(count)))
-    return stages
+def _build_model(model: Any, fourier_features: Any, seed: int) -> nn.Module:
+    model = model if model is not None else MLP([32, 32, 32, 1], activation="tanh")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"solve(model=...): expected a flax.linen Module such as "
+                        f"jaxnn.MLP([32, 32, 1], activation='tanh'), got {type(model).__name__}.")
+    if fourier_features is None:
+        return model
+    ok = isinstance(fourier_features, (tuple, list)) and len(fourier_features) == 2
+    count, scale = fourier_features if ok else (None, None)
+    if not (ok and isinstance(count, numbers.Integral) and not isinstance(count, bool)
+            and count >= 1 and isinstance(scale, numbers.Real) and not isinstance(scale, bool)
+            and np.isfinite(scale) and scale > 0):
+        raise ValueError(f"solve(fourier_features={fourier_features!r}): expected (number of "
+                         "features >= 1, positive scale), e.g. (32, 2.0).")
+    return FourierFeatures(model, num_features=int(count), scale=float(scale), seed=seed)
 
 
-def _transformation(name: str, custom, steps: int, learning_rate: float, residuals,
-                    residuals_and_jacobian):
-    if custom is not None:
-        return custom
-    if name == "adam":
-        schedule = optax.exponential_decay(learning_rate, transition_steps=steps, decay_rate=0.1)
-        return optax.adam(schedule)
-    if name == "lbfgs":
-        return optax.lbfgs()
-    residual_vector = lambda p, b: residuals(p, b)[0]
-    if name == "gauss_newton":
-        return gauss_newton(residual_vector, residuals_and_jacobian)
-    return gauss_newton(residual_vector, solver="cg")
+_OLD_PARTS = {
+    "stages": ("optimizer", "steps", "learning_rate"),
+    "collocation": ("n_interior", "n_boundary", "sampling_method", "resample_every", "adaptive"),
+    "weighting": ("weights", "gradient_weighting"),
+    "dtype": ("float64",),
+}
+
+
+def _from_keywords(problem: PDE, stages, collocation, weighting, dtype, old: dict):
+    """The pieces from the older keyword form (optimizer=, steps=, n_interior=, float64=, ...):
+    each older group maps onto one piece, and giving both forms of one piece is refused."""
+    given = {key for key, value in old.items() if value is not None}
+    for piece, keys in _OLD_PARTS.items():
+        mixed = given & set(keys)
+        if mixed and {"stages": stages, "collocation": collocation, "weighting": weighting,
+                      "dtype": dtype}[piece] is not None:
+            raise ValueError(f"solve: {sorted(mixed)} and {piece}= describe the same thing; "
+                             f"give only {piece}=.")
+    if stages is None:
+        stages = stages_from_names(old["optimizer"] or "adam+lbfgs", old["steps"],
+                                   1e-3 if old["learning_rate"] is None else old["learning_rate"])
+    if collocation is None:
+        counts = {"n_interior": 2000 if old["n_interior"] is None else old["n_interior"],
+                  "n_boundary": 400 if old["n_boundary"] is None else old["n_boundary"]}
+        for name, value in counts.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
+        collocation = Collocation(counts["n_interior"], counts["n_boundary"],
+                                  old["sampling_method"] or "uniform", old["resample_every"],
+                                  old["adaptive"])
+    if weighting is None:
+        weights = dict(old["weights"] or {})
+        unknown = set(weights) - {"interior", "boundary", "data"}
+        if unknown:
+            raise ValueError(f"solve(weights=...): unknown keys {sorted(unknown)}; expected "
+                             "'interior', 'boundary' and/or 'data'.")
+        weighting = (GradientNormWeights if old["gradient_weighting"] else FixedWeights)(**weights)
+    if dtype is None:
+        dtype = "float64" if old["float64"] else "float32"
+    if old["hard_constraints"] and problem.hard_dirichlet is None:
+        problem = problem.with_hard_dirichlet()
+    return problem, stages, collocation, weighting, dtype
 
 
 def solve(
     problem: PDE,
     model: nn.Module | None = None,
     *,
-    optimizer: OptimizerSpec | Sequence[OptimizerSpec] = "adam+lbfgs",
-    steps: int | Sequence[int] | None = None,
-    learning_rate: float = 1e-3,
-    n_interior: int = 2000,
-    n_boundary: int = 400,
-    sampling_method: str = "uniform",
-    resample_every: int | None = None,
-    hard_constraints: bool = False,
+    stages: Stage | Sequence[Stage] | None = None,
+    collocation: Collocation | None = None,
+    weighting: FixedWeights | None = None,
+    dtype: Any = None,
     initial_guess: float | Callable[[jax.Array], jax.Array] | None = None,
     guess_steps: int = 50,
-    weights: Mapping[str, float] | None = None,
-    adaptive: Mapping[str, int] | None = None,
-    gradient_weighting: bool = False,
     fourier_features: tuple[int, float] | None = None,
-    float64: bool = False,
     seed: int = 0,
     log_every: int = 100,
     verbose: int = 1,
     checkpoint_dir: str | None = None,
     resume: bool = False,
+    callbacks: Sequence = (),
+    optimizer: Any = None,
+    steps: Any = None,
+    learning_rate: float | None = None,
+    n_interior: int | None = None,
+    n_boundary: int | None = None,
+    sampling_method: str | None = None,
+    resample_every: int | None = None,
+    adaptive: Mapping[str, int] | None = None,
+    weights: Mapping[str, float] | None = None,
+    gradient_weighting: bool | None = None,
+    hard_constraints: bool | None = None,
+    float64: bool | None = None,
 ) -> Solution:
     """Solve `problem` with a physics-informed network.
 
     Args:
-        problem: a `pinn.PDE` (`Poisson`, `Laplace`, `Helmholtz`, ...).
+        problem: a `pinn.PDE` (`Poisson`, `Laplace`, `Helmholtz`, a residual of your own, with
+            `pinn.Unknown` coefficients and `pinn.Observations` for inverse problems).
         model: a network with one output, default ``jaxnn.MLP([32, 32, 32, 1], "tanh")``.
-        optimizer: stages joined by "+": "adam", "lbfgs", "gauss_newton" (default
-            "adam+lbfgs"), or Optax transformations.
-        steps: steps per stage (default 2000 Adam, 2000 L-BFGS, 300 Gauss-Newton).
-        learning_rate: Adam's initial rate (decays to a tenth over the stage).
-        n_interior, n_boundary: collocation points inside and on the boundary (per condition).
-        sampling_method: "uniform" (seeded random), "grid" (evenly spaced, about `n_interior`
-            points), or "sobol"/"halton" (quasi-random; needs scipy).
-        resample_every: draw fresh random collocation points every this many steps.
-        hard_constraints: impose the Dirichlet condition exactly through u = g + d(x)·N(x),
-            d the domain's distance function (`Domain.distance`); no boundary points are then
-            needed for it. Same as passing ``Dirichlet(..., hard=True)``.
+        stages: optimizer stages run in order (default ``[pinn.Adam(2000), pinn.LBFGS(2000)]``).
+        collocation: a `pinn.Collocation` (default 2000 uniform interior points, 400 per soft
+            boundary condition, no resampling or refinement).
+        weighting: `pinn.FixedWeights` (default, all 1) or `pinn.GradientNormWeights`.
+        dtype: "float32" (default) or "float64" (needs JAX's x64 mode on; see the module).
         initial_guess: a function of one point (or a number): the network is first fitted to
             it for `guess_steps` steps (Gauss-Newton, or L-BFGS for large networks). For
             nonlinear problems with several solutions (the bounce: φ = 0 solves it too), the
             guess picks the one to converge to.
-        weights: loss weights ``{"interior": 1.0, "boundary": 1.0}``.
-        adaptive: residual-based adaptive refinement ``{"every": 500, "add": 200,
-            "candidates": 20000, "rounds": 5}``: add the points of largest residual.
-        gradient_weighting: rebalance the boundary weights by gradient norms every log step.
         fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
-        float64: train and evaluate in float64 (``jax.enable_x64`` for the duration of the
-            call; the solution's evaluations use it too). Needed for errors below ~1e-5.
         seed: seeds the network initialisation and the collocation points.
         log_every: steps per compiled epoch (history and progress line every this many steps).
         verbose: 0 silent, 1 progress lines.
-        checkpoint_dir, resume: checkpoint each stage (see `jaxnn.train_loop`).
+        checkpoint_dir, resume: checkpoint each stage with its collocation state; a killed
+            solve resumed with ``resume=True`` ends where an uninterrupted one ends.
+        callbacks: `jaxnn.callbacks.Callback` objects or functions, handed to every stage.
+        optimizer, steps, learning_rate, n_interior, n_boundary, sampling_method,
+        resample_every, adaptive, weights, gradient_weighting, hard_constraints, float64: the
+            older keyword form of the same pieces (e.g. ``optimizer="adam+lbfgs", steps=(500,
+            1000)``); ``hard_constraints=True`` marks the one Dirichlet condition hard (same
+            as ``Dirichlet(..., hard=True)``).
 
     Returns:
         A `Solution`.
     """
-    with jax.enable_x64(float64):
-        return _solve(**locals())
-
-
-def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_boundary,
-           sampling_method, resample_every, hard_constraints, initial_guess, guess_steps,
-           weights, adaptive, gradient_weighting,
-           fourier_features, float64, seed, log_every, verbose, checkpoint_dir, resume):
     start = time.perf_counter()
     if not isinstance(problem, PDE):
         raise TypeError(f"solve(problem=...): expected a pinn.PDE (Poisson, Laplace, Helmholtz, "
                         f"PDE), got {type(problem).__name__}.")
-    for name, value in (("n_interior", n_interior), ("n_boundary", n_boundary),
-                        ("log_every", log_every), ("guess_steps", guess_steps)):
+    old = {"optimizer": optimizer, "steps": steps, "learning_rate": learning_rate,
+           "n_interior": n_interior, "n_boundary": n_boundary, "sampling_method": sampling_method,
+           "resample_every": resample_every, "adaptive": adaptive, "weights": weights,
+           "gradient_weighting": gradient_weighting, "hard_constraints": hard_constraints,
+           "float64": float64}
+    problem, stages, collocation, weighting, dtype = _from_keywords(
+        problem, stages, collocation, weighting, dtype, old)
+    stages = check_stages(stages)
+    if not isinstance(collocation, Collocation):
+        raise TypeError(f"solve(collocation=...): expected pinn.Collocation(interior=..., "
+                        f"boundary=...), got {type(collocation).__name__}.")
+    if not isinstance(weighting, FixedWeights):
+        raise TypeError(f"solve(weighting=...): expected pinn.FixedWeights(...) or "
+                        f"pinn.GradientNormWeights(...), got {type(weighting).__name__}.")
+    dtype = float_dtype(dtype)
+    for name, value in (("log_every", log_every), ("guess_steps", guess_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
-    stages = _stages(optimizer, steps)
-    if resample_every is not None and (isinstance(resample_every, bool) or not isinstance(
-            resample_every, numbers.Integral) or resample_every < 1):
-        raise ValueError(f"solve(resample_every={resample_every!r}): expected a positive integer "
-                         "(steps between fresh collocation points) or None.")
-    if not (isinstance(learning_rate, numbers.Real) and np.isfinite(learning_rate)
-            and learning_rate > 0):
-        raise ValueError(f"solve(learning_rate={learning_rate!r}): expected a positive number.")
-    if resample_every is not None and sampling_method == "grid":
-        raise ValueError(f"solve(resample_every={resample_every}): a grid is the same every "
-                         "time; use sampling_method='uniform' (or 'sobol'/'halton') to resample.")
-    if hard_constraints and problem.hard_dirichlet is None:
-        problem = problem.with_hard_dirichlet()
-    dtype = _dtype(float64)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"solve(seed={seed!r}): expected an integer >= 0.")
     domain = problem.domain
-    model = model if model is not None else MLP([32, 32, 32, 1], activation="tanh")
-    if fourier_features is not None:
-        model = FourierFeatures(model, num_features=int(fourier_features[0]),
-                                scale=float(fourier_features[1]), seed=seed)
-    params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1, domain.dim), jnp.float32))
-    _check_model(model, params, domain.dim)
+    model = _build_model(model, fourier_features, seed)
+    try:
+        weights_init = model.init(jax.random.PRNGKey(seed),
+                                  jnp.zeros((1, domain.dim), jnp.float32))
+    except Exception as error:
+        raise ValueError(f"solve(model=...): the model fails on points of shape (n, "
+                         f"{domain.dim}): {str(error).splitlines()[0]} Use a network of points, "
+                         "e.g. jaxnn.MLP([32, 32, 1], activation='tanh').") from error
+    _check_model(model, weights_init, domain.dim)
+    params = weights_init
+    if problem.unknowns:
+        params = {"network": weights_init, "unknowns": initial_values(problem.unknowns, dtype)}
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
-
-    collocation = sampling.Collocation(problem, n_interior, n_boundary, sampling_method, seed,
-                                       dtype, weights, adaptive)
-    field = make_field(problem, model, accepts_single_points(model, params, domain.dim))
-    residuals, residuals_and_jacobian = make_residuals(problem, field)
-    test_x, test_u = sampling.exact_test_set(problem, dtype)
-
-    validation_fn = validation_data = None
-    if test_u is not None:
-        validation_data = {"x": test_x, "u": test_u}
-
-        def validation_fn(params, test_set):  # traced: evaluated on the device every epoch
-            u = jax.vmap(lambda x: field(params)(x))(test_set["x"])
-            error = jnp.linalg.norm(u - test_set["u"]) / jnp.linalg.norm(test_set["u"])
-            return {"relative_l2": error}
-
     n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
-    if any(name == "gauss_newton" for name, _, _ in stages):
-        check_dense_size(n_params)
+    for stage in stages:
+        stage.check(n_params)
+
+    points = CollocationPoints(problem, collocation, weighting, seed, dtype)
+    field = make_field(problem, model, accepts_single_points(model, weights_init, domain.dim))
+    residuals, residuals_and_jacobian = make_residuals(problem, field)
+    validation_fn, validation_data = _validation(problem, field, dtype)
+
+    def residual_vector(params, batch):
+        return residuals(params, batch)[0]
+
+    plan = [(stage.name, stage.transformation(residual_vector, residuals_and_jacobian),
+             stage.steps, residuals) for stage in stages]
     if initial_guess is not None:
         guess = as_point_function(initial_guess, "solve(initial_guess=...)")
         check_point_function(guess, domain.dim, "solve(initial_guess=...)")
         guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess))
         fit = gauss_newton(lambda p, b: guess_residuals(p, b)[0], guess_jacobian) \
             if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
-        stages = [("initial_guess", fit, guess_steps, guess_residuals)] + \
-            [(name, custom, count, residuals) for name, custom, count in stages]
-    else:
-        stages = [(name, custom, count, residuals) for name, custom, count in stages]
+        plan.insert(0, ("initial_guess", fit, guess_steps, guess_residuals))
     verbose = verbose if parallel.is_main_process() else 0
     history: dict[str, list] = {}
     stop_reason, done = None, 0
-    for index, (name, custom, count, stage_residuals) in enumerate(stages):
-        transformation = _transformation(name, custom, count, learning_rate, residuals,
-                                         residuals_and_jacobian)
+    for index, (name, transformation, count, stage_residuals) in enumerate(plan):
 
         def loss_fn(params, batch, key, stage_residuals=stage_residuals):
             r, parts = stage_residuals(params, batch)
             return jnp.sum(r**2), parts
 
-        per_epoch = min(resample_every or log_every, log_every, count)
+        per_epoch = min(collocation.resample_every or log_every, log_every, count)
+        if collocation.refinement is not None:
+            per_epoch = min(per_epoch, collocation.refinement.every)
         epochs = -(-count // per_epoch)
         if verbose:
-            print(f"stage {index + 1}/{len(stages)}: {name}, {count} steps")
-        callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
-        refresh = collocation.data_fn(field, per_epoch, resample_every, gradient_weighting,
-                                      steps_before=done)
+            print(f"stage {index + 1}/{len(plan)}: {name}, {count} steps")
+        stage_callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
+        refresh = points.data_fn(field, per_epoch, collocation.resample_every, weighting.balance,
+                                 steps_before=done)
         if refresh is not None:
-            callbacks.append(DataRefresh(refresh))
+            stage_callbacks.append(DataRefresh(refresh))
+        stage_callbacks.extend(callbacks)
         if checkpoint_dir is not None:
-            callbacks.append(Checkpoint(f"{checkpoint_dir}/stage{index}", resume=resume,
-                                        verbose=verbose))
+            stage_callbacks.append(SolveCheckpoint(f"{checkpoint_dir}/stage{index}", points,
+                                                   resume=resume, verbose=verbose))
         result = train_loop(
-            loss_fn, params, collocation.batch(0),
-            optimizer=transformation, epochs=epochs, batch_size=None, steps_per_epoch=per_epoch,
-            total_steps=count, seed=seed + index, validation_fn=validation_fn,
-            validation_data=validation_data, callbacks=callbacks,
+            loss_fn, params, points.batch(), optimizer=transformation, epochs=epochs,
+            batch_size=None, steps_per_epoch=per_epoch, total_steps=count, seed=seed + index,
+            validation_fn=validation_fn, validation_data=validation_data,
+            callbacks=stage_callbacks,
         )
         params = result.params
         for key, values in result.history.items():
@@ -507,11 +422,33 @@ def _solve(problem, model, *, optimizer, steps, learning_rate, n_interior, n_bou
             stop_reason = f"stage {name}: {result.stop_reason}"
             break
     seconds = time.perf_counter() - start
-    solution = Solution(problem, model, params, history, seconds, float64, stop_reason, field)
-    if verbose and test_u is not None:
+    solution = Solution(problem, model, params, history, seconds, dtype, stop_reason, field)
+    if verbose and "relative_l2" in history:
         print(f"relative L2 error {history['relative_l2'][-1]:.3e} after {done} steps, "
               f"{seconds:.1f} s")
+    if verbose and problem.unknowns:
+        print("unknowns: " + ", ".join(f"{k} = {v:.8g}" for k, v in solution.unknowns.items()))
     return solution
+
+
+def _validation(problem: PDE, field: Callable, dtype) -> tuple[Callable | None, Any]:
+    """What is evaluated on the device after every epoch: the relative L2 error against the
+    exact solution (if known) and the unknowns' values (if any)."""
+    test_x, test_u = sampling.exact_test_set(problem, dtype)
+    if test_u is None and not problem.unknowns:
+        return None, None
+
+    def validation_fn(params, test_set):  # traced: evaluated on the device every epoch
+        logs = {}
+        if "u" in test_set:
+            u = jax.vmap(lambda x: field(params)(x))(test_set["x"])
+            logs["relative_l2"] = jnp.linalg.norm(u - test_set["u"]) / jnp.linalg.norm(
+                test_set["u"])
+        for name, value in (params["unknowns"] if problem.unknowns else {}).items():
+            logs[f"unknown_{name}"] = value
+        return logs
+
+    return validation_fn, ({"x": test_x} if test_u is None else {"x": test_x, "u": test_u})
 
 
 def relative_l2(solution: Solution, exact: Callable | None = None, points: Any = None) -> float:
@@ -519,5 +456,4 @@ def relative_l2(solution: Solution, exact: Callable | None = None, points: Any =
     return solution.relative_l2(exact, points)
 
 
-__all__ = ["ResidualTerm", "Solution", "guess_terms", "make_field", "make_residuals", "relative_l2",
-           "residual_terms", "solve", "stack_residuals"]
+__all__ = ["Solution", "float_dtype", "network_params", "relative_l2", "require_x64", "solve"]

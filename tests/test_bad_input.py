@@ -6,16 +6,13 @@ Cases that train anything use a few samples and one epoch; the table runs in a f
 
 from __future__ import annotations
 
-import functools
-
-import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 
 import jaxnn
-from jaxnn import datasets
+from jaxnn import data, datasets
 from jaxnn.checkpoint import TrainingCheckpoints, load_params, save_params
 from jaxnn.datasets.mnist import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from jaxnn.step import TrainState
@@ -28,14 +25,17 @@ IMAGE_LABELS = (IMAGES.mean(axis=(1, 2, 3)) > 0).astype(np.int32)
 MODEL = jaxnn.MLP([4, 2])
 
 
-@functools.cache
+def _dense(inputs, outputs):
+    return {"kernel": np.zeros((inputs, outputs), np.float32), "bias": np.zeros(outputs, np.float32)}
+
+
 def _params():
-    return jax.jit(MODEL.init)(jax.random.PRNGKey(0), X[:1])
+    """MODEL's parameters for 3 features, as model.init builds them (no compile needed)."""
+    return {"params": {"Dense_0": _dense(3, 4), "Dense_1": _dense(4, 2)}}
 
 
-@functools.cache
 def _result():
-    return jaxnn.fit(MODEL, (X, Y), epochs=1, verbose=0)
+    return jaxnn.TrainResult(params=_params(), history={}, state=None, epochs_run=0)
 
 
 def _fit(model=MODEL, x=X, y=Y, **options):
@@ -75,6 +75,100 @@ CASES = [
      ["save_params(path=...)", "file path", "NoneType"]),
     ("checkpoint every float", lambda t: TrainingCheckpoints(t, every=1.5), TypeError,
      ["checkpoint_every=1.5", "integer", "float"]),
+    # ----------------------------------------------------------------- model settings
+    ("CNN num_outputs 0", lambda t: jaxnn.CNN(num_outputs=0), ValueError,
+     ["CNN(num_outputs=...)", "integer >= 1", "got 0"]),
+    ("CNN kernel_size 0", lambda t: jaxnn.CNN(kernel_size=(0, 0)), ValueError,
+     ["CNN(kernel_size=...)", "positive integers", "(0, 0)"]),
+    ("CNN pool_size 0", lambda t: jaxnn.CNN(pool_size=(0, 0)), ValueError,
+     ["CNN(pool_size=...)", "positive integers", "(0, 0)"]),
+    ("LogisticRegression -1", lambda t: jaxnn.LogisticRegression(num_outputs=-1), ValueError,
+     ["LogisticRegression(num_outputs=...)", "integer >= 1", "got -1"]),
+    ("Maxout 0 features", lambda t: jaxnn.Maxout(0), ValueError,
+     ["Maxout(features=...)", "integer >= 1", "got 0"]),
+    ("MLP features None", lambda t: jaxnn.MLP(None), TypeError,
+     ["MLP(features=...)", "sequence of integers", "NoneType"]),
+    ("MLP dropout string", lambda t: jaxnn.MLP([2], dropout="0.1"), TypeError,
+     ["MLP(dropout=...)", "probability", "str"]),
+    ("initializer overflows", lambda t: jaxnn.MLP([2], kernel_init="normal(1e400)"), ValueError,
+     ["MLP(kernel_init=...)", "finite number >= 0", "inf"]),
+    ("initializer gives inf", lambda t: _fit(jaxnn.MLP([4, 2], kernel_init=lambda k, s, d=None:
+                                                  jnp.full(s, jnp.inf))),
+     ValueError, ["fit(model=MLP(...))", "Dense_0/kernel", "NaN/inf", "initializer"]),
+    # ----------------------------------------------------------------- inputs of the wrong rank
+    ("predict extra axes", lambda t: jaxnn.predict(MODEL, _params(), X.reshape(40, 1, 3)),
+     ValueError, ["predict(x=...)", "(samples, features), 2-D", "(40, 1, 3)"]),
+    ("fit extra axes", lambda t: _fit(x=X.reshape(40, 1, 3)), ValueError,
+     ["fit(data=...) x", "(samples, features), 2-D", "(40, 1, 3)"]),
+    ("evaluate extra axes", lambda t: jaxnn.evaluate(MODEL, _params(), (X.reshape(40, 1, 3), Y)),
+     ValueError, ["evaluate(data=...)", "(samples, features), 2-D", "(40, 1, 3)"]),
+    ("CNN channels first", lambda t: _fit(jaxnn.CNN((4,), 2, dense=()), IMAGES.transpose(0, 3, 1, 2),
+                                          IMAGE_LABELS),
+     ValueError, ["fit(data=...) x", "channels-first", "(16, 1, 8, 8)", "x.transpose(0, 2, 3, 1)"]),
+    ("CNN 3-D images", lambda t: _fit(jaxnn.CNN((4,), 2, dense=()), IMAGES[..., 0], IMAGE_LABELS),
+     ValueError, ["fit(data=...) x", "(batch, height, width, channels)", "(16, 8, 8)"]),
+    ("CNN pools to nothing", lambda t: _fit(jaxnn.CNN((4, 4, 4, 4), 2, dense=()), IMAGES,
+                                            IMAGE_LABELS),
+     ValueError, ["fit(data=...) x", "Conv_3", "pool_size=(2, 2)", "1x1 to 0x0"]),
+    ("CNN VALID kernel too large", lambda t: _fit(jaxnn.CNN((4,), 2, dense=(), kernel_size=(9, 9),
+                                                            padding="VALID"), IMAGES, IMAGE_LABELS),
+     ValueError, ["fit(data=...) x", "Conv_0", "kernel_size=(9, 9)", "0x0"]),
+    # ----------------------------------------------------------------- parameters
+    ("predict TrainResult", lambda t: jaxnn.predict(MODEL, _result(), X), TypeError,
+     ["predict(params=...)", "TrainResult", "result.params"]),
+    ("evaluate TrainResult", lambda t: jaxnn.evaluate(MODEL, _result(), (X, Y)), TypeError,
+     ["evaluate(params=...)", "TrainResult", "result.params"]),
+    ("predict None params", lambda t: jaxnn.predict(MODEL, None, X), TypeError,
+     ["predict(params=...)", "model's parameters", "None"]),
+    ("predict other model's params",
+     lambda t: jaxnn.predict(MODEL, {"params": {"Dense_0": _dense(3, 4), "Dense_1": _dense(4, 3),
+                                                 "Dense_2": _dense(3, 2)}}, X),
+     ValueError, ["predict(params=...)", "do not belong to this model", "Dense_1", "(3,)", "(2,)"]),
+    ("predict params without 'params'", lambda t: jaxnn.predict(MODEL, _params()["params"], X),
+     ValueError, ["predict(params=...)", "do not belong to this model", "params/Dense_0"]),
+    ("predict other features", lambda t: jaxnn.predict(MODEL, _params(), np.zeros((5, 4))),
+     ValueError, ["predict(x=...)", "3 features", "(5, 4)"]),
+    # ----------------------------------------------------------------- data
+    ("ragged list", lambda t: _fit(x=[[1, 2, 3], [1, 2]], y=[0, 1]), ValueError,
+     ["fit(data=...) x", "ragged", "[2, 3]", "row 1 has 2"]),
+    ("(x, y, w)", lambda t: jaxnn.fit(MODEL, (X, Y, np.ones(40)), epochs=1, verbose=0), TypeError,
+     ["fit(data=...)", "pair (x, y)", "3 items", "sample_weight="]),
+    ("stratify NaN", lambda t: data.split(X, Y, stratify=np.where(Y == 1, np.nan, 0.0)),
+     ValueError, ["split(stratify=...)", "NaN/inf", "not a class"]),
+    ("LabelEncoder mixed", lambda t: data.LabelEncoder().fit(["kaon", 1, "pion", 2]), TypeError,
+     ["LabelEncoder.fit(y=...)", "text such as 'kaon'", "numbers such as 1", "all text or all"]),
+    ("evaluate auc one class", lambda t: jaxnn.evaluate(MODEL, _params(), (X, np.zeros(40, int)),
+                                                        metrics=["auc"]),
+     ValueError, ["evaluate(metrics=...)", "both classes", "[0]"]),
+    # ----------------------------------------------------------------- user functions
+    ("callback returns an array", lambda t: _loop(_quadratic, callbacks=[lambda e, logs: np.ones(2)]),
+     TypeError, ["callback '<lambda>'", "returned ndarray", "True to stop"]),
+    ("callback takes nothing", lambda t: _fit(callbacks=[lambda: None]), TypeError,
+     ["callbacks:", "callback(epoch, logs)", "<lambda>()"]),
+    ("loss with two arguments", lambda t: _fit(loss=lambda p, y: jnp.mean(p)), TypeError,
+     ["fit(loss=...)", "loss(predictions, targets, weight)", "<lambda>(p, y)"]),
+    ("loss not a scalar", lambda t: _fit(loss=lambda p, y, w: p), ValueError,
+     ["fit(loss=...)", "one number (a scalar)", "(2, 2)"]),
+    ("train_loop loss returns a scalar", lambda t: _loop(lambda p, b, k: jnp.sum(p["w"])),
+     TypeError, ["train_loop(loss_fn=...)", "pair (loss, aux)", "shape ()"]),
+    ("train_loop loss arity", lambda t: _loop(lambda p, b: (jnp.sum(p["w"]), {})), TypeError,
+     ["train_loop(loss_fn=...)", "loss_fn(params, batch, key)", "<lambda>(p, b)"]),
+    ("train_loop params None", lambda t: _loop(_quadratic, params=None or {}), TypeError,
+     ["train_loop(params=...)", "pytree of arrays", "dict"]),
+    ("train_loop params NaN", lambda t: _loop(_quadratic, params={"w": jnp.full(3, jnp.nan)}),
+     ValueError, ["train_loop(params=...)", "w holds 3 NaN/inf"]),
+    ("train_loop optimizer None", lambda t: _loop(_quadratic, optimizer=None), TypeError,
+     ["train_loop(optimizer=...)", "Optax transformation", "NoneType"]),
+    ("train_loop seed -1", lambda t: _loop(_quadratic, seed=-1), ValueError,
+     ["train_loop(seed=...)", "non-negative integer", "-1"]),
+    ("train_loop batch_size 0", lambda t: _loop(_quadratic, batch_size=0), ValueError,
+     ["train_loop(batch_size=...)", "integer >= 1", "got 0"]),
+    ("DataRefresh not a function", lambda t: jaxnn.DataRefresh(5), TypeError,
+     ["DataRefresh(fn=...)", "fn(epoch, params)", "int 5"]),
+    ("EarlyStopping min_delta string", lambda t: jaxnn.EarlyStopping(min_delta="0.1"), TypeError,
+     ["EarlyStopping(min_delta='0.1')", "a number", "str"]),
+    ("EarlyStopping patience float", lambda t: jaxnn.EarlyStopping(patience=2.5), TypeError,
+     ["EarlyStopping(patience=2.5)", "integer", "float"]),
     # ----------------------------------------------------------------- generators
     ("xor noise string", lambda t: datasets.xor(noise="0.1"), TypeError,
      ["xor(noise='0.1')", "standard deviation", "str"]),

@@ -227,13 +227,15 @@ def test_source_written_for_a_batch_of_points_is_refused():
 
 @pytest.mark.parametrize("source", ["one", None, float("nan"), float("inf")])
 def test_source_that_is_neither_a_finite_number_nor_a_function_is_refused(source):
-    with pytest.raises(TypeError, match=r"Poisson\(source=...\): expected a finite number"):
+    # a wrong type is a TypeError, a number that is not finite a ValueError
+    error = ValueError if isinstance(source, float) else TypeError
+    with pytest.raises(error, match=r"Poisson\(source=...\): expected a finite number"):
         pinn.Poisson(UNIT_SQUARE, source=source)
 
 
 @pytest.mark.parametrize("k", [float("nan"), float("inf"), -float("inf"), "4", None, 2j, True])
 def test_helmholtz_refuses_a_wave_number_that_is_not_a_finite_real_number(k):
-    with pytest.raises((TypeError, ValueError), match=r"Helmholtz\(k=.*finite real"):
+    with pytest.raises((TypeError, ValueError), match=r"Helmholtz\(k=...\): expected a wave number.* got "):
         pinn.Helmholtz(UNIT_SQUARE, k=k)
 
 
@@ -243,8 +245,8 @@ def test_helmholtz_accepts_a_numpy_float32_wave_number():
 
 
 def test_condition_on_a_missing_boundary_part_lists_the_parts():
-    with pytest.raises(ValueError, match=r"no boundary part 'north'.*'left', 'right', 'bottom', "
-                                         r"'top'"):
+    with pytest.raises(ValueError, match=r"Dirichlet\(on='north'\): expected a boundary part.*"
+                                         r"'left', 'right', 'bottom', 'top'.*got 'north'"):
         pinn.Laplace(UNIT_SQUARE, bcs=[pinn.Dirichlet(0.0, on="north")])
     with pytest.raises(ValueError, match=r"Neumann\(on='outer'\).*\['circle'\]"):
         pinn.Laplace(pinn.Disk((0, 0), 1.0), bcs=[pinn.Neumann(0.0, on=["outer"])])
@@ -265,7 +267,7 @@ def test_exact_solution_that_is_not_a_scalar_function_of_one_point_is_refused(ex
 def test_robin_coefficients_must_be_finite_and_not_both_zero():
     with pytest.raises(ValueError, match="not both zero"):
         pinn.Robin(0.0, 0.0)
-    with pytest.raises(ValueError, match=r"Robin\(a=nan"):
+    with pytest.raises(ValueError, match=r"Robin\(a=...\): expected a number, finite, got nan"):
         pinn.Robin(float("nan"), 1.0)
 
 

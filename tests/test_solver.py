@@ -26,6 +26,13 @@ UNIT = np.linspace(0.0, 1.0, 51)[:, None]  # and for the problems on [0, 1]
 X64_BEFORE = jax.config.jax_enable_x64  # the global switch before any solve ran
 
 
+@pytest.fixture
+def x64():
+    """JAX's x64 mode for one test (float64 solutions need it to be evaluated)."""
+    with jax.enable_x64(True):
+        yield
+
+
 def poisson1d():
     """-u'' = π² sin πx on [-1, 1], u(±1) = 0; exact u = sin πx."""
     return problems.get("poisson1d").build()
@@ -64,10 +71,11 @@ def adam_lbfgs_solution():
 @pytest.fixture(scope="module")
 def gauss_newton_solution():
     """u(0) = 1 imposed exactly (hard), u'(1) = 2 cos 2 + 1 as a soft Neumann condition."""
-    problem = unit_interval_problem(pinn.Dirichlet(1.0, on="left"), NEUMANN_AT_1)
-    return pinn.solve(problem, small_net(), optimizer="gauss_newton", steps=60, n_interior=100,
-                      sampling_method="grid", hard_constraints=True, float64=True,
-                      log_every=20, seed=0, verbose=0)
+    problem = unit_interval_problem(pinn.Dirichlet(1.0, on="left", hard=True), NEUMANN_AT_1)
+    with jax.enable_x64(True):
+        return pinn.solve(problem, small_net(), stages=[pinn.GaussNewton(60)],
+                          collocation=pinn.Collocation(100, method="grid"), dtype="float64",
+                          log_every=20, seed=0, verbose=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,7 +89,7 @@ def test_adam_then_lbfgs_in_float32_reaches_a_loose_bar(adam_lbfgs_solution):
     assert adam_lbfgs_solution.history["relative_l2"][-1] < 3e-2
 
 
-def test_gauss_newton_in_float64_reaches_a_tight_bar(gauss_newton_solution):
+def test_gauss_newton_in_float64_reaches_a_tight_bar(gauss_newton_solution, x64):
     u, exact = gauss_newton_solution(UNIT), exact_on_unit_interval(UNIT[:, 0])
     error = np.linalg.norm(u - exact) / np.linalg.norm(exact)
     assert error < 1e-5
@@ -93,12 +101,12 @@ def test_gauss_newton_in_float64_reaches_a_tight_bar(gauss_newton_solution):
     assert gauss_newton_solution.stop_reason is None
 
 
-def test_hard_constraint_gives_the_boundary_value_exactly(gauss_newton_solution):
+def test_hard_constraint_gives_the_boundary_value_exactly(gauss_newton_solution, x64):
     assert gauss_newton_solution.problem.hard_dirichlet is not None
     assert gauss_newton_solution(np.array([[0.0]]))[0] == 1.0
 
 
-def test_neumann_condition_is_satisfied_by_the_trained_solution(gauss_newton_solution):
+def test_neumann_condition_is_satisfied_by_the_trained_solution(gauss_newton_solution, x64):
     assert abs(central_slope(gauss_newton_solution, 1.0) - (2 * np.cos(2.0) + 1)) < 1e-4
 
 
@@ -118,7 +126,7 @@ def test_hard_constraint_ansatz_matches_a_non_zero_boundary_value_for_any_networ
     assert np.max(np.abs(np.asarray(u(inside) - jax.vmap(g)(inside)))) > 1e-3  # not just g
 
 
-def test_robin_condition_is_solved_to_the_exact_solution():
+def test_robin_condition_is_solved_to_the_exact_solution(x64):
     # outward normal -1 at x = 0: 2u + ∂u/∂n = 2u(0) - u'(0) = 2 - 3 = -1
     problem = unit_interval_problem(pinn.Robin(2.0, 1.0, value=-1.0, on="left"), NEUMANN_AT_1)
     solution = pinn.solve(problem, small_net(), optimizer="gauss_newton", steps=60,
@@ -154,13 +162,27 @@ def test_float32_is_the_default_and_float64_gives_float64(adam_lbfgs_solution,
     assert adam_lbfgs_solution(LINE).dtype == np.float32
     assert {leaf.dtype for leaf in jax.tree_util.tree_leaves(adam_lbfgs_solution.params)} == {
         jnp.dtype("float32")}
-    assert gauss_newton_solution(UNIT).dtype == np.float64
+    assert gauss_newton_solution.dtype == np.float64 and gauss_newton_solution.float64
+    with jax.enable_x64(True):
+        assert gauss_newton_solution(UNIT).dtype == np.float64
     assert {leaf.dtype for leaf in jax.tree_util.tree_leaves(gauss_newton_solution.params)} == {
         jnp.dtype("float64")}
-    # The x64 switch is scoped to the call: the global flag is as it was.
+    # solve never touches the global switch: it is as it was.
     assert jax.config.jax_enable_x64 == X64_BEFORE
     if not X64_BEFORE:
         assert jnp.zeros(1).dtype == jnp.float32
+
+
+@pytest.mark.skipif(X64_BEFORE, reason="x64 is on for the whole session")
+def test_float64_with_x64_off_is_refused_with_the_line_that_enables_it(gauss_newton_solution):
+    with pytest.raises(ValueError, match=r'solve\(dtype=...\).*jax.config.update\("jax_enable_x64", '
+                                         r'True\).*JAX_ENABLE_X64=1'):
+        pinn.solve(poisson1d(), small_net(), dtype="float64", verbose=0)
+    with pytest.raises(ValueError, match="x64 mode"):
+        pinn.solve(poisson1d(), small_net(), float64=True, verbose=0)  # the older keyword
+    with pytest.raises(ValueError, match=r"Solution\(points\) of a float64 solution.*x64"):
+        gauss_newton_solution(UNIT)
+    assert jax.config.jax_enable_x64 is False
 
 
 def test_points_of_the_wrong_shape_are_refused_naming_the_expected_shape(adam_lbfgs_solution):
@@ -322,11 +344,10 @@ def test_hard_constraints_need_one_dirichlet_condition():
 
 
 def test_exact_solution_with_nan_is_refused_naming_the_point():
-    problem = pinn.Poisson(pinn.Interval(-1.0, 1.0), source=1.0, bcs=[pinn.Dirichlet(0.0)],
-                           exact=lambda x: jnp.sqrt(x[0]))
-    with pytest.raises(ValueError, match=r"exact=...\): the exact solution is not finite at "
-                                         r"x = \[-0\.9"):
-        pinn.solve(problem, verbose=0)
+    with pytest.raises(ValueError, match=r"Poisson\(exact=...\): expected finite values on the "
+                                         r"interior, got \[nan\] at x = \[-0\."):
+        pinn.Poisson(pinn.Interval(-1.0, 1.0), source=1.0, bcs=[pinn.Dirichlet(0.0)],
+                     exact=lambda x: jnp.sqrt(x[0]))
 
 
 class _Trained(Exception):
@@ -381,3 +402,125 @@ def test_source_of_shape_1_gives_the_same_residual_vector_as_a_scalar_source():
         vectors.append(make_residuals(problem, make_field(problem, model))[0](params, batch)[0])
     assert vectors[1].shape == vectors[0].shape == (20,)
     np.testing.assert_allclose(vectors[1], vectors[0], rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# solve from parts: stages, collocation, weighting, dtype
+
+
+def test_stage_objects_train_exactly_as_the_older_keywords():
+    def run(**options):
+        return pinn.solve(poisson1d(), jaxnn.MLP([8, 1], activation="tanh"), log_every=10,
+                          seed=3, verbose=0, **options)
+
+    parts = run(stages=[pinn.Adam(20, learning_rate=1e-2)],
+                collocation=pinn.Collocation(30, boundary=2),
+                weighting=pinn.FixedWeights(boundary=10.0))
+    keywords = run(optimizer="adam", steps=20, learning_rate=1e-2, n_interior=30, n_boundary=2,
+                   weights={"boundary": 10.0})
+    leaves = zip(jax.tree_util.tree_leaves(parts.params),
+                 jax.tree_util.tree_leaves(keywords.params), strict=True)
+    assert all(np.array_equal(a, b) for a, b in leaves)
+    assert parts.history["stage"] == ["adam", "adam"]
+    assert parts.history["loss"] == keywords.history["loss"]
+
+
+def test_gradient_weighting_with_hard_constraints_trains():
+    # Was KeyError 'boundary_loss': with the only condition hard there is nothing to balance.
+    solution = pinn.solve(unit_interval_problem(pinn.Dirichlet(1.0)), small_net(8),
+                          optimizer="adam", steps=20, n_interior=30, hard_constraints=True,
+                          gradient_weighting=True, learning_rate=1e-2, log_every=10, verbose=0)
+    assert solution.history["loss"][-1] < solution.history["loss"][0]
+    assert solution(np.array([[0.0], [1.0]])).tolist() == [1.0, 1.0]
+
+
+def test_the_dirichlet_conditions_own_flag_decides_the_ansatz():
+    problem = unit_interval_problem(pinn.Dirichlet(1.0, on="left", hard=True), NEUMANN_AT_1)
+    solution = pinn.solve(problem, small_net(8), stages=[pinn.Adam(10)],
+                          collocation=pinn.Collocation(20), log_every=10, verbose=0)
+    assert solution(np.array([[0.0]]))[0] == 1.0
+    assert "boundary_loss" in solution.history  # the Neumann condition stays a loss term
+
+
+class _Killed(Exception):
+    """Stands for a killed process: raised by a callback in the middle of a stage."""
+
+
+def test_killed_solve_with_resampling_and_refinement_resumes_bit_for_bit(tmp_path):
+    def run(directory, resume=False, kill_after=None):
+        calls = []
+
+        def kill(epoch, logs):
+            calls.append(epoch)
+            if len(calls) == kill_after:
+                raise _Killed
+
+        # Two identical stages share one compiled program; the kill falls in the second, so
+        # the resumed run also restores the finished first stage and its points.
+        return pinn.solve(
+            poisson1d(), jaxnn.MLP([8, 1], activation="tanh"),
+            stages=[pinn.Adam(30, learning_rate=1e-2), pinn.Adam(30, learning_rate=1e-2)],
+            collocation=pinn.Collocation(30, boundary=2, resample_every=10,
+                                         refinement=pinn.Refinement(every=20, add=4,
+                                                                    candidates=100, rounds=3)),
+            weighting=pinn.GradientNormWeights(), log_every=10, seed=1, verbose=0,
+            checkpoint_dir=str(directory), resume=resume, callbacks=[kill])
+
+    whole = run(tmp_path / "whole")
+    with pytest.raises(_Killed):
+        run(tmp_path / "killed", kill_after=5)
+    resumed = run(tmp_path / "killed", resume=True)
+    leaves = zip(jax.tree_util.tree_leaves(whole.params),
+                 jax.tree_util.tree_leaves(resumed.params), strict=True)
+    assert all(np.array_equal(a, b) for a, b in leaves)
+    assert whole.history["step"] == resumed.history["step"] == [10, 20, 30, 40, 50, 60]
+    np.testing.assert_array_equal(whole.history["loss"], resumed.history["loss"])
+
+
+def test_mixing_a_piece_with_its_older_keywords_is_refused():
+    with pytest.raises(ValueError, match=r"\['optimizer'\] and stages="):
+        pinn.solve(poisson1d(), stages=[pinn.Adam(10)], optimizer="adam", verbose=0)
+    with pytest.raises(ValueError, match=r"\['n_interior'\] and collocation="):
+        pinn.solve(poisson1d(), collocation=pinn.Collocation(10), n_interior=10, verbose=0)
+    with pytest.raises(ValueError, match=r"\['float64'\] and dtype="):
+        pinn.solve(poisson1d(), dtype="float32", float64=True, verbose=0)
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"stages": ["adam"]}, TypeError, r"solve\(stages=.*pinn.Adam"),
+    ({"stages": []}, TypeError, r"solve\(stages="),
+    ({"collocation": {"interior": 10}}, TypeError, r"solve\(collocation=...\).*pinn.Collocation"),
+    ({"weighting": {"boundary": 10}}, TypeError, r"solve\(weighting=...\).*FixedWeights"),
+    ({"dtype": "float16"}, ValueError, r"solve\(dtype=...\).*'float32' or 'float64'"),
+    ({"dtype": "double-ish"}, TypeError, r"solve\(dtype=...\)"),
+    ({"seed": -1}, ValueError, r"solve\(seed=-1\)"),
+    ({"seed": 1.5}, ValueError, r"solve\(seed=1.5\)"),
+    ({"fourier_features": 32}, ValueError, r"solve\(fourier_features=32\)"),
+    ({"fourier_features": (0, 1.0)}, ValueError, r"fourier_features=\(0, 1.0\)"),
+    ({"model": "mlp"}, TypeError, r"solve\(model=...\).*flax.linen Module"),
+    ({"model": jaxnn.CNN()}, ValueError, r"solve\(model=...\).*fails on points"),
+    ({"sampling_method": "random"}, ValueError, r"method='random'.*'uniform'"),
+])
+def test_bad_pieces_are_refused_before_training(no_training, options, error, message):
+    with pytest.raises(error, match=message):
+        pinn.solve(poisson1d(), verbose=0, **options)
+    assert no_training == []
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: pinn.Adam(0), ValueError, r"Adam\(steps=...\)"),
+    (lambda: pinn.Adam(10.0), TypeError, r"Adam\(steps=...\)"),
+    (lambda: pinn.Adam(10, learning_rate=-1), ValueError, r"Adam\(learning_rate=...\)"),
+    (lambda: pinn.LBFGS(10, memory_size=0), ValueError, r"LBFGS\(memory_size=...\)"),
+    (lambda: pinn.GaussNewton(10, solver="qr"), ValueError, r"GaussNewton\(solver='qr'\)"),
+    (lambda: pinn.GaussNewton(10, damping=0), ValueError, r"damping"),
+    (lambda: pinn.OptaxStage("adam", 10), TypeError, r"OptaxStage\(transformation=...\)"),
+    (lambda: pinn.Collocation(0), ValueError, r"Collocation\(interior=...\)"),
+    (lambda: pinn.Collocation(10, method="grid", resample_every=5), ValueError, r"grid"),
+    (lambda: pinn.Collocation(10, refinement={"often": 3}), ValueError, r"often"),
+    (lambda: pinn.Refinement(add=10, candidates=5), ValueError, r"candidates=5"),
+    (lambda: pinn.FixedWeights(boundary=0.0), ValueError, r"FixedWeights\(boundary=...\)"),
+])
+def test_bad_stage_collocation_and_weights_settings_are_refused(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

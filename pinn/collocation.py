@@ -1,0 +1,227 @@
+"""Collocation and loss weighting as pieces of `pinn.solve`, and their state in checkpoints.
+
+    pinn.solve(problem,
+               collocation=pinn.Collocation(interior=2000, boundary=400, method="sobol",
+                                            resample_every=500,
+                                            refinement=pinn.Refinement(every=500, add=200)),
+               weighting=pinn.GradientNormWeights(boundary=10.0))
+
+`Collocation` and the weightings are settings (plain, immutable); `CollocationPoints` is what a
+solve builds from them: the fixed-shape batch, changed between epochs (fresh points, refined
+points, weights). Its state (the points, the draw and refinement counters, the weights) is
+written next to each training checkpoint (`SolveCheckpoint`), so a killed solve resumes on
+the very points an uninterrupted one would have used.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from pathlib import Path
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxnn import parallel
+from jaxnn.callbacks import Checkpoint
+from pinn import sampling
+from pinn.equations import PDE
+from pinn.residuals import observations
+
+METHODS = ("uniform", "grid", "sobol", "halton")
+
+
+def _count(value: Any, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: expected an integer >= {minimum}, got "
+                        f"{type(value).__name__} {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{where}: expected an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def _weight(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{where}: expected a positive finite number, got {value!r}.")
+    return float(value)
+
+
+class Refinement:
+    """Residual-based adaptive refinement: every `every` steps, add the `add` points of largest
+    |residual| among `candidates` random ones, `rounds` times (slots preallocated: no
+    recompile)."""
+
+    def __init__(self, every: int = 500, add: int = 200, candidates: int = 20_000,
+                 rounds: int = 5):
+        self.every = _count(every, "Refinement(every=...)")
+        self.add = _count(add, "Refinement(add=...)")
+        self.candidates = _count(candidates, "Refinement(candidates=...)")
+        self.rounds = _count(rounds, "Refinement(rounds=...)")
+        if self.candidates < self.add:
+            raise ValueError(f"Refinement(candidates={candidates}): must be at least add={add} "
+                             "(the points are chosen among them).")
+
+    def as_dict(self) -> dict[str, int]:
+        """The settings as a dict (the older ``adaptive={...}`` form of `solve`)."""
+        return {"every": self.every, "add": self.add, "candidates": self.candidates,
+                "rounds": self.rounds}
+
+
+class Collocation:
+    """Where the residual is evaluated.
+
+    Args:
+        interior: points inside the domain (a grid takes the count the domain gives, ~this).
+        boundary: points per soft boundary condition.
+        method: "uniform" (seeded random), "grid", "sobol" or "halton" (quasi-random).
+        resample_every: draw fresh points every this many steps (not with "grid").
+        refinement: a `Refinement` (or its settings as a dict), or None.
+    """
+
+    def __init__(self, interior: int = 2000, boundary: int = 400, method: str = "uniform",
+                 resample_every: int | None = None, refinement: Refinement | dict | None = None):
+        self.interior = _count(interior, "Collocation(interior=...)")
+        self.boundary = _count(boundary, "Collocation(boundary=...)")
+        if method not in METHODS:
+            raise ValueError(f"Collocation(method={method!r}): expected one of {list(METHODS)}.")
+        self.method = method
+        if resample_every is not None:
+            resample_every = _count(resample_every, "Collocation(resample_every=...)")
+            if method == "grid":
+                raise ValueError(f"Collocation(resample_every={resample_every}): a grid is the "
+                                 "same every time; use method='uniform' (or 'sobol'/'halton') "
+                                 "to resample.")
+        self.resample_every = resample_every
+        if isinstance(refinement, dict):
+            unknown = set(refinement) - {"every", "add", "candidates", "rounds"}
+            if unknown:
+                raise ValueError(f"Collocation(refinement=...): unknown settings "
+                                 f"{sorted(unknown)}; expected some of every, add, candidates, "
+                                 "rounds.")
+            refinement = Refinement(**refinement)
+        if refinement is not None and not isinstance(refinement, Refinement):
+            raise TypeError(f"Collocation(refinement=...): expected pinn.Refinement(every=..., "
+                            f"add=...) or None, got {type(refinement).__name__}.")
+        self.refinement = refinement
+
+    def __repr__(self) -> str:
+        return (f"Collocation(interior={self.interior}, boundary={self.boundary}, "
+                f"method={self.method!r}, resample_every={self.resample_every})")
+
+
+class FixedWeights:
+    """Constant loss weights: ``w_i · mean r_interior² + w_b · Σ mean r_bc² + w_d · Σ mean
+    r_data²``."""
+
+    balance = False
+
+    def __init__(self, interior: float = 1.0, boundary: float = 1.0, data: float = 1.0):
+        self.interior = _weight(interior, f"{type(self).__name__}(interior=...)")
+        self.boundary = _weight(boundary, f"{type(self).__name__}(boundary=...)")
+        self.data = _weight(data, f"{type(self).__name__}(data=...)")
+
+
+class GradientNormWeights(FixedWeights):
+    """Fixed weights whose boundary weight is rescaled between epochs by the gradient-norm
+    ratio max|∇θ L_interior| / mean|∇θ L_boundary|, a moving average (Wang, Teng & Perdikaris
+    2021, Algorithm 1). Without soft boundary conditions there is nothing to balance."""
+
+    balance = True
+
+
+class CollocationPoints(sampling.Collocation):
+    """The batch of a solve: `sampling.Collocation` plus the observation sets, and its state."""
+
+    def __init__(self, problem: PDE, spec: Collocation, weighting: FixedWeights, seed: int,
+                 dtype):
+        refinement = spec.refinement.as_dict() if spec.refinement is not None else None
+        super().__init__(problem, spec.interior, spec.boundary, spec.method, seed, dtype,
+                         {"interior": weighting.interior, "boundary": weighting.boundary},
+                         refinement)
+        self.data = [(data.points, data.values, data.noise) for data in observations(problem)]
+        self.data_weight = weighting.data
+
+    def batch(self, epoch: int = 0) -> dict[str, Any]:
+        batch = super().batch(epoch)
+        cast = lambda a: jnp.asarray(a, self.dtype)
+        batch["data"] = [tuple(cast(a) for a in arrays) for arrays in self.data]
+        batch["weights"]["data"] = [cast(self.data_weight) for _ in self.data]
+        return batch
+
+    _COUNTERS = ("active", "rounds_done", "last_draw", "last_refine", "draws")
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything that changes between epochs, as arrays (see `load_state`)."""
+        state = {"interior": self.interior.copy(), "mask": self.mask.copy(),
+                 "boundary_scale": np.float64(self.boundary_scale)}
+        state.update({name: np.int64(getattr(self, name)) for name in self._COUNTERS})
+        for i, (points, normals) in enumerate(self.boundary):
+            state[f"boundary_points_{i}"], state[f"boundary_normals_{i}"] = points, normals
+        return state
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        self.interior[...] = state["interior"]
+        self.mask[...] = state["mask"]
+        self.boundary_scale = float(state["boundary_scale"])
+        for name in self._COUNTERS:
+            setattr(self, name, int(state[name]))
+        self.boundary = [(np.asarray(state[f"boundary_points_{i}"]),
+                          np.asarray(state[f"boundary_normals_{i}"]))
+                         for i in range(len(self.boundary))]
+
+
+class SolveCheckpoint(Checkpoint):
+    """`jaxnn.callbacks.Checkpoint` that also keeps the collocation state of every saved epoch
+    (``collocation_<epoch>.npz`` beside the training checkpoints), written before the training
+    state so that every checkpoint has its points, and restored with it."""
+
+    def __init__(self, directory, points: CollocationPoints, keep: int = 3, resume: bool = False,
+                 verbose: int = 1) -> None:
+        super().__init__(directory, keep=keep, resume=resume, verbose=verbose)
+        self.points, self.keep = points, keep
+        self.directory = Path(directory)
+
+    def _path(self, epoch: int) -> Path:
+        return self.directory / f"collocation_{epoch}.npz"
+
+    def on_train_begin(self, run) -> None:
+        super().on_train_begin(run)
+        if run.epoch > run.start_epoch:
+            path = self._path(run.epoch)
+            if not path.exists():
+                raise ValueError(f"resume from {self.directory}: the checkpoint after epoch "
+                                 f"{run.epoch} has no collocation state ({path.name}); it was "
+                                 "not written by pinn.solve. Use a new checkpoint_dir.")
+            with np.load(path) as stored:
+                self.points.load_state(dict(stored))
+            run.data = parallel.place(self.points.batch(), parallel.mesh())
+
+    def _save_points(self, epoch: int) -> None:
+        if not parallel.is_main_process():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(epoch)
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez(temporary, **self.points.state())
+        os.replace(temporary, path)
+        for old in self.directory.glob("collocation_*.npz"):
+            number = old.stem.split("_")[-1]
+            if number.isdigit() and int(number) < epoch - 2 * self.keep - 2:
+                old.unlink(missing_ok=True)
+
+    def on_epoch_end(self, epoch, state, logs):
+        if epoch % self.every == 0:
+            self._save_points(epoch)
+        return super().on_epoch_end(epoch, state, logs)
+
+    def on_train_end(self, result) -> None:
+        if result.epochs_run > 0:
+            self._save_points(result.epochs_run)
+        super().on_train_end(result)
+
+
+__all__ = ["Collocation", "CollocationPoints", "FixedWeights", "GradientNormWeights",
+           "Refinement", "SolveCheckpoint"]

@@ -1,0 +1,181 @@
+"""Inverse problems: unknown coefficients of a PDE and the observations that determine them.
+
+An `Unknown` is declared next to the PDE and trained with the network; the residual receives
+the current values as a third argument, a dict from name to scalar::
+
+    def diffusion(u, x, k):                       # u_t = D u_xx + f, x = (x, t)
+        return partial(u, 1)(x) - k["D"] * partial(u, 0, 2)(x) - f(x)
+
+    problem = pinn.PDE(domain, diffusion, unknowns=[pinn.Unknown("D", init=1.0)],
+                       bcs=[pinn.Dirichlet(exact), pinn.Observations(points, values)])
+    solution = pinn.solve(problem, stages=[pinn.GaussNewton(100)], dtype="float64")
+    solution.unknowns["D"], solution.history["unknown_D"]
+
+`Observations` is a point-set condition: ``u(x_i) = v_i`` at the given points, a loss term
+like a boundary condition (DeepXDE's PointSetBC). With a noise level σ the residual is
+``(u(x_i) - v_i) / σ``, the whitened misfit of a Gaussian likelihood.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Unknown:
+    """A scalar coefficient of the PDE learned with the network.
+
+    Args:
+        name: how the residual reads it, ``k[name]`` (an identifier, e.g. "D", "nu").
+        init: the starting value (a finite number).
+    """
+
+    def __init__(self, name: str, init: float = 1.0):
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise TypeError(f"Unknown(name={name!r}): expected an identifier such as 'D' or "
+                            "'nu' (the residual reads it as k['D']).")
+        if isinstance(init, bool) or not isinstance(init, numbers.Real) or \
+                not math.isfinite(init):
+            raise TypeError(f"Unknown({name!r}, init={init!r}): expected a finite number, the "
+                            "starting value of the coefficient.")
+        self.name, self.init = name, float(init)
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.name!r}, init={self.init})"
+
+
+def as_unknowns(unknowns: Unknown | Sequence[Unknown] | None) -> tuple[Unknown, ...]:
+    """The unknowns as a tuple, checked: `Unknown` objects with distinct names."""
+    if unknowns is None:
+        return ()
+    unknowns = (unknowns,) if isinstance(unknowns, Unknown) else tuple(unknowns)
+    for unknown in unknowns:
+        if not isinstance(unknown, Unknown):
+            raise TypeError(f"PDE(unknowns=...): expected pinn.Unknown('name', init=...) "
+                            f"objects, got {type(unknown).__name__} {unknown!r:.60}.")
+    names = [unknown.name for unknown in unknowns]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"PDE(unknowns=...): the names {repeated} are declared twice; give "
+                         "each unknown its own name.")
+    return unknowns
+
+
+def initial_values(unknowns: Sequence[Unknown], dtype) -> dict[str, jax.Array]:
+    """``{name: init}`` as scalars of `dtype`: the unknowns' part of the trained parameters."""
+    return {unknown.name: jnp.asarray(unknown.init, dtype) for unknown in unknowns}
+
+
+def check_unknowns_used(residual: Callable, dim: int, unknowns: Sequence[Unknown]) -> None:
+    """Refuse an unknown the residual never reads: it could not be learned.
+
+    The residual of a smooth probe field is evaluated at a few points with each unknown moved
+    away from its starting value in turn; if nothing changes, the residual does not use it.
+    """
+    if not unknowns:
+        return
+    points = jnp.asarray(np.random.default_rng(0).uniform(0.1, 0.9, (4, dim)), jnp.float32)
+
+    def probe(x):
+        return jnp.sum(jnp.sin(x + 0.3)) + jnp.prod(jnp.cos(x))
+
+    def at(values):
+        return np.asarray(jax.vmap(lambda x: jnp.reshape(residual(probe, x, values), ()))(points))
+
+    base = {u.name: jnp.float32(u.init) for u in unknowns}
+    reference = at(base)
+    for unknown in unknowns:
+        moved = at({**base, unknown.name: jnp.float32(unknown.init + 0.37)})
+        if np.array_equal(moved, reference):
+            raise ValueError(
+                f"PDE(unknowns=...): the residual does not depend on the unknown "
+                f"{unknown.name!r} (moving it changes nothing), so it cannot be learned. Use it "
+                f"in the residual as k[{unknown.name!r}] (the residual's third argument), or "
+                "drop it from unknowns."
+            )
+
+
+class Observations:
+    """Observed values of the solution, ``u(points) = values``: a loss term (a point-set
+    condition) for inverse problems and for data.
+
+    Args:
+        points: ``(n, dim)`` coordinates inside the domain (or on its boundary).
+        values: ``(n,)`` the observed values of u there.
+        noise: None (exact data), or the standard deviation of the measurement error (a number
+            or ``(n,)``): the residual is then ``(u - values) / noise``.
+    """
+
+    kind = "data"
+    hard = False
+    on = None
+
+    def __init__(self, points: Any, values: Any, noise: float | Any = None):
+        self.points = _real_array(points, "points")
+        self.values = _real_array(values, "values")
+        if self.points.ndim == 1:
+            self.points = self.points[:, None]
+        if self.points.ndim != 2 or len(self.points) == 0:
+            raise ValueError(f"Observations(points=...): expected a non-empty array (n, dim), "
+                             f"got shape {self.points.shape}.")
+        self.values = self.values.reshape(-1) if self.values.ndim == 2 and \
+            self.values.shape[1] == 1 else self.values
+        if self.values.shape != (len(self.points),):
+            raise ValueError(f"Observations(values=...): expected one value per point, shape "
+                             f"({len(self.points)},), got {self.values.shape}.")
+        if noise is None:
+            self.noise = np.ones(len(self.points))
+        else:
+            noise = _real_array(noise, "noise")
+            if noise.ndim > 1 or noise.size not in (1, len(self.points)) or np.any(noise <= 0):
+                raise ValueError(f"Observations(noise=...): expected a positive standard "
+                                 f"deviation, one number or one per point ({len(self.points)}), "
+                                 f"got {noise!r:.80}.")
+            self.noise = np.broadcast_to(noise.reshape(-1), (len(self.points),)).copy()
+
+    def check(self, domain: Any) -> None:
+        """The points fit the domain's dimension and lie inside it (or on its boundary)."""
+        if self.points.shape[1] != domain.dim:
+            raise ValueError(f"Observations(points=...): the domain is {domain.dim}-D, the points "
+                             f"have {self.points.shape[1]} coordinates (shape "
+                             f"{self.points.shape}).")
+        inside = np.asarray(domain.contains(self.points))
+        if not inside.all():
+            raise ValueError(f"Observations(points=...): {int((~inside).sum())} of "
+                             f"{len(inside)} points lie outside the domain, e.g. "
+                             f"{self.points[np.argmin(inside)]}; observe inside the domain.")
+
+    def residual(self, u: Callable, x: jax.Array, value: jax.Array, noise: jax.Array
+                 ) -> jax.Array:
+        """The whitened misfit ``(u(x) - value) / noise`` at ONE observation point."""
+        return (u(x) - value) / noise
+
+    def __repr__(self) -> str:
+        return f"Observations({len(self.points)} points)"
+
+
+def _real_array(value: Any, argument: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except Exception as error:
+        raise TypeError(f"Observations({argument}=...): expected an array of real numbers, "
+                        f"got {type(value).__name__}.") from error
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"Observations({argument}=...): expected real numbers, got dtype "
+                        f"{array.dtype}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"Observations({argument}=...): contains NaN or inf at "
+                         f"{int((~np.isfinite(array)).sum())} entries; drop those observations.")
+    return array.astype(np.float64)
+
+
+__all__ = ["Observations", "Unknown", "as_unknowns", "check_unknowns_used", "initial_values"]

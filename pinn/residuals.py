@@ -1,0 +1,214 @@
+"""The stacked residual vector that the losses and Gauss-Newton share.
+
+``r(θ) = [sqrt(w_i / N_i) r_interior, sqrt(w_b / N_b) r_boundary, ..., sqrt(w_d / N_d) r_data]``
+so the loss ``|r|²`` is ``Σ_parts w · mean(residual²)`` and the same vector (with its
+per-point Jacobian) feeds the Gauss-Newton optimizer.
+
+The trained parameters are the network's, or ``{"network": ..., "unknowns": {name: scalar}}``
+when the PDE declares unknown coefficients (`pinn.Unknown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+from pinn.equations import PDE
+
+
+def pointwise_map(fn: Callable[[Any, jax.Array], jax.Array]) -> Callable:
+    """jit(vmap) of ``fn(params, x)`` over points ``x: (n, dim)``."""
+    return jax.jit(jax.vmap(fn, in_axes=(None, 0)))
+
+
+def accepts_single_points(model: nn.Module, params: Any, dim: int) -> bool:
+    """Whether ``model.apply(params, x)`` works on one point ``x: (dim,)`` (an MLP does).
+
+    Such a model is applied to unbatched points under `vmap`, which XLA turns into plain
+    matrix products; a leading batch axis of size 1 per point makes the reverse pass through
+    the forward-mode Laplacian several times slower on CPU.
+    """
+    try:
+        out = jax.eval_shape(model.apply, params, jax.ShapeDtypeStruct((dim,), jnp.float32))
+    except Exception:  # noqa: BLE001 - a model that needs a batch axis: use x[None, :]
+        return False
+    return out.shape == (1,)
+
+
+def network_params(problem: PDE, params: Any) -> Any:
+    """The network's part of the trained parameters."""
+    return params["network"] if problem.unknowns else params
+
+
+def unknown_values(problem: PDE, params: Any) -> dict[str, jax.Array]:
+    """The unknown coefficients' part of the trained parameters ({} without unknowns)."""
+    return params["unknowns"] if problem.unknowns else {}
+
+
+def make_field(problem: PDE, model: nn.Module, single_points: bool = False
+               ) -> Callable[[Any], Callable[[jax.Array], jax.Array]]:
+    """``field(params)(x)``: the solution at one point, with the hard-constraint ansatz if any.
+
+    `single_points`: the model accepts one point ``(dim,)`` (see `accepts_single_points`).
+    """
+    hard = problem.hard_dirichlet
+
+    def field(params):
+        weights = network_params(problem, params)
+
+        def network(x):
+            if single_points:
+                return model.apply(weights, x)[0]
+            return model.apply(weights, x[None, :])[0, 0]
+
+        if hard is None:
+            return network
+
+        def constrained(x):
+            distance = problem.domain.distance(x[None, :], parts=hard.on)[0]
+            return hard.value(x) + distance * network(x)
+
+        return constrained
+
+    return field
+
+
+def pointwise_residual(problem: PDE, field: Callable) -> Callable[[Any, jax.Array], jax.Array]:
+    """``(params, x) -> residual`` of the PDE at one point (the unknowns passed when declared)."""
+    if problem.unknowns:
+        return lambda params, x: problem.residual(field(params), x, params["unknowns"])
+    return lambda params, x: problem.residual(field(params), x)
+
+
+class ResidualTerm(NamedTuple):
+    """One block of the stacked residual vector: a per-point residual and where its points are.
+
+    ``residual(params, *point_args) -> scalar`` at one point; ``arguments(batch)`` gives the
+    per-point arrays ``(n, ...)`` it is mapped over, ``scale(batch)`` the ``(n,)`` factors
+    ``sqrt(weight / count)`` (times the mask) that make ``Σ (scale · residual)²`` the weighted
+    mean square of this block, and ``mask(batch)`` the ``(n,)`` 0/1 mask of live points.
+    `kind` ("interior", "boundary", "data" or "guess") names the history entry
+    ``{kind}_loss``: the unweighted mean square, summed over the blocks of a kind.
+    """
+
+    kind: str
+    residual: Callable[..., jax.Array]
+    arguments: Callable[[Mapping], tuple]
+    scale: Callable[[Mapping], jax.Array]
+    mask: Callable[[Mapping], jax.Array]
+
+
+def _interior_scale(batch: Mapping) -> jax.Array:
+    mask = batch["interior_mask"]
+    return jnp.sqrt(batch["weights"]["interior"] * mask / jnp.sum(mask))
+
+
+def _uniform_scale(kind: str, i: int) -> Callable[[Mapping], jax.Array]:
+    def scale(batch):
+        count = batch[kind][i][0].shape[0]
+        return jnp.full(count, jnp.sqrt(batch["weights"][kind][i] / count))
+
+    return scale
+
+
+def _all_live(kind: str, i: int) -> Callable[[Mapping], jax.Array]:
+    return lambda batch: jnp.ones(batch[kind][i][0].shape[0])
+
+
+def soft_conditions(problem: PDE) -> list:
+    """The boundary conditions that get sampled points (all but the hard Dirichlet one)."""
+    return [bc for bc in problem.bcs if bc.kind == "boundary" and not getattr(bc, "hard", False)]
+
+
+def observations(problem: PDE) -> list:
+    """The point-set conditions (`pinn.Observations`) of the problem."""
+    return [bc for bc in problem.bcs if bc.kind == "data"]
+
+
+def residual_terms(problem: PDE, field: Callable) -> list[ResidualTerm]:
+    """The interior block, one block per soft boundary condition and one per observation set,
+    in the order of the collocation batch."""
+    terms = [ResidualTerm("interior", pointwise_residual(problem, field),
+                          lambda batch: (batch["interior"],), _interior_scale,
+                          lambda batch: batch["interior_mask"])]
+    for i, bc in enumerate(soft_conditions(problem)):
+        terms.append(ResidualTerm(
+            "boundary", lambda p, x, n, bc=bc: bc.residual(field(p), x, n),
+            lambda batch, i=i: tuple(batch["boundary"][i]), _uniform_scale("boundary", i),
+            _all_live("boundary", i)))
+    for i, data in enumerate(observations(problem)):
+        terms.append(ResidualTerm(
+            "data", lambda p, x, v, s, data=data: data.residual(field(p), x, v, s),
+            lambda batch, i=i: tuple(batch["data"][i]), _uniform_scale("data", i),
+            _all_live("data", i)))
+    return terms
+
+
+def guess_terms(field: Callable, guess: Callable[[jax.Array], jax.Array]) -> list[ResidualTerm]:
+    """``u(x) - guess(x)`` at the interior points: fitting the network to an initial guess."""
+    return [ResidualTerm("guess", lambda p, x: field(p)(x) - guess(x),
+                         lambda batch: (batch["interior"],), _interior_scale,
+                         lambda batch: batch["interior_mask"])]
+
+
+def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
+    arguments = term.arguments(batch)
+    in_axes = (None,) + (0,) * len(arguments)
+    return jax.vmap(term.residual, in_axes=in_axes)(params, *arguments)
+
+
+def stack_residuals(terms: Sequence[ResidualTerm]):
+    """``(residuals, residuals_and_jacobian)`` of a list of residual blocks.
+
+    ``residuals(params, batch) -> (r, parts)``: the stacked weighted residual vector (the loss
+    is ``Σ r²``) and the per-kind mean squares, e.g. ``{"interior_loss", "boundary_loss"}``.
+    ``residuals_and_jacobian(params, batch) -> (r, J)``: the same r and its Jacobian ``(N, P)``
+    with respect to the flattened parameters, one reverse pass per collocation point (batched
+    by vmap): N backward passes through one point each, not N through the whole batch.
+    """
+    kinds = list(dict.fromkeys(term.kind for term in terms))
+
+    def residuals(params, batch):
+        pieces = []
+        parts = {f"{kind}_loss": jnp.zeros((), batch["interior"].dtype) for kind in kinds}
+        for term in terms:
+            values = _mapped(term, params, batch)
+            pieces.append(term.scale(batch) * values)
+            mask = term.mask(batch).astype(values.dtype)
+            parts[f"{term.kind}_loss"] += jnp.sum(mask * values**2) / jnp.sum(mask)
+        return jnp.concatenate(pieces), parts
+
+    def residuals_and_jacobian(params, batch):
+        flat, unravel = ravel_pytree(params)
+        values, rows = [], []
+        for term in terms:
+            arguments = term.arguments(batch)
+
+            def at_point(theta, *point, term=term):
+                return term.residual(unravel(theta), *point)
+
+            in_axes = (None,) + (0,) * len(arguments)
+            value, gradient = jax.vmap(jax.value_and_grad(at_point), in_axes=in_axes)(
+                flat, *arguments)
+            scale = term.scale(batch)
+            values.append(scale * value)
+            rows.append(scale[:, None] * gradient)
+        return jnp.concatenate(values), jnp.concatenate(rows)
+
+    return residuals, residuals_and_jacobian
+
+
+def make_residuals(problem: PDE, field: Callable):
+    """`stack_residuals` of the problem's interior, soft boundary and observation blocks."""
+    return stack_residuals(residual_terms(problem, field))
+
+
+__all__ = ["ResidualTerm", "accepts_single_points", "guess_terms", "make_field",
+           "make_residuals", "network_params", "observations", "pointwise_map",
+           "pointwise_residual", "residual_terms", "soft_conditions", "stack_residuals",
+           "unknown_values"]
