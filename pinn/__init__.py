@@ -13,8 +13,18 @@ boundary conditions, with the sign conventions), `solver` (`solve`), `optimizers
 
 from pinn import equations, geometry, operators, optimizers, problems
 from pinn.collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
-from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson, Robin
-from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle
+from pinn.equations import (
+    PDE,
+    Dirichlet,
+    Helmholtz,
+    Initial,
+    InitialRate,
+    Laplace,
+    Neumann,
+    Poisson,
+    Robin,
+)
+from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle, SpaceTime
 from pinn.inverse import Observations, Unknown
 from pinn.networks import FourierFeatures
 from pinn.optimizers import gauss_newton
@@ -35,6 +45,8 @@ __all__ = [
     "GaussNewton",
     "GradientNormWeights",
     "Helmholtz",
+    "Initial",
+    "InitialRate",
     "Interval",
     "Laplace",
     "Neumann",
@@ -46,6 +58,7 @@ __all__ = [
     "Refinement",
     "Robin",
     "Solution",
+    "SpaceTime",
     "Stage",
     "Unknown",
     "equations",

@@ -24,6 +24,12 @@ Boundary conditions apply to the whole boundary (``on=None``) or to named parts 
 - `Neumann`:   ∂u/∂n = g            (outward normal)
 - `Robin`:     a u + b ∂u/∂n = g
 
+On a `pinn.SpaceTime` domain (time the last coordinate t), the initial conditions sit on its
+part ``"initial"`` (t = t0):
+
+- `Initial`:     u(x, t0) = g(x, t0)     (a Dirichlet condition on "initial"; ``hard=True`` too)
+- `InitialRate`: ∂u/∂t(x, t0) = v(x, t0) (the second initial condition of the wave equation)
+
 ``Dirichlet(g, hard=True)`` imposes u = g exactly through the ansatz u = g + d(x)·N(x), where
 d is the domain's distance function (zero on the boundary parts); g must then be defined (and
 smooth) inside the domain too, since it is evaluated everywhere.
@@ -156,7 +162,7 @@ class Dirichlet(BoundaryCondition):
     def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
                  hard: bool = False):
         super().__init__(value, on)
-        self.hard = check_bool(hard, "Dirichlet(hard=...)")
+        self.hard = check_bool(hard, f"{type(self).__name__}(hard=...)")
 
     def residual(self, u, x, normal):
         return u(x) - self.value(x)
@@ -183,6 +189,48 @@ class Robin(BoundaryCondition):
 
     def residual(self, u, x, normal):
         return self.a * u(x) + self.b * operators.normal_derivative(u)(x, normal) - self.value(x)
+
+
+class _OnInitial:
+    """Mixin of the initial conditions: on the part "initial" of a `pinn.SpaceTime` domain."""
+
+    def check(self, domain: Any) -> None:
+        if "initial" not in tuple(domain.boundary_parts):
+            raise ValueError(
+                f"{type(self).__name__}(...): expected a pinn.SpaceTime domain (it has the part "
+                f"'initial', t = t0), got {type(domain).__name__} with parts "
+                f"{list(domain.boundary_parts)}. Build the domain as pinn.SpaceTime(space, t0, "
+                "t1), or name the part where t = t0 with pinn.Dirichlet(value, on=part)."
+            )
+        super().check(domain)
+
+
+class Initial(_OnInitial, Dirichlet):
+    """u(x, t0) = value(x, t0) on the part "initial" of a `pinn.SpaceTime` domain.
+
+    A `Dirichlet` condition on that part: ``hard=True`` builds it into the network the same
+    way (value then evaluated at every (x, t), so it must be smooth there).
+    """
+
+    def __init__(self, value: float | PointFn = 0.0, hard: bool = False):
+        super().__init__(value, on="initial", hard=hard)
+
+    def __repr__(self) -> str:
+        return f"Initial(hard={self.hard})"
+
+
+class InitialRate(_OnInitial, BoundaryCondition):
+    """∂u/∂t(x, t0) = value(x, t0) on the part "initial" of a `pinn.SpaceTime` domain.
+
+    Time is the last coordinate; the derivative is one forward-mode pass along it. The wave
+    equation u_tt = c² Δu needs it beside `Initial`.
+    """
+
+    def __init__(self, value: float | PointFn = 0.0):
+        super().__init__(value, on="initial")
+
+    def residual(self, u, x, normal):
+        return operators.partial(u, x.shape[-1] - 1)(x) - self.value(x)
 
 
 class PDE:

@@ -8,10 +8,11 @@ part)`` and ``distance(x, parts)``. Sampling is seeded, vectorised NumPy and ret
 
 Part names: Interval ``left, right``; Rectangle ``left, right, bottom, top``; Box
 ``x0_min, x0_max, x1_min, ...``; Disk ``circle``; Annulus ``inner, outer``; Polygon ``edge0,
-edge1, ...`` (edge i joins vertex i to vertex i+1 in the order given) or ``edge_names``. A set
-operation has the parts of its first operand, then those of the second; a name of the second
-that is already taken gets the first free suffix ``_2``, ``_3``, ... (two Disks: ``circle,
-circle_2``).
+edge1, ...`` (edge i joins vertex i to vertex i+1 in the order given) or ``edge_names``;
+SpaceTime (a box space × [t0, t1], time last) the space's parts, then ``initial, final``
+(``on=None`` selects every part but ``final``). A set operation has the parts of its first
+operand, then those of the second; a name of the second that is already taken gets the first
+free suffix ``_2``, ``_3``, ... (two Disks: ``circle, circle_2``).
 
 Distance functions (Sukumar & Srivastava 2022, CMAME 389, 114333) for hard Dirichlet
 conditions ``u = g + d(x) N(x)``: d = 0 on the selected parts, d > 0 and smooth inside, largest
@@ -33,8 +34,8 @@ operations. 1-D boundaries are their end points, once each.
 
 Files, one idea each: ``base`` (Domain, BoundarySample), ``boxes`` (Box, Interval, Rectangle),
 ``round`` (Disk, Annulus), ``polygon`` (Polygon), ``setops`` (Difference, Union, Intersection),
-``distance`` (distance-function pieces), ``draws`` (sampling helpers), ``checks`` (checks at the
-door and tolerances).
+``spacetime`` (SpaceTime), ``distance`` (distance-function pieces), ``draws`` (sampling
+helpers), ``checks`` (checks at the door and tolerances).
 """
 
 from pinn.geometry.base import BoundarySample, Domain
@@ -43,6 +44,7 @@ from pinn.geometry.checks import METHODS
 from pinn.geometry.polygon import Polygon
 from pinn.geometry.round import Annulus, Disk
 from pinn.geometry.setops import Difference, Intersection, Union
+from pinn.geometry.spacetime import SpaceTime
 
 __all__ = ["METHODS", "Annulus", "BoundarySample", "Box", "Difference", "Disk", "Domain",
-           "Intersection", "Interval", "Polygon", "Rectangle", "Union"]
+           "Intersection", "Interval", "Polygon", "Rectangle", "SpaceTime", "Union"]
