@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -53,8 +54,7 @@ def flux_surfaces(solution, problem, path: Path, resolution: int = 160) -> tuple
     inside = problem.domain.contains(points)
     psi = np.full(len(points), np.nan)
     psi[inside] = solution(points[inside])
-    with jax.enable_x64(True):
-        exact = np.array(jax.vmap(problem.exact)(points))
+    exact = np.array(jax.vmap(problem.exact)(jnp.asarray(points)))  # float64 when x64 is on
     exact[~inside] = np.nan
     levels = np.linspace(np.nanmin(exact), 0.0, 9)
 

@@ -77,7 +77,7 @@ class NNXModel(_Adapted):
         try:
             graph, params, rng_state, rest = nnx.split(module, nnx.Param, nnx.RngState, ...)
             hash(graph)
-        except Exception as error:  # noqa: BLE001 (nnx.split or hashing names the attribute)
+        except Exception as error:
             raise ValueError(
                 f"fit(model=...): the NNX module {type(module).__name__} holds state jaxnn "
                 f"cannot split into arrays ({type(error).__name__}: {str(error)[:200]}). Keep "

@@ -21,6 +21,7 @@ from jaxnn.objectives import (
     VALIDATION_METRICS,
     probability_activation,
 )
+from jaxnn.step import prng_key
 from jaxnn.validate import (  # noqa: F401 (check_int: for train.py)
     check_function,
     check_int,
@@ -316,7 +317,7 @@ def _expected_params(model: Any, sample_shape: tuple, dtype: Any) -> Any:
         return None
     sample = jax.ShapeDtypeStruct((1, *sample_shape), dtype)
     try:
-        return eval_shape(model.init, jax.random.PRNGKey(0), sample)
+        return eval_shape(model.init, prng_key(0), sample)
     except Exception:  # noqa: BLE001 (the input's shape is the problem: the caller names it)
         return None
 

@@ -56,6 +56,7 @@ from jaxnn.step import (
     guard_nonfinite,
     make_epoch,
     make_train_step,
+    prng_key,
     watch_nonfinite,
 )
 from jaxnn.validate import (
@@ -223,7 +224,7 @@ def _check_logs(loss_fn, validation_fn, params, data, validation_data, batch_siz
     return the dtype of each per-epoch log."""
     batch = data if batch_size is None else jax.tree_util.tree_map(lambda a: a[:batch_size], data)
     try:
-        out = eval_shape(loss_fn, params, batch, jax.random.PRNGKey(0))
+        out = eval_shape(loss_fn, params, batch, prng_key(0))
     except Exception as error:
         message = (f"train_loop(loss_fn=...): calling loss_fn(params, batch, key) on the data "
                    f"failed: {type(error).__name__}: {error}")
@@ -460,7 +461,7 @@ def _train(run: Run, callbacks: list[Callback], programs: tuple[Program, Program
     """The host loop: compiled chunks of epochs, history and callbacks between them. An epoch
     that went non-finite on the fast path is replayed alone with the NaN guard."""
     compile_seconds, per_epoch, replay = 0.0, None, False
-    base_key = jax.random.PRNGKey(run.seed)
+    base_key = prng_key(run.seed)
     # Everything the chunk returns is replicated over the mesh; so is what goes in, or the
     # second call would see other shardings and compile again.
     mesh = programs[0].mesh

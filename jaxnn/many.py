@@ -61,7 +61,7 @@ from jaxnn.loop import (
 )
 from jaxnn.many_result import GridResult, ManyResult
 from jaxnn.objectives import SupervisedObjective, SupervisedValidation, decision_threshold
-from jaxnn.step import Carry, TrainState
+from jaxnn.step import Carry, TrainState, prng_key
 from jaxnn.train import (
     _auto_batch_size,
     _init,
@@ -452,7 +452,7 @@ def _train_group(model, prepared: _Prepared, configs, roles, factory, defaults, 
     hyper_names = roles["model"] + roles["loss"]
     trees, states, optimizers = [], [], []
     for config in configs:
-        params = _init(model, jax.random.PRNGKey(config["seed"]), jnp.asarray(prepared.x_sample))
+        params = _init(model, prng_key(config["seed"]), jnp.asarray(prepared.x_sample))
         tree = {"params": params,
                 "hyper": {n: jnp.float32(config[n]) for n in hyper_names}}
         optimizer = _optimizer_for(factory, defaults, config, roles["optimizer"], params)
@@ -495,7 +495,7 @@ def _train_group(model, prepared: _Prepared, configs, roles, factory, defaults, 
     stopper = None
     if early_stopping is not None:
         stopper = per_model(_stack([early_stopping.init(tree) for tree in trees]))
-    base_keys = per_model(jnp.stack([jax.random.PRNGKey(c["seed"]) for c in configs]))
+    base_keys = per_model(jnp.stack([prng_key(c["seed"]) for c in configs]))
     loop = _HostLoop(count, epochs, early_stopping, verbose, select)
     start = time.perf_counter()
     while loop.lengths() is not None:

@@ -484,4 +484,4 @@ def curve(
 
 
 # Plots of many models (jaxnn.fit_many, jaxnn.predict_ensemble) live beside this module.
-from jaxnn.plot_many import hyperparameter_scan, uncertainty_band  # noqa: E402
+from jaxnn.plot_many import hyperparameter_scan, uncertainty_band  # noqa: F401

@@ -26,6 +26,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import struct
 
@@ -133,6 +134,18 @@ def watch_nonfinite(step: Callable) -> Callable:
         return carry, loss, dict(aux), ok
 
     return watched
+
+
+def prng_key(seed: int) -> jax.Array:
+    """``jax.random.PRNGKey(seed)``, built on the host for the default threefry keys.
+
+    A threefry key is the seed's two 32-bit halves; JAX computes them with a compiled program,
+    the first compilation of a fresh process (tens of milliseconds of a lecture-size fit).
+    Other key implementations, and seeds outside [0, 2**31), go through JAX.
+    """
+    if jax.config.jax_default_prng_impl != "threefry2x32" or not 0 <= seed < 2**31:
+        return jax.random.PRNGKey(seed)
+    return jnp.asarray(np.array([0, seed], np.uint32))
 
 
 def epoch_randomness(base_key: jax.Array, epoch_index: jax.Array, num_samples: int,

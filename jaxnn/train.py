@@ -20,6 +20,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxnn import losses as losses_lib
 from jaxnn import parallel
+from jaxnn.adapters import adapt
 from jaxnn.callbacks import Callback, Checkpoint, Progress
 from jaxnn.checks import (
     as_float_array,
@@ -37,7 +38,6 @@ from jaxnn.checks import (
     check_targets,
     expected_input_shape,
 )
-from jaxnn.adapters import adapt
 from jaxnn.class_weights import check_class_weight, class_sample_weight
 from jaxnn.compile_cache import eval_shape
 from jaxnn.keras_names import get_optimizer
@@ -50,6 +50,7 @@ from jaxnn.objectives import (
     outputs_are_probabilities,
 )
 from jaxnn.run import TrainResult
+from jaxnn.step import prng_key
 from jaxnn.validate import check_finite_tree
 
 VALIDATION_CHUNK = 4096  # rows per forward pass when validating or evaluating
@@ -232,7 +233,7 @@ def _initial_params(model: nn.Module, params: Any, x: np.ndarray, seed: int):
         return params, None
     check_input(model, x.shape, "fit(data=...) x")
     try:
-        params = _init(model, jax.random.PRNGKey(seed), jnp.asarray(x[:1]))
+        params = _init(model, prng_key(seed), jnp.asarray(x[:1]))
     except Exception as error:  # the model cannot take samples of this shape
         cause = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
         raise ValueError(f"fit(data=...) x: model.init failed on a sample of shape "

@@ -27,7 +27,6 @@ import numpy as np
 from jaxnn.checks import as_float_array, check_finite, check_int, check_model
 from jaxnn.objectives import accepts_train, outputs_are_probabilities
 
-
 OUTPUTS = ("probabilities", "raw")
 
 

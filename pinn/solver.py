@@ -313,11 +313,12 @@ def solve(
         checkpoint_dir, resume: checkpoint each stage with its collocation state; a killed
             solve resumed with ``resume=True`` ends where an uninterrupted one ends.
         callbacks: `jaxnn.callbacks.Callback` objects or functions, handed to every stage.
-        optimizer, steps, learning_rate, n_interior, n_boundary, sampling_method,
-        resample_every, adaptive, weights, gradient_weighting, hard_constraints, float64: the
-            older keyword form of the same pieces (e.g. ``optimizer="adam+lbfgs", steps=(500,
-            1000)``); ``hard_constraints=True`` marks the one Dirichlet condition hard (same
-            as ``Dirichlet(..., hard=True)``).
+
+    The older keyword form of the same pieces still works: ``optimizer``, ``steps``,
+    ``learning_rate``, ``n_interior``, ``n_boundary``, ``sampling_method``, ``resample_every``,
+    ``adaptive``, ``weights``, ``gradient_weighting``, ``hard_constraints``, ``float64`` (e.g.
+    ``optimizer="adam+lbfgs", steps=(500, 1000)``); ``hard_constraints=True`` marks the one
+    Dirichlet condition hard (same as ``Dirichlet(..., hard=True)``).
 
     Returns:
         A `Solution`.

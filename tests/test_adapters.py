@@ -5,6 +5,7 @@ trained by the same loop, gives the same parameters."""
 
 from __future__ import annotations
 
+import flax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 from flax import nnx
 
 import jaxnn
+
+FLAX_VERSION = tuple(int(part) for part in flax.__version__.split(".")[:2])
 
 FIT = {"epochs": 2, "batch_size": 16, "verbose": 0, "seed": 4, "optimizer": "adam",
        "learning_rate": 0.02}
@@ -106,6 +109,8 @@ def test_nnx_module_with_state_it_cannot_carry_is_rejected():
     x, y = _data(8)
     with pytest.raises(ValueError, match="batch statistics.*nnx.LayerNorm"):
         jaxnn.fit(WithBatchNorm(nnx.Rngs(0)), (x, y), epochs=1, verbose=0)
+    if FLAX_VERSION < (0, 12):
+        return  # Flax 0.11 carries a list attribute as a graph node: nothing to refuse
     with pytest.raises(ValueError, match="cannot split.*tuples, not lists"):
         jaxnn.predict(WithList(nnx.Rngs(0)), None, x)
 

@@ -15,8 +15,8 @@ import numpy as np
 import optax
 import pytest
 
-from jaxnn.checkpoint import FORMAT_VERSION, TrainingCheckpoints, load_params, save_params
 import jaxnn
+from jaxnn.checkpoint import FORMAT_VERSION, TrainingCheckpoints, load_params, save_params
 from jaxnn.loop import EarlyStopping, TrainState, train_loop
 from jaxnn.models import MLP
 from jaxnn.train import fit

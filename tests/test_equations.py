@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from x64 import enable_x64
 
 import pinn
 from pinn import operators
@@ -19,7 +20,7 @@ PI = np.pi
 
 @pytest.fixture(autouse=True)
 def float64():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         yield
 
 

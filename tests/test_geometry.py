@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.path import Path
+from x64 import enable_x64
 
 from pinn.geometry import (
     Annulus,
@@ -429,7 +430,7 @@ def test_box_and_annulus_distances_match_their_normalised_products(domains):
 
 def test_polygon_distance_gradient_matches_finite_differences_in_float64(domains):
     l_shape = domains["l_shape"]
-    with jax.enable_x64(True):
+    with enable_x64(True):
         points = jnp.asarray(l_shape.sample_interior(20, seed=9))
         points = points[segment_distance(np.asarray(points), L_SHAPE) > 0.05]
         d = jax.jit(l_shape.distance)
@@ -447,7 +448,7 @@ def test_distance_keeps_the_input_dtype(name, domains):
     domain = domains[name]
     points = domain.sample_interior(10, seed=0)
     assert domain.distance(points.astype(np.float32)).dtype == jnp.float32
-    with jax.enable_x64(True):
+    with enable_x64(True):
         assert domain.distance(jnp.asarray(points, jnp.float64)).dtype == jnp.float64
         assert domain.distance(jnp.asarray(points, jnp.float32)).dtype == jnp.float32
 

@@ -57,7 +57,7 @@ def test_each_model_stops_on_its_own_and_nan_does_not_poison_the_others(pid):
     Each equals `jaxnn.fit` of that model alone (history and kept parameters)."""
     x, y, x_val, y_val = pid
     model = jaxnn.MLP([8, 2])
-    settings = dict(epochs=20, batch_size=50)
+    settings = {"epochs": 20, "batch_size": 50}
     with pytest.warns(RuntimeWarning, match="1 of 3 models became non-finite"):
         result = jaxnn.fit_many(
             model, (x, y), optimizer=optax.sgd, seeds=[0, 1, 2], grid=False,
@@ -217,21 +217,21 @@ def test_configs_grid_and_zip():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(seeds=[]), ValueError, "at least one seed"),
-    (dict(seeds=[0, 1, 2], grid=False, hyperparameters={"learning_rate": [1e-3, 1e-2]}),
+    ({"seeds": []}, ValueError, "at least one seed"),
+    ({"seeds": [0, 1, 2], "grid": False, "hyperparameters": {"learning_rate": [1e-3, 1e-2]}},
      ValueError, r"lengths \{'seeds': 3, 'learning_rate': 2\}"),
-    (dict(hyperparameters={"learning_rat": [1e-3]}), ValueError,
+    ({"hyperparameters": {"learning_rat": [1e-3]}}, ValueError,
      "unknown hyperparameter.*learning_rate"),
-    (dict(hyperparameters={"weight_decay": [1e-3]}), ValueError, "optax.adamw"),
-    (dict(hyperparameters={"features": [[8, 2], [16, 2]]}), ValueError,
+    ({"hyperparameters": {"weight_decay": [1e-3]}}, ValueError, "optax.adamw"),
+    ({"hyperparameters": {"features": [[8, 2], [16, 2]]}}, ValueError,
      "part of the architecture"),
-    (dict(hyperparameters={"learning_rate": ["fast"]}), TypeError, "cannot be traced"),
-    (dict(optimizer=optax.sgd, hyperparameters={"nesterov": [True, False]}), TypeError,
+    ({"hyperparameters": {"learning_rate": ["fast"]}}, TypeError, "cannot be traced"),
+    ({"optimizer": optax.sgd, "hyperparameters": {"nesterov": [True, False]}}, TypeError,
      "cannot be traced"),
-    (dict(hyperparameters={"dropout_rate": [0.1]}), ValueError, "no dropout layers"),
-    (dict(optimizer=optax.adam(1e-3), hyperparameters={"learning_rate": [1e-3]}), TypeError,
+    ({"hyperparameters": {"dropout_rate": [0.1]}}, ValueError, "no dropout layers"),
+    ({"optimizer": optax.adam(1e-3), "hyperparameters": {"learning_rate": [1e-3]}}, TypeError,
      "Pass the factory"),
-    (dict(select="val_auc"), ValueError, "select='val_auc'"),
+    ({"select": "val_auc"}, ValueError, "select='val_auc'"),
 ])
 def test_bad_input_is_refused_before_training(pid, kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -267,6 +267,6 @@ print("OK")
 """
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
            "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=600)
     assert done.returncode == 0 and "OK" in done.stdout, done.stderr[-2000:]

@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from x64 import enable_x64
 
 import jaxnn
 from pinn import operators
@@ -11,7 +12,7 @@ from pinn import operators
 
 @pytest.fixture(autouse=True)
 def float64():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         yield
 
 

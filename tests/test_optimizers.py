@@ -1,10 +1,10 @@
 """Gauss-Newton / Levenberg-Marquardt against scipy.optimize.least_squares, through jaxnn's loop."""
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.optimize import least_squares
+from x64 import enable_x64
 
 from jaxnn.loop import train_loop
 from pinn.optimizers import check_dense_size, gauss_newton
@@ -12,7 +12,7 @@ from pinn.optimizers import check_dense_size, gauss_newton
 
 @pytest.fixture(autouse=True)
 def float64():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         yield
 
 

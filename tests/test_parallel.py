@@ -8,6 +8,7 @@ of processes joined by `jax.distributed` on localhost (2 CPU devices each, gloo 
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -343,7 +344,8 @@ def test_full_batch_dict_shards_divisible_arrays_and_matches_1_device(eight):
     case = eight["full_batch"]["adam"]
     seen = case["seen_8"]
     assert "'data'" in seen["interior"], seen["interior"]  # 64 interior points: split
-    assert "spec=P()" in seen["boundary"], seen["boundary"]  # 6 points: replicated
+    # 6 points: replicated (older JAX spells the spec PartitionSpec())
+    assert re.search(r"spec=(P|PartitionSpec)\(\)", seen["boundary"]), seen["boundary"]
     _assert_compiled_once(seen["traces_and_compiles"])  # fresh points from data_fn too
     _close(case["loss_8"], case["loss_1"], rtol=1e-4)
     assert case["params_difference"] < 1e-4

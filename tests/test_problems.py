@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import scipy.sparse.linalg
+from x64 import enable_x64
 
 import jaxnn
 import pinn
@@ -34,7 +35,7 @@ WITH_EXACT = [name for name in NAMES if problems.get(name).build().exact is not 
 
 @pytest.fixture
 def float64():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         yield
 
 
@@ -213,7 +214,7 @@ SMALL = {"width": 16, "depth": 1, "optimizer": "gauss_newton", "steps": 20,
 def run_example(name, problem, argv, monkeypatch, capsys, settings=SMALL):
     """main(argv) of an example with the registry problem's "fast" settings made small."""
     monkeypatch.setitem(problems.get(problem).settings, "fast", dict(settings))
-    with jax.enable_x64(True):  # what the example's __main__ turns on (SMALL is float64)
+    with enable_x64(True):  # what the example's __main__ turns on (SMALL is float64)
         assert load_example(name).main(argv) == 0
     return capsys.readouterr().out
 
@@ -229,7 +230,7 @@ def test_poisson_2d_example_solves_poisson_and_saves_the_summary(tmp_path, monke
     small = {**SMALL, "layers": [SMALL["width"], 1]}
     del small["width"], small["depth"]
     monkeypatch.setitem(module.SETTINGS, "fast", small)
-    with jax.enable_x64(True):  # what the example's __main__ turns on (SMALL is float64)
+    with enable_x64(True):  # what the example's __main__ turns on (SMALL is float64)
         assert module.main(["--quiet", "--out", str(tmp_path)]) == 0
     output = capsys.readouterr().out
     assert printed("relative L2 error", output) < 1e-2
@@ -267,7 +268,7 @@ def test_grad_shafranov_example_finds_the_flux_and_the_magnetic_axis(tmp_path, m
     axis_r, axis_z = printed("magnetic axis at R =", output), printed("Z =", output)
     problem = problems.get("grad_shafranov").build()
     points = problem.domain.sample_interior(20_000, method="grid")
-    with jax.enable_x64(True):
+    with enable_x64(True):
         psi = np.asarray(jax.vmap(problem.exact)(jnp.asarray(points)))
     exact_r, exact_z = points[np.argmin(psi)]  # the axis of the exact ψ, on a finer grid
     assert abs(axis_r - exact_r) < 0.02 and abs(axis_z - exact_z) < 0.02
@@ -317,7 +318,7 @@ def test_registered_settings_reach_the_registered_bar(name, mode):
     if mode not in spec.settings:
         pytest.skip(f"{name} has no {mode!r} settings")
     problem = spec.build()
-    with jax.enable_x64(mode == "accurate"):  # accurate settings train in float64
+    with enable_x64(mode == "accurate"):  # accurate settings train in float64
         solution = pinn.solve(problem, **spec.options(mode), verbose=0)
         report = {"problem": name, "mode": mode, "seconds": round(solution.seconds, 1),
                   "stop_reason": solution.stop_reason, "residual_rms": solution.residual_rms()}

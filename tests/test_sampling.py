@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
+from x64 import enable_x64
 
 import jaxnn
 import pinn
@@ -60,7 +61,7 @@ def test_hard_dirichlet_condition_gets_no_boundary_points():
 
 
 def test_batch_has_the_requested_dtype():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         batch = collocation(dtype=jnp.float64).batch()
         leaves = jax.tree_util.tree_leaves(batch)
         assert {leaf.dtype for leaf in leaves} == {jnp.dtype("float64")}
@@ -195,7 +196,7 @@ def test_adaptive_rounds_happen_every_so_many_steps_up_to_the_limit(line_problem
 
 def test_gradient_weighting_sets_the_boundary_weight_from_gradient_norms(line_problem_field):
     problem, field, params = line_problem_field
-    with jax.enable_x64(True):
+    with enable_x64(True):
         params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), params)
         points = collocation(problem, n_interior=50, n_boundary=2, dtype=jnp.float64)
         update = points.data_fn(field, steps_per_epoch=10, resample_every=None,

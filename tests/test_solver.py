@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from x64 import enable_x64
 
 import jaxnn
 import pinn
@@ -29,7 +30,7 @@ X64_BEFORE = jax.config.jax_enable_x64  # the global switch before any solve ran
 @pytest.fixture
 def x64():
     """JAX's x64 mode for one test (float64 solutions need it to be evaluated)."""
-    with jax.enable_x64(True):
+    with enable_x64(True):
         yield
 
 
@@ -72,7 +73,7 @@ def adam_lbfgs_solution():
 def gauss_newton_solution():
     """u(0) = 1 imposed exactly (hard), u'(1) = 2 cos 2 + 1 as a soft Neumann condition."""
     problem = unit_interval_problem(pinn.Dirichlet(1.0, on="left", hard=True), NEUMANN_AT_1)
-    with jax.enable_x64(True):
+    with enable_x64(True):
         return pinn.solve(problem, small_net(), stages=[pinn.GaussNewton(60)],
                           collocation=pinn.Collocation(100, method="grid"), dtype="float64",
                           log_every=20, seed=0, verbose=0)
@@ -163,7 +164,7 @@ def test_float32_is_the_default_and_float64_gives_float64(adam_lbfgs_solution,
     assert {leaf.dtype for leaf in jax.tree_util.tree_leaves(adam_lbfgs_solution.params)} == {
         jnp.dtype("float32")}
     assert gauss_newton_solution.dtype == np.float64 and gauss_newton_solution.float64
-    with jax.enable_x64(True):
+    with enable_x64(True):
         assert gauss_newton_solution(UNIT).dtype == np.float64
     assert {leaf.dtype for leaf in jax.tree_util.tree_leaves(gauss_newton_solution.params)} == {
         jnp.dtype("float64")}

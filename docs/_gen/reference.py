@@ -16,7 +16,7 @@ from pathlib import Path
 import mkdocs_gen_files
 
 sys.path.insert(0, str(Path(__file__).parent))
-from public_api import PACKAGES, first_line, missing_docstrings, public_names, submodules  # noqa: E402
+from public_api import PACKAGES, first_line, missing_docstrings, public_names, submodules
 
 missing = missing_docstrings()
 if missing:
