@@ -10,9 +10,11 @@ Workloads (the two-particle identification toy, `jaxnn.datasets.pid`, standardis
   sequential `model.fit` calls of Keras 3 on the JAX backend. Wall time end to end
   (compilation included) and, for jaxnn, of a second identical call (compiled code reused).
   Bars: many <= 3x one; keras >= 5x many.
-- ``ensemble``: 8 seeds of the same MLP; AUC of the mean prediction against the best
-  member's on held-out tracks, and the mean spread (std of P(kaon) over the members) on those
-  tracks against points 4 standard deviations outside the training range.
+- ``ensemble``: 8 seeds of the same MLP; AUC of the mean prediction on held-out tracks against
+  the best member's (the one with the lowest validation loss, as a user would pick it; the
+  highest test AUC among the members, picked after the fact, is printed too), and the mean
+  spread (std over the members of P(kaon), and of the kaon logit) on those tracks against
+  points 4 standard deviations outside the training range.
 
 Output: one JSON line per measurement, then a summary line per workload with the ratios.
 
@@ -136,11 +138,20 @@ def ensemble(rows: int, epochs: int) -> dict:
     direction = np.random.default_rng(0).normal(size=x_test.shape)
     direction /= np.linalg.norm(direction, axis=1, keepdims=True)
     outside = x_test + 4.0 * direction * (1 + np.abs(x_test).max(axis=1, keepdims=True))
-    spread_out = jaxnn.predict_ensemble(result.model, result.params, outside).std[:, 1]
+
+    def spread(points, outputs):  # mean over points of the members' std of the kaon output
+        return float(jaxnn.predict_ensemble(result.model, result.params, points,
+                                            outputs=outputs).std[:, 1].mean())
+
     return {"members": len(result), "mean_auc": roc_auc_score(y_test, prediction.mean[:, 1]),
-            "best_member_auc": max(members), "worst_member_auc": min(members),
-            "spread_inside": float(prediction.std[:, 1].mean()),
-            "spread_outside": float(spread_out.mean())}
+            # the member a user would pick: the best validation loss (held-out AUC unseen)
+            "best_member_auc": members[result.best.index],
+            # the member with the highest AUC on the very test tracks (picked after the fact)
+            "oracle_member_auc": max(members), "worst_member_auc": min(members),
+            "spread_inside": spread(x_test, "probabilities"),
+            "spread_outside": spread(outside, "probabilities"),
+            "logit_spread_inside": spread(x_test, "raw"),
+            "logit_spread_outside": spread(outside, "raw")}
 
 
 # --------------------------------------------------------------------------- driver
@@ -201,8 +212,14 @@ def main() -> None:
             "benchmark": "ensemble", "summary": True,
             "mean_auc_minus_best_member": None if "mean_auc" not in result else round(
                 result["mean_auc"] - result["best_member_auc"], 5),
+            "mean_auc_minus_oracle_member": None if "mean_auc" not in result else round(
+                result["mean_auc"] - result["oracle_member_auc"], 5),
             "spread_outside_over_inside": _ratio(result.get("spread_outside"),
-                                                 result.get("spread_inside"))}), flush=True)
+                                                 result.get("spread_inside")),
+            "logit_spread_outside_over_inside": _ratio(result.get("logit_spread_outside"),
+                                                       result.get("logit_spread_inside")),
+            "bars": "mean_auc_minus_best_member >= 0 (best = lowest validation loss), "
+                    "spread outside > inside"}), flush=True)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,15 @@
     u = solution(points); solution.relative_l2(exact)
 
 Submodules: `geometry` (domains), `operators` (forward-mode derivatives), `equations` (PDEs and
-boundary conditions, with the sign conventions), `solver` (`solve`), `optimizers`
+boundary conditions, with the sign conventions), `conditions` (`OperatorBC`,
+`Derivative`, `Periodic`), `systems` (several fields:
+``pinn.PDE(..., fields=("x", "y"))``), `solver` (`solve`), `optimizers`
 (Gauss-Newton), `problems` (the named-problem registry), `plot`, `cli` (the `pinn` command).
 """
 
-from pinn import equations, geometry, operators, optimizers, problems
+from pinn import conditions, equations, geometry, operators, optimizers, problems, systems
 from pinn.collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
+from pinn.conditions import Derivative, OperatorBC, Periodic
 from pinn.equations import (
     PDE,
     Dirichlet,
@@ -30,6 +33,7 @@ from pinn.networks import FourierFeatures
 from pinn.optimizers import gauss_newton
 from pinn.solver import Solution, relative_l2, solve
 from pinn.stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
+from pinn.systems import Fields
 
 __all__ = [
     "LBFGS",
@@ -38,8 +42,10 @@ __all__ = [
     "Annulus",
     "Box",
     "Collocation",
+    "Derivative",
     "Dirichlet",
     "Disk",
+    "Fields",
     "FixedWeights",
     "FourierFeatures",
     "GaussNewton",
@@ -51,7 +57,9 @@ __all__ = [
     "Laplace",
     "Neumann",
     "Observations",
+    "OperatorBC",
     "OptaxStage",
+    "Periodic",
     "Poisson",
     "Polygon",
     "Rectangle",
@@ -61,6 +69,7 @@ __all__ = [
     "SpaceTime",
     "Stage",
     "Unknown",
+    "conditions",
     "equations",
     "gauss_newton",
     "geometry",
@@ -69,6 +78,7 @@ __all__ = [
     "problems",
     "relative_l2",
     "solve",
+    "systems",
 ]
 
 

@@ -132,5 +132,112 @@ def initial_guess(x: jax.Array) -> jax.Array:
     return 2.0 * (1.0 - jnp.tanh(x[0] - 2.5))
 
 
-__all__ = ["ALPHA", "DIMENSION", "BounceProfile", "initial_guess", "potential_derivative",
-           "shooting_profile", "true_vacuum"]
+# --------------------------------------------------------------------------- two fields
+#
+# The coupled case of the seed paper (PRD 100, 016002: "single and coupled multi-field cases"):
+# a second field χ of mass μ sourced by φ²,
+#
+#     V(φ, χ) = V₁(φ) + μ²χ²/2 - g φ²χ,     ∂V/∂φ = V₁'(φ) - 2gφχ,     ∂V/∂χ = μ²χ - gφ²,
+#
+# bounded below for g² < αμ²/4 (minimising over χ leaves V₁(φ) - g²φ⁴/(2μ²)). The false vacuum
+# stays at (0, 0) with masses 1 and μ and no mixing, so each field decays on its own mass and
+# each gets its own asymptotic Robin condition at R. The bounce bends off the φ axis: χ ≈ gφ²/μ²
+# inside the wall. Its reference is an independent boundary-value solve (SciPy's collocation
+# `solve_bvp`, the r = 0 friction term as its singular term), started from the one-field bounce.
+
+COUPLING, CHI_MASS = 0.1, 1.0
+
+
+def coupled_gradient(phi, chi, coupling: float = COUPLING, mass: float = CHI_MASS,
+                     alpha: float = ALPHA):
+    """(∂V/∂φ, ∂V/∂χ) of the two-field potential (NumPy or JAX arrays)."""
+    return (potential_derivative(phi, alpha) - 2 * coupling * phi * chi,
+            mass**2 * chi - coupling * phi**2)
+
+
+def robin_decay(mass: float, radius: float, dim: int = DIMENSION) -> float:
+    """φ'/φ → -(m + (d-1)/(2R)) at r = R for a field of mass m (φ ~ e^{-mr} r^{-(d-1)/2})."""
+    return mass + (dim - 1) / (2 * radius)
+
+
+@functools.lru_cache(maxsize=4)
+def coupled_profile(radius: float = 12.0, coupling: float = COUPLING, mass: float = CHI_MASS,
+                    dim: int = DIMENSION, alpha: float = ALPHA, tol: float = 1e-10
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two-field bounce on [0, radius] with the PINN's conditions (φ'(0) = χ'(0) = 0,
+    Robin decay at R): (r, values (n, 2), slopes (n, 2)) on a grid of step 5e-3, from
+    `scipy.integrate.solve_bvp` at relative tolerance `tol` (cached)."""
+    from scipy.integrate import solve_bvp
+
+    singular = np.zeros((4, 4))
+    singular[2, 2] = singular[3, 3] = -(dim - 1)  # y' = S y / r + f: the friction term
+
+    def rhs(r, y):
+        dphi, dchi = coupled_gradient(y[0], y[1], coupling, mass, alpha)
+        return np.vstack([y[2], y[3], dphi, dchi])
+
+    def bc(start, end):
+        return np.array([start[2], start[3],
+                         end[2] + robin_decay(1.0, radius, dim) * end[0],
+                         end[3] + robin_decay(mass, radius, dim) * end[1]])
+
+    _, radii, phis, slopes = shooting_profile(radius, dim=dim, alpha=alpha)
+    guess = np.vstack([phis, coupling * phis**2 / mass**2, slopes,
+                       2 * coupling * phis * slopes / mass**2])
+    solution = solve_bvp(rhs, bc, radii, guess, S=singular, tol=tol, max_nodes=200_000)
+    if not solution.success:
+        raise RuntimeError(f"coupled_profile: solve_bvp did not converge: {solution.message}")
+    grid = np.linspace(0.0, radius, round(radius / 5e-3) + 1)
+    y = solution.sol(grid)
+    return grid, y[:2].T, y[2:].T
+
+
+@dataclasses.dataclass(frozen=True)
+class CoupledProfile:
+    """The tabulated two-field bounce as a function of one point ``x: (1,)`` -> (φ, χ)."""
+
+    radii: np.ndarray
+    values: np.ndarray  # (n, 2)
+    slopes: np.ndarray  # (n, 2)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return jnp.stack([BounceProfile(self.radii, self.values[:, i], self.slopes[:, i])(x)
+                          for i in range(2)])
+
+
+def coupled_initial_guess(x: jax.Array, coupling: float = COUPLING,
+                          mass: float = CHI_MASS) -> jax.Array:
+    """(φ, χ) to start from: the one-field wall and χ = gφ²/μ² (the trivial solution (0, 0)
+    also solves the equations)."""
+    phi = initial_guess(x)
+    return jnp.stack([phi, coupling * phi**2 / mass**2])
+
+
+def coupled_problem(radius: float = 12.0, coupling: float = COUPLING, mass: float = CHI_MASS):
+    """The two-field O(4) bounce as a `pinn.PDE` with fields ("phi", "chi") on [0, radius],
+    its exact solution the `solve_bvp` reference."""
+    from pinn.equations import PDE, Neumann, Robin
+    from pinn.geometry import Interval
+    from pinn.operators import value_grad_and_laplacian
+
+    d = DIMENSION
+
+    def residual(u, x):
+        phi, dphi, lphi = value_grad_and_laplacian(u["phi"])(x)
+        chi, dchi, lchi = value_grad_and_laplacian(u["chi"])(x)
+        slope_phi, slope_chi = coupled_gradient(phi, chi, coupling, mass)
+        return (lphi + (d - 1) / x[0] * dphi[0] - slope_phi,
+                lchi + (d - 1) / x[0] * dchi[0] - slope_chi)
+
+    radii, values, slopes = coupled_profile(radius, coupling, mass)
+    bcs = [Neumann(0.0, on="left", field="phi"), Neumann(0.0, on="left", field="chi"),
+           Robin(robin_decay(1.0, radius), 1.0, 0.0, on="right", field="phi"),
+           Robin(robin_decay(mass, radius), 1.0, 0.0, on="right", field="chi")]
+    return PDE(Interval(0.0, radius), residual, bcs=bcs, fields=("phi", "chi"),
+               exact=CoupledProfile(radii, values, slopes), name="coupled_bounce")
+
+
+__all__ = ["ALPHA", "CHI_MASS", "COUPLING", "DIMENSION", "BounceProfile", "CoupledProfile",
+           "coupled_gradient", "coupled_initial_guess", "coupled_problem", "coupled_profile",
+           "initial_guess", "potential_derivative", "robin_decay", "shooting_profile",
+           "true_vacuum"]

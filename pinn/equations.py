@@ -23,6 +23,12 @@ Boundary conditions apply to the whole boundary (``on=None``) or to named parts 
 - `Dirichlet`: u = g
 - `Neumann`:   ∂u/∂n = g            (outward normal)
 - `Robin`:     a u + b ∂u/∂n = g
+- `OperatorBC`: residual(u, x, n) = g for a residual written with `pinn.operators` (any
+  derivative or combination: u'' = 0 at the free end of a beam); `Derivative`: ∂ᵏu/∂x_iᵏ = g
+- `Periodic`:  u and its first derivatives along an axis agree on the two opposite faces of a
+  box (``Periodic(axis=0, derivatives=1)``; ``hard=True`` makes it exact through the input)
+
+(`OperatorBC`, `Derivative` and `Periodic` live in `pinn.conditions`.)
 
 On a `pinn.SpaceTime` domain (time the last coordinate t), the initial conditions sit on its
 part ``"initial"`` (t = t0):
@@ -33,6 +39,11 @@ part ``"initial"`` (t = t0):
 ``Dirichlet(g, hard=True)`` imposes u = g exactly through the ansatz u = g + d(x)·N(x), where
 d is the domain's distance function (zero on the boundary parts); g must then be defined (and
 smooth) inside the domain too, since it is evaluated everywhere.
+
+Systems (several fields, ``PDE(..., fields=("x", "y"))``, see `pinn.systems`): the residual
+receives ``u`` with ``u["x"]`` a scalar function of one point per component and returns one
+value per equation; every condition names its component with ``field="x"`` (a system of one
+field may leave it out), and each component may have one hard Dirichlet condition.
 """
 
 from __future__ import annotations
@@ -50,6 +61,14 @@ from jaxnn.validate import check_bool, check_number
 from pinn import operators
 from pinn.checks import check_domain, check_finite_on_probe, check_name, check_parts, shown
 from pinn.inverse import Observations, as_unknowns, check_unknowns_used
+from pinn.systems import (
+    check_field_name,
+    check_fields,
+    check_system_residual,
+    resolve_component,
+    vector_point_function,
+    vector_valued,
+)
 
 PointFn = Callable[[jax.Array], jax.Array]
 Residual = Callable[[PointFn, jax.Array], jax.Array]
@@ -126,18 +145,26 @@ def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> No
     if math.prod(out.shape) != 1:
         raise ValueError(
             f"PDE(residual=...): must return one value per point, got shape {out.shape} for a "
-            f"point of shape ({dim},). Write it for one point; the solver maps it over points."
+            f"point of shape ({dim},). Write it for one point; the solver maps it over points. "
+            "For several equations in several fields, declare them: pinn.PDE(..., "
+            "fields=('u', 'v'))."
         )
 
 
 class BoundaryCondition:
-    """Base class: a condition on the whole boundary (``on=None``) or on named parts."""
+    """Base class: a condition on the whole boundary (``on=None``) or on named parts.
+
+    `field` names the component of a system (``pinn.PDE(fields=...)``) the condition
+    constrains; None for a scalar problem (or a system of one field).
+    """
 
     kind = "boundary"
 
-    def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None):
+    def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
+                 field: str | None = None):
         self.value = as_point_function(value, f"{type(self).__name__}(value=...)")
         self.on = check_parts(on, f"{type(self).__name__}(on=...)")
+        self.field = check_field_name(field, f"{type(self).__name__}(field=...)")
 
     def residual(self, u: PointFn, x: jax.Array, normal: jax.Array) -> jax.Array:
         """The condition's residual at ONE boundary point `x` (dim,) with outward unit normal
@@ -155,13 +182,19 @@ class BoundaryCondition:
                 )
         check_point_function(self.value, domain.dim, f"{type(self).__name__}(value=...)")
 
+    def bind(self, domain: Any) -> BoundaryCondition:
+        """The condition as applied on `domain` (called by `PDE` after `check`): the condition
+        itself, or a copy that holds what it needs of the domain (`pinn.Periodic` its faces)."""
+        del domain
+        return self
+
 
 class Dirichlet(BoundaryCondition):
     """u = value on the boundary (parts); ``hard=True`` imposes it exactly by the ansatz."""
 
     def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
-                 hard: bool = False):
-        super().__init__(value, on)
+                 hard: bool = False, field: str | None = None):
+        super().__init__(value, on, field)
         self.hard = check_bool(hard, f"{type(self).__name__}(hard=...)")
 
     def residual(self, u, x, normal):
@@ -179,8 +212,8 @@ class Robin(BoundaryCondition):
     """a·u + b·∂u/∂n = value on the boundary (parts)."""
 
     def __init__(self, a: float, b: float, value: float | PointFn = 0.0,
-                 on: str | Sequence[str] | None = None):
-        super().__init__(value, on)
+                 on: str | Sequence[str] | None = None, field: str | None = None):
+        super().__init__(value, on, field)
         a, b = check_number(a, "Robin(a=...)"), check_number(b, "Robin(b=...)")
         if a == 0 and b == 0:
             raise ValueError(f"Robin(a={a}, b={b}): expected a and b not both zero, got both "
@@ -212,8 +245,9 @@ class Initial(_OnInitial, Dirichlet):
     way (value then evaluated at every (x, t), so it must be smooth there).
     """
 
-    def __init__(self, value: float | PointFn = 0.0, hard: bool = False):
-        super().__init__(value, on="initial", hard=hard)
+    def __init__(self, value: float | PointFn = 0.0, hard: bool = False,
+                 field: str | None = None):
+        super().__init__(value, on="initial", hard=hard, field=field)
 
     def __repr__(self) -> str:
         return f"Initial(hard={self.hard})"
@@ -226,8 +260,8 @@ class InitialRate(_OnInitial, BoundaryCondition):
     equation u_tt = c² Δu needs it beside `Initial`.
     """
 
-    def __init__(self, value: float | PointFn = 0.0):
-        super().__init__(value, on="initial")
+    def __init__(self, value: float | PointFn = 0.0, field: str | None = None):
+        super().__init__(value, on="initial", field=field)
 
     def residual(self, u, x, normal):
         return operators.partial(u, x.shape[-1] - 1)(x) - self.value(x)
@@ -238,25 +272,44 @@ class PDE:
 
     Args:
         domain: a `pinn.geometry` domain.
-        residual: ``(u, x) -> scalar`` with u a function of one point.
-        bcs: boundary conditions (`Dirichlet`, `Neumann`, `Robin`) and `pinn.Observations`.
-        exact: the exact solution ``x: (dim,) -> scalar``, if known (for error reports).
+        residual: ``(u, x) -> scalar`` with u a function of one point. For a system
+            (`fields` given): ``(u, x) -> (m,)``, one value per equation (a tuple of scalars
+            is stacked), with ``u["name"]`` the scalar function of one point of each field.
+        bcs: boundary conditions (`Dirichlet`, `Neumann`, `Robin`, `pinn.OperatorBC`,
+            `pinn.Derivative`, `pinn.Periodic`, ...) and `pinn.Observations`; in a system each
+            names its component, ``field="name"``.
+        exact: the exact solution ``x: (dim,) -> scalar``, if known (for error reports); for
+            a system ``x: (dim,) -> (len(fields),)``, the components in the order of `fields`.
         name: a label for reports.
         unknowns: `pinn.Unknown` coefficients learned with the network; the residual then
             takes a third argument ``k``, a dict name -> scalar (see `pinn.inverse`).
+        fields: None (one scalar field) or the names of the components of a vector-valued
+            field, e.g. ``("x", "y")``: the network then has one output per field, in this
+            order (see `pinn.systems`).
+
+    Attributes:
+        equations: the number of values the residual returns per point (1 for a scalar PDE).
     """
 
     def __init__(self, domain: Any, residual: Residual,
                  bcs: BoundaryCondition | Sequence[BoundaryCondition] = (),
-                 exact: PointFn | None = None, name: str | None = None, unknowns: Any = ()):
+                 exact: PointFn | None = None, name: str | None = None, unknowns: Any = (),
+                 fields: Sequence[str] | None = None):
         if not callable(residual):
             raise TypeError(f"PDE(residual=...): expected a function (u, x) -> scalar, got "
                             f"{type(residual).__name__}.")
         self.domain = check_domain(domain, f"{type(self).__name__}(domain=...)")
+        self.fields = check_fields(fields, f"{type(self).__name__}(fields=...)")
         self.unknowns = as_unknowns(unknowns)
-        self.residual = _scalar_valued(residual)
-        _check_residual(residual, domain.dim, self.unknowns)
-        check_unknowns_used(residual, domain.dim, self.unknowns)
+        if self.fields is None:
+            self.residual = _scalar_valued(residual)
+            _check_residual(residual, domain.dim, self.unknowns)
+            self.equations = 1
+        else:
+            self.equations = check_system_residual(residual, domain.dim, self.fields,
+                                                   self.unknowns)
+            self.residual = vector_valued(residual)
+        check_unknowns_used(residual, domain.dim, self.unknowns, self.fields)
         bcs = () if bcs is None else bcs
         if isinstance(bcs, str) or not isinstance(bcs, (BoundaryCondition, Observations, Sequence)):
             raise TypeError(f"{type(self).__name__}(bcs=...): expected a condition (pinn.Dirichlet, "
@@ -266,48 +319,83 @@ class PDE:
             if not isinstance(bc, (BoundaryCondition, Observations)):
                 raise TypeError(f"PDE(bcs=...): expected Dirichlet/Neumann/Robin conditions, got "
                                 f"{type(bc).__name__}.")
+            resolve_component(bc, self.fields)
             bc.check(domain)
+        self.bcs = tuple(bc.bind(domain) if isinstance(bc, BoundaryCondition) else bc
+                         for bc in self.bcs)
         hard = [bc for bc in self.bcs if isinstance(bc, Dirichlet) and bc.hard]
-        if len(hard) > 1:
+        if self.fields is None and len(hard) > 1:
             raise ValueError("PDE(bcs=...): at most one Dirichlet(..., hard=True) condition; "
                              "combine the values into one function of x with on=[parts].")
+        components = [self.component(bc) for bc in hard]
+        repeated = sorted({c for c in components if components.count(c) > 1})
+        if repeated:
+            raise ValueError(f"PDE(bcs=...): at most one Dirichlet(..., hard=True) condition per "
+                             f"field; the fields {repeated} have several. Combine each field's "
+                             "values into one function of x with on=[parts].")
         self.name = check_name(name, f"{type(self).__name__}(name=...)") or type(self).__name__
         self.exact = None
-        if exact is not None:
+        if exact is not None and self.fields is not None:
+            self.exact = vector_point_function(exact, len(self.fields), domain.dim,
+                                               f"{self.name}(exact=...)")
+        elif exact is not None:
             self.exact = as_point_function(exact, f"{self.name}(exact=...)")
             check_point_function(self.exact, domain.dim, f"{self.name}(exact=...)")
         check_finite_on_probe(self)  # NaN sources, boundary values, exact: before any training
 
+    def component(self, condition: Any) -> str | None:
+        """The field a condition of this problem constrains (None for a scalar problem)."""
+        return resolve_component(condition, self.fields)
+
+    @property
+    def hard_dirichlets(self) -> dict[str | None, Dirichlet]:
+        """The Dirichlet conditions imposed through the ansatz, by field (the key None for a
+        scalar problem)."""
+        return {self.component(bc): bc for bc in self.bcs
+                if isinstance(bc, Dirichlet) and bc.hard}
+
     @property
     def hard_dirichlet(self) -> Dirichlet | None:
-        """The Dirichlet condition imposed through the ansatz, if any."""
-        hard = [bc for bc in self.bcs if isinstance(bc, Dirichlet) and bc.hard]
+        """The Dirichlet condition imposed through the ansatz, if any (for a system: the
+        first one; `hard_dirichlets` has them all, by field)."""
+        hard = list(self.hard_dirichlets.values())
         return hard[0] if hard else None
 
     def with_hard_dirichlet(self) -> PDE:
         """A copy of the problem whose Dirichlet condition is imposed exactly, u = g + d·N.
 
         d is the domain's distance function to the condition's boundary parts; the other
-        conditions stay soft. The value g is then evaluated inside the domain too.
+        conditions stay soft. The value g is then evaluated inside the domain too. For a
+        system, each field's one Dirichlet condition is made hard (fields without one keep
+        their soft conditions).
         """
         dirichlet = [bc for bc in self.bcs if isinstance(bc, Dirichlet)]
-        if len(dirichlet) != 1:
+        per_field: dict[str | None, list] = {}
+        for bc in dirichlet:
+            per_field.setdefault(self.component(bc), []).append(bc)
+        several = {field: len(bcs) for field, bcs in per_field.items() if len(bcs) > 1}
+        if not dirichlet or several:
+            where = self.name if self.fields is None else \
+                f"{self.name} (fields {', '.join(map(str, several))})"
+            count = len(dirichlet) if self.fields is None or not several else \
+                max(several.values())
             raise ValueError(
-                f"hard_constraints=True: {self.name} has {len(dirichlet)} Dirichlet conditions; "
-                "the distance-function ansatz imposes exactly one. "
+                f"hard_constraints=True: {where} has {count} Dirichlet conditions; "
+                "the distance-function ansatz imposes exactly one"
+                + (" per field. " if self.fields is not None else ". ")
                 + ("Add a Dirichlet condition or leave hard_constraints=False."
                    if not dirichlet else
                    "Combine them into one Dirichlet(value, on=[parts]) whose value function "
                    "covers all parts, or leave hard_constraints=False.")
             )
-        (soft,) = dirichlet
         constrained = copy.copy(self)
-        constrained.bcs = tuple(Dirichlet(bc.value, bc.on, hard=True) if bc is soft else bc
-                                for bc in self.bcs)
+        constrained.bcs = tuple(Dirichlet(bc.value, bc.on, hard=True, field=bc.field)
+                                if isinstance(bc, Dirichlet) else bc for bc in self.bcs)
         return constrained
 
     def __repr__(self) -> str:
-        return f"{self.name}(domain={self.domain!r}, bcs={len(self.bcs)})"
+        fields = "" if self.fields is None else f", fields={self.fields}"
+        return f"{self.name}(domain={self.domain!r}, bcs={len(self.bcs)}{fields})"
 
 
 class Laplace(PDE):

@@ -28,6 +28,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pinn.systems import as_vector, check_field_name, probe_fields
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -75,21 +77,25 @@ def initial_values(unknowns: Sequence[Unknown], dtype) -> dict[str, jax.Array]:
     return {unknown.name: jnp.asarray(unknown.init, dtype) for unknown in unknowns}
 
 
-def check_unknowns_used(residual: Callable, dim: int, unknowns: Sequence[Unknown]) -> None:
+def check_unknowns_used(residual: Callable, dim: int, unknowns: Sequence[Unknown],
+                        fields: Sequence[str] | None = None) -> None:
     """Refuse an unknown the residual never reads: it could not be learned.
 
-    The residual of a smooth probe field is evaluated at a few points with each unknown moved
-    away from its starting value in turn; if nothing changes, the residual does not use it.
+    The residual of a smooth probe field (`fields`: the components of a system, or None for a
+    scalar field) is evaluated at a few points with each unknown moved away from its starting
+    value in turn; if nothing changes, the residual does not use it.
     """
     if not unknowns:
         return
     points = jnp.asarray(np.random.default_rng(0).uniform(0.1, 0.9, (4, dim)), jnp.float32)
 
-    def probe(x):
+    def scalar_probe(x):
         return jnp.sum(jnp.sin(x + 0.3)) + jnp.prod(jnp.cos(x))
 
+    probe = scalar_probe if fields is None else probe_fields(fields)
+
     def at(values):
-        return np.asarray(jax.vmap(lambda x: jnp.reshape(residual(probe, x, values), ()))(points))
+        return np.asarray(jax.vmap(lambda x: as_vector(residual(probe, x, values)))(points))
 
     base = {u.name: jnp.float32(u.init) for u in unknowns}
     reference = at(base)
@@ -113,13 +119,17 @@ class Observations:
         values: ``(n,)`` the observed values of u there.
         noise: None (exact data), or the standard deviation of the measurement error (a number
             or ``(n,)``): the residual is then ``(u - values) / noise``.
+        field: in a system (``pinn.PDE(fields=...)``), the name of the observed component;
+            None for a scalar problem (or a system of one field).
     """
 
     kind = "data"
     hard = False
     on = None
 
-    def __init__(self, points: Any, values: Any, noise: float | Any = None):
+    def __init__(self, points: Any, values: Any, noise: float | Any = None,
+                 field: str | None = None):
+        self.field = check_field_name(field, "Observations(field=...)")
         self.points = _real_array(points, "points")
         self.values = _real_array(values, "values")
         if self.points.ndim == 1:

@@ -51,6 +51,13 @@ def bounding_box(domain: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
 def evaluate(fn: PointsFn, points: np.ndarray, where: str) -> np.ndarray:
     """Values ``(n,)`` of `fn` at `points` ``(n, dim)``: called on the batch, else vmapped."""
     n, dim = points.shape
+    fields = getattr(fn, "fields", None)
+    if fields is not None:  # a pinn.Solution of a system: (n, m) values
+        raise ValueError(
+            f"{where}: got the solution of a system with the fields {list(fields)}; plot one "
+            f"component at a time, e.g. solution[{fields[0]!r}] (a function of points -> (n,)), "
+            "with the domain given: pinn.plot.summary(solution['name'], exact_fn, domain)."
+        )
     try:
         values = np.asarray(fn(points))
     except _CALL_ERRORS:  # a function of one point may fail on a batch: vmap it below
@@ -104,12 +111,24 @@ def _masked_grid(fn: PointsFn, points, inside, resolution: int, where: str) -> n
     return np.ma.masked_array(values, ~inside).reshape(resolution, resolution)
 
 
-def _show(ax: Axes, values, extent, title: str, label: str, norm=None, cmap="viridis"):
+def axis_names(domain: Any) -> tuple[str, str]:
+    """The names of the two plotted coordinates: ("x", "t") for a 1-D space in time (a
+    `pinn.SpaceTime`, time last), else ("x", "y")."""
+    from pinn.geometry import SpaceTime
+
+    if isinstance(domain, SpaceTime) and domain.dim == 2:
+        return "x", "t"
+    return "x", "y"
+
+
+def _show(ax: Axes, values, extent, title: str, label: str, norm=None, cmap="viridis",
+          names: tuple[str, str] = ("x", "y")):
     image = ax.imshow(
-        values, origin="lower", extent=extent, norm=norm, cmap=cmap, interpolation="nearest"
+        values, origin="lower", extent=extent, norm=norm, cmap=cmap, interpolation="nearest",
+        aspect="auto" if names[1] == "t" else None,
     )
     ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set(xlabel="x", ylabel="y", title=title)
+    ax.set(xlabel=names[0], ylabel=names[1], title=title)
     return image
 
 
@@ -138,7 +157,7 @@ def field(
     points, inside, extent, note = _plane(domain, resolution, mask_fn, "field(domain=...)")
     values = _masked_grid(u_fn, points, inside, resolution, "field(u_fn=...)")
     figure, ax = new_axes(ax, width=5.0, height=4.2)
-    _show(ax, values, extent, (title or "u") + note, "u", cmap=cmap)
+    _show(ax, values, extent, (title or "u") + note, "u", cmap=cmap, names=axis_names(domain))
     return save_figure(figure, path)
 
 
@@ -170,7 +189,8 @@ def error_field(
         error = np.ma.maximum(error, floor)
         norm = LogNorm(vmin=floor, vmax=float(error.max()))
     figure, ax = new_axes(ax, width=5.0, height=4.2)
-    _show(ax, error, extent, (title or "|u - exact|") + note, "|u - exact|", norm, "magma")
+    _show(ax, error, extent, (title or "|u - exact|") + note, "|u - exact|", norm, "magma",
+          names=axis_names(domain))
     return save_figure(figure, path)
 
 

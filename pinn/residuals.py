@@ -6,6 +6,11 @@ per-point Jacobian) feeds the Gauss-Newton optimizer.
 
 The trained parameters are the network's, or ``{"network": ..., "unknowns": {name: scalar}}``
 when the PDE declares unknown coefficients (`pinn.Unknown`).
+
+A block's residual may return one value per point or, for a system of m equations
+(``pinn.PDE(fields=...)``), a vector ``(m,)`` per point: the block then holds ``n·m`` entries,
+point-major (the m equations of point 0, then of point 1, ...), each point's scale applied to
+all m of them, and its Jacobian rows are ``(n·m, P)`` (m reverse passes per point).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from pinn.equations import PDE
+from pinn.systems import Fields
 
 
 def pointwise_map(fn: Callable[[Any, jax.Array], jax.Array]) -> Callable:
@@ -26,7 +32,7 @@ def pointwise_map(fn: Callable[[Any, jax.Array], jax.Array]) -> Callable:
     return jax.jit(jax.vmap(fn, in_axes=(None, 0)))
 
 
-def accepts_single_points(model: nn.Module, params: Any, dim: int) -> bool:
+def accepts_single_points(model: nn.Module, params: Any, dim: int, outputs: int = 1) -> bool:
     """Whether ``model.apply(params, x)`` works on one point ``x: (dim,)`` (an MLP does).
 
     Such a model is applied to unbatched points under `vmap`, which XLA turns into plain
@@ -37,7 +43,7 @@ def accepts_single_points(model: nn.Module, params: Any, dim: int) -> bool:
         out = jax.eval_shape(model.apply, params, jax.ShapeDtypeStruct((dim,), jnp.float32))
     except Exception:  # noqa: BLE001 - a model that needs a batch axis: use x[None, :]
         return False
-    return out.shape == (1,)
+    return out.shape == (outputs,)
 
 
 def network_params(problem: PDE, params: Any) -> Any:
@@ -54,8 +60,14 @@ def make_field(problem: PDE, model: nn.Module, single_points: bool = False
                ) -> Callable[[Any], Callable[[jax.Array], jax.Array]]:
     """``field(params)(x)``: the solution at one point, with the hard-constraint ansatz if any.
 
+    For a system (``problem.fields``), ``field(params)`` is a `pinn.systems.Fields`: the
+    network's m outputs by name, each with its own hard Dirichlet condition if it has one,
+    ``u_c = g_c + d_c(x)·N_c(x)``.
+
     `single_points`: the model accepts one point ``(dim,)`` (see `accepts_single_points`).
     """
+    if problem.fields is not None:
+        return _system_field(problem, model, single_points)
     hard = problem.hard_dirichlet
 
     def field(params):
@@ -76,6 +88,30 @@ def make_field(problem: PDE, model: nn.Module, single_points: bool = False
         return constrained
 
     return field
+
+
+def _system_field(problem: PDE, model: nn.Module, single_points: bool) -> Callable[[Any], Fields]:
+    names = problem.fields
+    hard = [(names.index(name), bc) for name, bc in problem.hard_dirichlets.items()]
+
+    def field(params):
+        weights = network_params(problem, params)
+
+        def vector(x):
+            out = model.apply(weights, x) if single_points else model.apply(weights, x[None, :])[0]
+            for index, bc in hard:
+                distance = problem.domain.distance(x[None, :], parts=bc.on)[0]
+                out = out.at[index].set(bc.value(x) + distance * out[index])
+            return out
+
+        return Fields(names, vector)
+
+    return field
+
+
+def _component(problem: PDE, condition: Any, u: Callable) -> Callable[[jax.Array], jax.Array]:
+    """The scalar field a condition acts on: u itself, or its component in a system."""
+    return u if problem.fields is None else u[problem.component(condition)]
 
 
 def pointwise_residual(problem: PDE, field: Callable) -> Callable[[Any, jax.Array], jax.Array]:
@@ -138,38 +174,45 @@ def residual_terms(problem: PDE, field: Callable) -> list[ResidualTerm]:
                           lambda batch: batch["interior_mask"])]
     for i, bc in enumerate(soft_conditions(problem)):
         terms.append(ResidualTerm(
-            "boundary", lambda p, x, n, bc=bc: bc.residual(field(p), x, n),
+            "boundary", lambda p, x, n, bc=bc: bc.residual(_component(problem, bc, field(p)), x, n),
             lambda batch, i=i: tuple(batch["boundary"][i]), _uniform_scale("boundary", i),
             _all_live("boundary", i)))
     for i, data in enumerate(observations(problem)):
         terms.append(ResidualTerm(
-            "data", lambda p, x, v, s, data=data: data.residual(field(p), x, v, s),
+            "data",
+            lambda p, x, v, s, data=data: data.residual(_component(problem, data, field(p)),
+                                                        x, v, s),
             lambda batch, i=i: tuple(batch["data"][i]), _uniform_scale("data", i),
             _all_live("data", i)))
     return terms
 
 
 def guess_terms(field: Callable, guess: Callable[[jax.Array], jax.Array]) -> list[ResidualTerm]:
-    """``u(x) - guess(x)`` at the interior points: fitting the network to an initial guess."""
+    """``u(x) - guess(x)`` at the interior points: fitting the network to an initial guess
+    (for a system, both ``(m,)``)."""
     return [ResidualTerm("guess", lambda p, x: field(p)(x) - guess(x),
                          lambda batch: (batch["interior"],), _interior_scale,
                          lambda batch: batch["interior_mask"])]
 
 
 def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
+    """The block's residuals ``(n, m)`` (m = 1 for a scalar residual)."""
     arguments = term.arguments(batch)
     in_axes = (None,) + (0,) * len(arguments)
-    return jax.vmap(term.residual, in_axes=in_axes)(params, *arguments)
+    values = jax.vmap(term.residual, in_axes=in_axes)(params, *arguments)
+    return values.reshape(values.shape[0], -1)
 
 
 def stack_residuals(terms: Sequence[ResidualTerm]):
     """``(residuals, residuals_and_jacobian)`` of a list of residual blocks.
 
     ``residuals(params, batch) -> (r, parts)``: the stacked weighted residual vector (the loss
-    is ``Σ r²``) and the per-kind mean squares, e.g. ``{"interior_loss", "boundary_loss"}``.
+    is ``Σ r²``) and the per-kind mean squares, e.g. ``{"interior_loss", "boundary_loss"}``
+    (for a block of m equations: the sum of the m squares, averaged over the points).
     ``residuals_and_jacobian(params, batch) -> (r, J)``: the same r and its Jacobian ``(N, P)``
-    with respect to the flattened parameters, one reverse pass per collocation point (batched
-    by vmap): N backward passes through one point each, not N through the whole batch.
+    with respect to the flattened parameters, one reverse pass per collocation point and
+    equation (batched by vmap): backward passes through one point each, not through the whole
+    batch.
     """
     kinds = list(dict.fromkeys(term.kind for term in terms))
 
@@ -178,9 +221,9 @@ def stack_residuals(terms: Sequence[ResidualTerm]):
         parts = {f"{kind}_loss": jnp.zeros((), batch["interior"].dtype) for kind in kinds}
         for term in terms:
             values = _mapped(term, params, batch)
-            pieces.append(term.scale(batch) * values)
+            pieces.append(jnp.ravel(term.scale(batch)[:, None] * values))
             mask = term.mask(batch).astype(values.dtype)
-            parts[f"{term.kind}_loss"] += jnp.sum(mask * values**2) / jnp.sum(mask)
+            parts[f"{term.kind}_loss"] += jnp.sum(mask[:, None] * values**2) / jnp.sum(mask)
         return jnp.concatenate(pieces), parts
 
     def residuals_and_jacobian(params, batch):
@@ -190,14 +233,15 @@ def stack_residuals(terms: Sequence[ResidualTerm]):
             arguments = term.arguments(batch)
 
             def at_point(theta, *point, term=term):
-                return term.residual(unravel(theta), *point)
+                value = jnp.ravel(term.residual(unravel(theta), *point))  # (m,)
+                return value, value
 
             in_axes = (None,) + (0,) * len(arguments)
-            value, gradient = jax.vmap(jax.value_and_grad(at_point), in_axes=in_axes)(
-                flat, *arguments)
+            gradient, value = jax.vmap(jax.jacrev(at_point, has_aux=True), in_axes=in_axes)(
+                flat, *arguments)  # (n, m, P), (n, m)
             scale = term.scale(batch)
-            values.append(scale * value)
-            rows.append(scale[:, None] * gradient)
+            values.append(jnp.ravel(scale[:, None] * value))
+            rows.append((scale[:, None, None] * gradient).reshape(-1, flat.size))
         return jnp.concatenate(values), jnp.concatenate(rows)
 
     return residuals, residuals_and_jacobian

@@ -22,12 +22,15 @@ ADAPTIVE_DEFAULTS = {"every": 500, "add": 200, "candidates": 20_000, "rounds": 5
 
 
 def exact_test_set(problem: PDE, dtype, n: int = 10_000) -> tuple[jax.Array, jax.Array | None]:
-    """A grid of ~n interior test points and the exact solution there (None if unknown)."""
+    """A grid of ~n interior test points and the exact solution there (None if unknown):
+    ``(n,)``, or ``(n, m)`` for a system of m fields."""
     points = jnp.asarray(problem.domain.sample_interior(n, seed=1234, method="grid"), dtype)
     if problem.exact is None:
         return points, None
-    values = jax.vmap(problem.exact)(points).reshape(-1)
-    finite = np.isfinite(np.asarray(values))
+    values = jax.vmap(problem.exact)(points)
+    values = values.reshape(-1) if getattr(problem, "fields", None) is None else \
+        values.reshape(len(points), -1)
+    finite = np.isfinite(np.asarray(values)).reshape(len(points), -1).all(axis=1)
     if not finite.all():
         where = np.asarray(points)[np.argmin(finite)]
         raise ValueError(
@@ -123,7 +126,8 @@ class Collocation:
         """Residual-based adaptive refinement: add the candidates of largest |residual|."""
         settings = self.adaptive
         candidates = self.domain.sample_interior(settings["candidates"], seed=seed)
-        values = np.abs(np.asarray(residual_at(params, jnp.asarray(candidates, self.dtype))))
+        values = np.asarray(residual_at(params, jnp.asarray(candidates, self.dtype)))
+        values = np.linalg.norm(values.reshape(len(candidates), -1), axis=1)  # all equations
         chosen = candidates[np.argsort(values)[-settings["add"]:]]
         self.interior[self.active: self.active + len(chosen)] = chosen
         self.mask[self.active: self.active + len(chosen)] = 1.0

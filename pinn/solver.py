@@ -38,6 +38,7 @@ from pinn.collocation import (
     GradientNormWeights,
     SolveCheckpoint,
 )
+from pinn.conditions import periodic_inputs
 from pinn.equations import PDE, as_point_function, check_point_function
 from pinn.inverse import initial_values
 from pinn.networks import FourierFeatures
@@ -53,6 +54,7 @@ from pinn.residuals import (
     stack_residuals,
 )
 from pinn.stages import Stage, check_stages, stages_from_names
+from pinn.systems import vector_point_function
 
 X64_LINE = 'jax.config.update("jax_enable_x64", True)'
 
@@ -85,6 +87,12 @@ def require_x64(where: str) -> None:
 class Solution:
     """A trained PDE solution: call it on points ``(n, dim)`` to get ``u: (n,)``.
 
+    For a system (``pinn.PDE(fields=...)``), ``solution(points)`` is ``(n, m)``, the columns in
+    the order of `fields`, and ``solution["y"]`` is the function ``points -> (n,)`` of one
+    component. `relative_l2` and `max_error` then compare all components at once (the
+    Frobenius norm of the ``(n, m)`` error over that of the exact values) or, with
+    ``field="y"``, one; `residual_rms` is over all equations.
+
     Attributes:
         problem, model, params: what was solved and the trained parameters (the network's, or
             ``{"network": ..., "unknowns": {...}}`` with unknown coefficients).
@@ -111,6 +119,33 @@ class Solution:
         self._residuals = pointwise_map(pointwise_residual(self.problem, self.field))
 
     @property
+    def fields(self) -> tuple[str, ...] | None:
+        """The component names of a system, the columns of ``solution(points)``; None for a
+        scalar field."""
+        return self.problem.fields
+
+    def __getitem__(self, field: str) -> Callable[[Any], np.ndarray]:
+        """The function ``points (n, dim) -> (n,)`` of the component `field` of a system."""
+        index = self._field_index(field, "Solution[...]")
+
+        def component(points: Any) -> np.ndarray:
+            return self(points)[:, index]
+
+        component.__name__ = f"solution_{field}"
+        component.__doc__ = f"Component {field!r} of the solution at points (n, dim) -> (n,)."
+        return component
+
+    def _field_index(self, field: str, where: str) -> int:
+        fields = self.problem.fields
+        if fields is None:
+            raise ValueError(f"{where}: field={field!r} given, but {self.problem.name} has one "
+                             "scalar field (no pinn.PDE(fields=...)); call the solution itself.")
+        if field not in fields:
+            raise ValueError(f"{where}: expected one of the fields {list(fields)}, got "
+                             f"{field!r}.")
+        return fields.index(field)
+
+    @property
     def float64(self) -> bool:
         """Whether the solution was trained (and is evaluated) in float64."""
         return self.dtype == np.float64
@@ -129,7 +164,7 @@ class Solution:
                 for u in self.problem.unknowns}
 
     def __call__(self, points: Any) -> np.ndarray:
-        """u at ``points: (n, dim)``, returned as ``(n,)``."""
+        """u at ``points: (n, dim)``, returned as ``(n,)`` (``(n, m)`` for a system)."""
         x = self._device_points(self._checked(points), "Solution(points)")
         return np.asarray(self._values(self.params, x))
 
@@ -157,14 +192,22 @@ class Solution:
         """An evenly spaced grid of about `n` points inside the domain."""
         return np.asarray(self.problem.domain.sample_interior(n, seed=seed, method="grid"))
 
-    def relative_l2(self, exact: Callable | None = None, points: Any = None) -> float:
-        """‖u - exact‖₂ / ‖exact‖₂ on `points` (default: a grid of ~10,000 interior points)."""
-        u, reference = self._compare(exact, points)
+    def relative_l2(self, exact: Callable | None = None, points: Any = None,
+                    field: str | None = None) -> float:
+        """‖u - exact‖₂ / ‖exact‖₂ on `points` (default: a grid of ~10,000 interior points).
+
+        For a system: over all components at once (`exact` returns ``(m,)`` per point), or
+        the component `field` only (`exact` still returns all m, or is None for the
+        problem's).
+        """
+        u, reference = self._compare(exact, points, field)
         return float(np.linalg.norm(u - reference) / np.linalg.norm(reference))
 
-    def max_error(self, exact: Callable | None = None, points: Any = None) -> float:
-        """max |u - exact| on `points` (default: a grid of ~10,000 interior points)."""
-        u, reference = self._compare(exact, points)
+    def max_error(self, exact: Callable | None = None, points: Any = None,
+                  field: str | None = None) -> float:
+        """max |u - exact| on `points` (default: a grid of ~10,000 interior points); for a
+        system over all components, or the component `field`."""
+        u, reference = self._compare(exact, points, field)
         return float(np.max(np.abs(u - reference)))
 
     def residual_rms(self, points: Any = None) -> float:
@@ -173,18 +216,27 @@ class Solution:
         residual = self._residuals(self.params, self._device_points(points, "residual_rms"))
         return float(jnp.sqrt(jnp.mean(residual**2)))
 
-    def _compare(self, exact, points):
+    def _compare(self, exact, points, field=None):
+        index = None if field is None else self._field_index(field, "relative_l2(field=...)")
+        fields = self.problem.fields
         exact = exact or self.problem.exact
         if exact is None:
             raise ValueError(f"{self.problem.name} has no exact solution: pass exact=... (a "
                              "function of one point) or use residual_rms().")
+        if fields is not None and exact is not self.problem.exact:
+            exact = vector_point_function(exact, len(fields), self.problem.domain.dim,
+                                          "relative_l2(exact=...)")
         points = self.test_points() if points is None else self._checked(points)
         x = self._device_points(points, "relative_l2")
-        reference = np.asarray(jax.vmap(exact)(x)).reshape(-1)
-        return self(points), reference
+        u = self(points)
+        reference = np.asarray(jax.vmap(exact)(x)).reshape(u.shape)
+        if index is not None:
+            return u[:, index], reference[:, index]
+        return u, reference
 
 
-def _check_model(model: Any, params: Any, dim: int) -> None:
+def _check_model(model: Any, params: Any, dim: int, fields: tuple[str, ...] | None = None
+                 ) -> None:
     try:
         out = jax.eval_shape(lambda p, x: model.apply(p, x), params,
                              jax.ShapeDtypeStruct((3, dim), jnp.float32))
@@ -192,6 +244,16 @@ def _check_model(model: Any, params: Any, dim: int) -> None:
         raise ValueError(f"solve(model=...): the model fails on points of shape (n, {dim}): "
                          f"{error}. Use a network of points, e.g. jaxnn.MLP([32, 32, 1], "
                          "activation='tanh').") from error
+    if fields is not None:
+        m = len(fields)
+        if out.shape != (3, m):
+            raise ValueError(
+                f"solve(model=...): the problem has {m} fields {list(fields)}, so the network "
+                f"must return {m} values per point, shape (n, {m}), one per field in that "
+                f"order; for points (3, {dim}) it returned {out.shape}. Make the last layer "
+                f"size {m}, e.g. jaxnn.MLP([32, 32, {m}], activation='tanh')."
+            )
+        return
     if out.shape != (3, 1):
         raise ValueError(
             f"solve(model=...): the network must return one value per point, shape (n, 1); for "
@@ -200,8 +262,8 @@ def _check_model(model: Any, params: Any, dim: int) -> None:
         )
 
 
-def _build_model(model: Any, fourier_features: Any, seed: int) -> nn.Module:
-    model = model if model is not None else MLP([32, 32, 32, 1], activation="tanh")
+def _build_model(model: Any, fourier_features: Any, seed: int, outputs: int = 1) -> nn.Module:
+    model = model if model is not None else MLP([32, 32, 32, outputs], activation="tanh")
     if not isinstance(model, nn.Module):
         raise TypeError(f"solve(model=...): expected a flax.linen Module such as "
                         f"jaxnn.MLP([32, 32, 1], activation='tanh'), got {type(model).__name__}.")
@@ -296,14 +358,16 @@ def solve(
     Args:
         problem: a `pinn.PDE` (`Poisson`, `Laplace`, `Helmholtz`, a residual of your own, with
             `pinn.Unknown` coefficients and `pinn.Observations` for inverse problems).
-        model: a network with one output, default ``jaxnn.MLP([32, 32, 32, 1], "tanh")``.
+        model: a network with one output, default ``jaxnn.MLP([32, 32, 32, 1], "tanh")``;
+            for a system of m fields, m outputs (in the order of ``problem.fields``).
         stages: optimizer stages run in order (default ``[pinn.Adam(2000), pinn.LBFGS(2000)]``).
         collocation: a `pinn.Collocation` (default 2000 uniform interior points, 400 per soft
             boundary condition, no resampling or refinement).
         weighting: `pinn.FixedWeights` (default, all 1) or `pinn.GradientNormWeights`.
         dtype: "float32" (default) or "float64" (needs JAX's x64 mode on; see the module).
         initial_guess: a function of one point (or a number): the network is first fitted to
-            it for `guess_steps` steps (Gauss-Newton, or L-BFGS for large networks). For
+            it for `guess_steps` steps (for a system, the function returns the m fields,
+            ``(m,)``; a number is taken for every field) (Gauss-Newton, or L-BFGS for large networks). For
             nonlinear problems with several solutions (the bounce: φ = 0 solves it too), the
             guess picks the one to converge to.
         fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
@@ -348,7 +412,8 @@ def solve(
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"solve(seed={seed!r}): expected an integer >= 0.")
     domain = problem.domain
-    model = _build_model(model, fourier_features, seed)
+    outputs = 1 if problem.fields is None else len(problem.fields)
+    model = periodic_inputs(problem, _build_model(model, fourier_features, seed, outputs))
     try:
         weights_init = model.init(jax.random.PRNGKey(seed),
                                   jnp.zeros((1, domain.dim), jnp.float32))
@@ -356,7 +421,7 @@ def solve(
         raise ValueError(f"solve(model=...): the model fails on points of shape (n, "
                          f"{domain.dim}): {str(error).splitlines()[0]} Use a network of points, "
                          "e.g. jaxnn.MLP([32, 32, 1], activation='tanh').") from error
-    _check_model(model, weights_init, domain.dim)
+    _check_model(model, weights_init, domain.dim, problem.fields)
     params = weights_init
     if problem.unknowns:
         params = {"network": weights_init, "unknowns": initial_values(problem.unknowns, dtype)}
@@ -366,7 +431,8 @@ def solve(
         stage.check(n_params)
 
     points = CollocationPoints(problem, collocation, weighting, seed, dtype)
-    field = make_field(problem, model, accepts_single_points(model, weights_init, domain.dim))
+    field = make_field(problem, model,
+                       accepts_single_points(model, weights_init, domain.dim, outputs))
     residuals, residuals_and_jacobian = make_residuals(problem, field)
     validation_fn, validation_data = _validation(problem, field, dtype)
 
@@ -376,8 +442,7 @@ def solve(
     plan = [(stage.name, stage.transformation(residual_vector, residuals_and_jacobian),
              stage.steps, residuals) for stage in stages]
     if initial_guess is not None:
-        guess = as_point_function(initial_guess, "solve(initial_guess=...)")
-        check_point_function(guess, domain.dim, "solve(initial_guess=...)")
+        guess = _initial_guess(initial_guess, problem)
         guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess))
         fit = gauss_newton(lambda p, b: guess_residuals(p, b)[0], guess_jacobian) \
             if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
@@ -432,6 +497,19 @@ def solve(
     return solution
 
 
+def _initial_guess(initial_guess: Any, problem: PDE) -> Callable[[jax.Array], jax.Array]:
+    """The initial guess as a function of one point: a scalar, or ``(m,)`` for a system."""
+    where, dim = "solve(initial_guess=...)", problem.domain.dim
+    if problem.fields is None or not callable(initial_guess):
+        guess = as_point_function(initial_guess, where)
+        check_point_function(guess, dim, where)
+        if problem.fields is None:
+            return guess
+        m = len(problem.fields)
+        return lambda x: jnp.full((m,), guess(x))
+    return vector_point_function(initial_guess, len(problem.fields), dim, where)
+
+
 def _validation(problem: PDE, field: Callable, dtype) -> tuple[Callable | None, Any]:
     """What is evaluated on the device after every epoch: the relative L2 error against the
     exact solution (if known) and the unknowns' values (if any)."""
@@ -442,7 +520,7 @@ def _validation(problem: PDE, field: Callable, dtype) -> tuple[Callable | None, 
     def validation_fn(params, test_set):  # traced: evaluated on the device every epoch
         logs = {}
         if "u" in test_set:
-            u = jax.vmap(lambda x: field(params)(x))(test_set["x"])
+            u = jax.vmap(lambda x: field(params)(x))(test_set["x"]).reshape(test_set["u"].shape)
             logs["relative_l2"] = jnp.linalg.norm(u - test_set["u"]) / jnp.linalg.norm(
                 test_set["u"])
         for name, value in (params["unknowns"] if problem.unknowns else {}).items():

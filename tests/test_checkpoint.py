@@ -249,6 +249,7 @@ def test_training_killed_with_sigkill_resumes_to_the_same_params_and_history(tmp
     assert not [p for p in Path(config["checkpoint_dir"]).iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow  # the SIGKILL test above stays in the default suite
 def test_early_stopping_state_survives_a_kill_and_resume(tmp_path):
     # The victim hangs in its callback at epoch 11 (after the checkpoint of epoch 10) and is
     # killed there, after the best epoch and with the patience counter running; without early

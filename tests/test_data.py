@@ -196,7 +196,7 @@ def test_batch_indices_cover_every_sample_once_with_a_fixed_shape(n, batch_size)
     check_epoch_layout(n, batch_size, seed=0)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=5, deadline=None)  # each size compiles once; the cases above are fixed
 @given(n=st.integers(1, 60), batch_size=st.integers(1, 20), seed=st.integers(0, 2**16))
 def test_batch_indices_layout_holds_for_any_sizes(n, batch_size, seed):
     check_epoch_layout(n, batch_size, seed)

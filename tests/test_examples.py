@@ -79,6 +79,7 @@ def test_nand_example_logistic_regression_learns_nand(tmp_path, capsys):
     assert pngs(tmp_path) == {"nand_decision_boundary.png"}
 
 
+@pytest.mark.slow  # the docs build runs every example
 def test_ising_example_smoke(tmp_path):
     options = "--size 8 --t-steps 6 --samples 16 --equilibration 50 --epochs 1"
     figures = run_example("ising_phases_cnn", options, tmp_path)
@@ -86,6 +87,7 @@ def test_ising_example_smoke(tmp_path):
     assert pngs(tmp_path) == {"ising_p_ordered.png", "ising_history.png"}
 
 
+@pytest.mark.slow  # the docs build runs every example
 def test_pid_example_smoke(tmp_path):
     figures = run_example("pid_classification", "--tracks 2000 --epochs 2 --hidden 8", tmp_path)
     assert all(0.0 <= figures[f"{key}_auc"] <= 1.0 for key in ("linear", "mlp"))
@@ -164,3 +166,36 @@ def test_pid_example_mlp_beats_the_linear_cut(tmp_path):
 def test_xor_example_reaches_100_percent_for_other_seeds(tmp_path, seed):
     figures = run_example("xor_mlp", f"--seed {seed}", tmp_path)
     assert figures["mlp_accuracy"] == 1.0
+
+
+@pytest.mark.slow
+def test_lotka_volterra_example_matches_solve_ivp_in_float64(tmp_path):
+    from x64 import enable_x64
+
+    with enable_x64(True):
+        figures = run_example("lotka_volterra", "--quiet", tmp_path)
+    assert figures["relative_l2"] < 1e-6
+    assert max(figures["relative_l2_x"], figures["relative_l2_y"]) < 1e-6
+    assert pngs(tmp_path) == {"lotka_volterra.png"}
+
+
+@pytest.mark.slow
+def test_coupled_bounce_example_matches_solve_bvp_in_float64(tmp_path):
+    from x64 import enable_x64
+
+    with enable_x64(True):
+        figures = run_example("coupled_bounce", "--quiet", tmp_path)
+    assert figures["relative_l2"] < 1e-5
+    assert max(figures["relative_l2_phi"], figures["relative_l2_chi"]) < 1e-5
+    assert pngs(tmp_path) == {"coupled_bounce.png"}
+
+
+@pytest.mark.slow
+def test_euler_beam_example_matches_the_exact_deflection_in_float64(tmp_path):
+    from x64 import enable_x64
+
+    with enable_x64(True):
+        figures = run_example("euler_beam", "--quiet", tmp_path)
+    assert figures["relative_l2"] < 1e-6
+    assert figures["tip_deflection"] == pytest.approx(-1 / 8, rel=1e-6)  # u(1) = -1/24+1/6-1/4
+    assert pngs(tmp_path) == {"euler_beam.png"}

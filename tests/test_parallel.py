@@ -380,6 +380,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow  # two processes: the 8-device tests above stay in the default suite
 def test_two_processes_each_feeding_half_match_one_process_and_only_process_0_writes(
     tmp_path,
 ):

@@ -417,3 +417,16 @@ def test_summary_in_1d_and_without_exact_solution_or_history():
     assert len([ax for ax in no_exact.axes if ax.get_label() != "<colorbar>"]) == 1
     with pytest.raises(ValueError, match="domain"):
         pinn_plot.summary(solution, None, None)
+
+
+def test_a_space_time_map_labels_its_axes_x_and_t():
+    import pinn
+
+    rod = pinn.SpaceTime(pinn.Interval(0.0, 1.0), 0.0, 2.0)
+    figure = pinn_plot.field(lambda p: np.sin(np.pi * p[:, 0]) * np.exp(-p[:, 1]), rod,
+                             resolution=16)
+    ax = figure.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "t")
+    assert ax.images[0].get_extent() == [0.0, 1.0, 0.0, 2.0]
+    square = pinn_plot.field(lambda p: p[:, 0], pinn.Rectangle((0, 0), (1, 1)), resolution=8)
+    assert (square.axes[0].get_xlabel(), square.axes[0].get_ylabel()) == ("x", "y")

@@ -225,6 +225,7 @@ def printed(pattern, output):
     return float(match.group(1))
 
 
+@pytest.mark.slow  # the docs build runs every example
 def test_poisson_2d_example_solves_poisson_and_saves_the_summary(tmp_path, monkeypatch, capsys):
     module = load_example("poisson_2d")
     small = {**SMALL, "layers": [SMALL["width"], 1]}
@@ -249,6 +250,7 @@ def test_poisson_2d_example_settings_are_the_registry_settings():
         assert written == expected, mode
 
 
+@pytest.mark.slow  # the docs build runs every example
 def test_laplace_disk_example_learns_u_equals_r_along_the_radius(tmp_path, monkeypatch,
                                                                 capsys):
     output = run_example("laplace_disk", "laplace_disk",
@@ -260,6 +262,7 @@ def test_laplace_disk_example_learns_u_equals_r_along_the_radius(tmp_path, monke
     assert (tmp_path / "laplace_disk.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # the docs build runs every example; the registry checks stay
 def test_grad_shafranov_example_finds_the_flux_and_the_magnetic_axis(tmp_path, monkeypatch,
                                                                      capsys):
     output = run_example("grad_shafranov", "grad_shafranov", ["--quiet", "--out", str(tmp_path)],
@@ -276,6 +279,7 @@ def test_grad_shafranov_example_finds_the_flux_and_the_magnetic_axis(tmp_path, m
         assert (tmp_path / file).stat().st_size > 10_000
 
 
+@pytest.mark.slow  # the docs build runs every example
 def test_lshape_example_is_close_to_a_finite_difference_solution(tmp_path, monkeypatch, capsys):
     # Soft boundary conditions, weighted: with the condition built in (u = d·N) the corner
     # singularity u ~ r^(2/3) makes N ~ r^(-1/3), which a small network cannot follow.
@@ -290,6 +294,7 @@ def test_lshape_example_is_close_to_a_finite_difference_solution(tmp_path, monke
     assert (tmp_path / "poisson_lshape.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # the docs build runs every example
 def test_helmholtz_example_runs_and_saves_the_summary(tmp_path, monkeypatch, capsys):
     # Two wavelengths per side need more than a few seconds of training (see the slow tests):
     # this only checks that the script runs end to end and reports.

@@ -50,7 +50,7 @@ from pinn.geometry import (
     Union,
 )
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "200"))  # more for a deeper search
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "60"))  # more for a deeper search
 PROPERTY = settings(
     max_examples=EXAMPLES,
     # The default run is the same every time (CI must not flake); a deeper search with

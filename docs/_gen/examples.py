@@ -50,6 +50,9 @@ SMALL_RUNS: dict[str, list[str]] = {
     "poisson_lshape": PINN_SMALL,
     "grad_shafranov": PINN_SMALL,
     "heat_1d": ["--steps", "30", "--quiet"],  # float64 Gauss-Newton
+    "lotka_volterra": ["--quick", "--quiet"],  # float64 Gauss-Newton, two fields
+    "coupled_bounce": ["--quick", "--quiet"],  # float64 Gauss-Newton, two fields
+    "euler_beam": ["--quick", "--quiet"],  # float64 Gauss-Newton, a fourth-order ODE
 }
 # Examples that read a data set the user downloads: the build writes a small file of the
 # real format (synthetic events and images) and says so on the page.
