@@ -43,9 +43,13 @@ def _trained_state(width=8, steps=3):
         logits = model.apply(p, x)
         return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
-    for _ in range(steps):
+    @jax.jit  # one compiled step (eager, every operation would compile on its own)
+    def step(params, opt_state):
         updates, opt_state = optimizer.update(jax.grad(loss)(params), opt_state, params)
-        params = optax.apply_updates(params, updates)
+        return optax.apply_updates(params, updates), opt_state
+
+    for _ in range(steps):
+        params, opt_state = step(params, opt_state)
     return TrainState(params=params, opt_state=opt_state, step=jnp.int32(steps))
 
 
