@@ -35,7 +35,7 @@ import jax.numpy as jnp
 from jaxnn.validate import check_bool, check_int
 from pinn import operators
 from pinn.checks import shown
-from pinn.equations import BoundaryCondition, PointFn
+from pinn.equations import BoundaryCondition, PointFn, probe_field
 from pinn.geometry.boxes import Box
 
 BoundaryResidual = Callable[[PointFn, jax.Array, jax.Array], jax.Array]
@@ -76,12 +76,9 @@ class OperatorBC(BoundaryCondition):
         super().check(domain)
         label = f"{type(self).__name__}(residual=...)"
 
-        def probe(x):  # a smooth stand-in for the network, so the operators have a field
-            return jnp.sum(jnp.sin(x))
-
         point = jax.ShapeDtypeStruct((domain.dim,), jnp.float32)
         try:
-            out = jax.eval_shape(lambda x, n: self.operator(probe, x, n), point, point)
+            out = jax.eval_shape(lambda x, n: self.operator(probe_field, x, n), point, point)
         except Exception as error:
             raise ValueError(
                 f"{label}: calling residual(u, x, n) on one point x and normal n of shape "

@@ -125,17 +125,19 @@ def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
         )
 
 
+def probe_field(x: jax.Array) -> jax.Array:
+    """A smooth scalar field of one point: the network's stand-in when a residual is checked
+    abstractly, so that the operators have a field to act on."""
+    return jnp.sum(jnp.sin(x))
+
+
 def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> None:
     """Check (abstractly) that ``residual(u, x)`` (``residual(u, x, k)`` with unknowns) gives
     one value for one point."""
-
-    def probe(x):  # a smooth stand-in for the network, so the operators have a field to act on
-        return jnp.sum(jnp.sin(x))
-
     try:
         point = jax.ShapeDtypeStruct((dim,), jnp.float32)
         values = {unknown.name: jnp.float32(unknown.init) for unknown in unknowns}
-        out = jax.eval_shape(lambda x: residual(probe, x, *([values] if unknowns else [])), point)
+        out = jax.eval_shape(lambda x: residual(probe_field, x, *([values] if unknowns else [])), point)
     except Exception as error:
         raise ValueError(
             f"PDE(residual=...): calling residual(u, x) on one point x of shape ({dim},) failed: "
