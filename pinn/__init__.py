@@ -9,11 +9,12 @@
 Submodules: `geometry` (domains), `operators` (forward-mode derivatives), `equations` (PDEs and
 boundary conditions, with the sign conventions), `conditions` (`OperatorBC`,
 `Derivative`, `Periodic`), `systems` (several fields:
-``pinn.PDE(..., fields=("x", "y"))``), `solver` (`solve`), `optimizers`
+``pinn.PDE(..., fields=("x", "y"))``), `solver` (`solve`), `marching` (`march`: an
+evolution problem window after window in time), `optimizers`
 (Gauss-Newton), `problems` (the named-problem registry), `plot`, `cli` (the `pinn` command).
 """
 
-from pinn import conditions, equations, geometry, operators, optimizers, problems, systems
+from pinn import conditions, equations, geometry, marching, operators, optimizers, problems, systems
 from pinn.collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
 from pinn.conditions import Derivative, OperatorBC, Periodic
 from pinn.equations import (
@@ -29,7 +30,8 @@ from pinn.equations import (
 )
 from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle, SpaceTime
 from pinn.inverse import Observations, Unknown
-from pinn.networks import FourierFeatures
+from pinn.marching import MarchedSolution, march
+from pinn.networks import FourierFeatures, TimeWindow
 from pinn.optimizers import gauss_newton
 from pinn.solver import Solution, relative_l2, solve
 from pinn.stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
@@ -55,6 +57,7 @@ __all__ = [
     "InitialRate",
     "Interval",
     "Laplace",
+    "MarchedSolution",
     "Neumann",
     "Observations",
     "OperatorBC",
@@ -68,11 +71,14 @@ __all__ = [
     "Solution",
     "SpaceTime",
     "Stage",
+    "TimeWindow",
     "Unknown",
     "conditions",
     "equations",
     "gauss_newton",
     "geometry",
+    "march",
+    "marching",
     "operators",
     "optimizers",
     "problems",

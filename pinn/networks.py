@@ -28,3 +28,21 @@ class FourierFeatures(nn.Module):
         b = jnp.asarray(rng.normal(0.0, self.scale, (x.shape[-1], self.num_features)), x.dtype)
         angles = 2 * jnp.pi * x @ b
         return self.network(jnp.concatenate([jnp.cos(angles), jnp.sin(angles)], axis=-1))
+
+
+class TimeWindow(nn.Module):
+    """``x -> network(x with time mapped from [t0, t1] onto [-1, 1])``, time the last input.
+
+    `pinn.march` puts it in front of each window's network: a window short in time then looks
+    to the network as wide as the whole span did, and its first layer needs no large weights
+    to resolve it.
+    """
+
+    network: nn.Module
+    t0: float
+    t1: float
+
+    @nn.compact
+    def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+        time = 2.0 * (x[..., -1:] - self.t0) / (self.t1 - self.t0) - 1.0
+        return self.network(jnp.concatenate([x[..., :-1], time], axis=-1))
