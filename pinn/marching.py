@@ -80,6 +80,7 @@ class MarchedSolution(Solution):
 
     @property
     def unknowns(self) -> dict[str, float]:
+        """Always {}: a marched problem has no unknown coefficients."""
         return {}
 
     def _window_of(self, points: np.ndarray) -> np.ndarray:
