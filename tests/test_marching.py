@@ -98,7 +98,7 @@ def test_march_solves_the_heat_equation_in_two_windows(soft):
         solution = pinn.march(heat(soft), jaxnn.MLP([16, 16, 1], activation="tanh"),
                               windows=2, stages=[pinn.GaussNewton(40)],
                               collocation=pinn.Collocation(200, 20, method="grid"), **GN)
-        assert solution.relative_l2() < (1e-4 if soft else 1e-5)
+        assert solution.relative_l2() < (3e-4 if soft else 1e-5)  # soft: each window ~1e-4
         # the second window starts from the first one's values at t = 0.5
         x = np.linspace(0, 1, 11)
         edge = np.column_stack([x, np.full_like(x, 0.5)])
