@@ -101,7 +101,7 @@ def diffusion_inverse() -> Setup:
                           hard=True)
     problem = pinn.PDE(_space_time(-1, 1, 1), residual, unknowns=[pinn.Unknown("C", 2.0)],
                        bcs=[data, pinn.Observations(points, values[:, 0])])
-    return Setup(problem, [20, 20, 1], interior=600, gauss_newton=80)
+    return Setup(problem, [20, 20, 1], interior=700, gauss_newton=80)
 
 
 def wave() -> Setup:
