@@ -88,6 +88,8 @@ class MarchedSolution(Solution):
         return np.clip(index, 0, len(self.windows) - 1)
 
     def _piecewise(self, points: np.ndarray, evaluate: Callable) -> np.ndarray:
+        if not len(points):
+            return evaluate(self.windows[0], points)
         which = self._window_of(points)
         parts = {k: evaluate(self.windows[k], points[which == k]) for k in np.unique(which)}
         first = next(iter(parts.values()))
