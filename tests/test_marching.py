@@ -32,6 +32,7 @@ def oscillator_system(periods: int = 2) -> pinn.PDE:
                     exact=lambda t: jnp.stack([jnp.cos(t[0]), -jnp.sin(t[0])]))
 
 
+@pytest.mark.slow  # the docs build marches the oscillator on every CI run
 def test_march_solves_an_ode_system_in_two_windows():
     with enable_x64(True):
         solution = pinn.march(oscillator_system(periods=1), jaxnn.MLP([16, 2], "tanh"),

@@ -153,6 +153,7 @@ def heat_problem(hard: bool = False) -> pinn.PDE:
     return pinn.PDE(rod(), heat, bcs=bcs, exact=exact, name="heat_1d")
 
 
+@pytest.mark.slow  # the docs build solves the same heat problem on every CI run
 def test_heat_equation_matches_the_exact_solution():
     with enable_x64(True):
         solution = solve_small(heat_problem(), steps=40)
@@ -171,7 +172,7 @@ def test_heat_equation_with_the_initial_condition_built_in_is_exact_at_t0():
     np.testing.assert_allclose(at_t0, np.sin(np.pi * np.linspace(0, 1, 11)), atol=1e-12)
 
 
-@pytest.mark.slow  # the heat equation above is the default suite's solve in time
+@pytest.mark.slow  # the docs build runs this wave equation on every CI run
 def test_wave_equation_with_initial_value_and_rate_matches_the_exact_solution():
     """u_tt = c² u_xx, u = 0 at the ends, u(x, 0) = sin πx, u_t(x, 0) = 0: u = sin πx cos cπt."""
     def wave(u, x):
