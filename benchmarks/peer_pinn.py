@@ -20,7 +20,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -58,7 +58,6 @@ class Setup:
     activation: str = "tanh"
     windows: int = 1  # time windows solved one after the other (pinn.march) when above 1
     refinement: dict | None = None  # pinn.Refinement settings (with uniform points)
-    options: dict = field(default_factory=dict)  # more keywords of pinn.solve
 
 
 def _space_time(lo: float, hi: float, t1: float) -> pinn.SpaceTime:
@@ -250,10 +249,9 @@ def run_pinn(name: str, mode: str = "accurate", seed: int = 0, scale: float = 1.
         stages, dtype = [pinn.Adam(adam, 1e-3), pinn.LBFGS(lbfgs)], "float32"
     collocation = pinn.Collocation(setup.interior, setup.boundary or 1, method=setup.method,
                                    refinement=setup.refinement)
-    options = {key: value for key, value in setup.options.items() if value is not None}
     model = jaxnn.MLP(setup.layers, activation=setup.activation)
-    options.update(stages=stages, collocation=collocation, dtype=dtype, seed=seed, verbose=0,
-                   log_every=10 if mode == "accurate" else 500)
+    options = {"stages": stages, "collocation": collocation, "dtype": dtype, "seed": seed,
+               "verbose": 0, "log_every": 10 if mode == "accurate" else 500}
     solution = pinn.march(setup.problem, model, windows=setup.windows, **options) \
         if setup.windows > 1 else pinn.solve(setup.problem, model, **options)
     predicted = solution(peer.test_points())
