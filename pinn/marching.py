@@ -111,7 +111,8 @@ class MarchedSolution(Solution):
 
 
 def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4,
-          checkpoint_dir: str | None = None, **options: Any) -> MarchedSolution:
+          warm_start: bool = True, checkpoint_dir: str | None = None,
+          **options: Any) -> MarchedSolution:
     """Solve the evolution problem `problem` window after window in time.
 
     Args:
@@ -121,6 +122,9 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
         model: the network of each window (each window trains its own copy), default as in
             `pinn.solve`.
         windows: how many windows of equal length, or the window edges ``[t0, ..., t1]``.
+        warm_start: start each window's network from the parameters the previous window
+            ended with (the next stretch of an evolution looks much like the last one, in
+            each window's own time) rather than from a fresh initialisation.
         checkpoint_dir: checkpoint each window in its own subfolder ``window_000``, ...;
             with ``resume=True`` a killed march goes on where it stopped.
         **options: any keyword of `pinn.solve` (stages, collocation, dtype, seed, verbose,
@@ -145,8 +149,9 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
                                  solutions[-1] if solutions else None, index)
         folder = None if checkpoint_dir is None else \
             os.path.join(os.fspath(checkpoint_dir), f"window_{index:03d}")
+        start_from = solutions[-1].params if warm_start and solutions else None
         solutions.append(solve(window, TimeWindow(network, float(t0), float(t1)),
-                               checkpoint_dir=folder, **options))
+                               initial_params=start_from, checkpoint_dir=folder, **options))
         if solutions[-1].stop_reason:  # a window that diverged: the later ones cannot start
             break
     return MarchedSolution(problem, solutions, edges[:len(solutions) + 1],

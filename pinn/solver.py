@@ -262,6 +262,21 @@ def _check_model(model: Any, params: Any, dim: int, fields: tuple[str, ...] | No
         )
 
 
+def _same_structure(initial_params: Any, fresh: Any) -> Any:
+    """`initial_params` when it has the tree and shapes of the network's parameters."""
+    shapes = jax.tree_util.tree_map(jnp.shape, fresh)
+    try:
+        given = jax.tree_util.tree_map(jnp.shape, initial_params)
+    except Exception:  # noqa: BLE001 (anything not a tree of arrays)
+        given = None
+    if given != shapes:
+        raise ValueError(f"solve(initial_params=...): expected the parameters of this network, "
+                         f"a tree of arrays shaped {shapes}, got {given}. Pass the `params` "
+                         "of a solution with the same network (for an inverse problem, "
+                         "`params['network']`).")
+    return initial_params
+
+
 def _build_model(model: Any, fourier_features: Any, seed: int, outputs: int = 1) -> nn.Module:
     model = model if model is not None else MLP([32, 32, 32, outputs], activation="tanh")
     if not isinstance(model, nn.Module):
@@ -333,6 +348,7 @@ def solve(
     dtype: Any = None,
     initial_guess: float | Callable[[jax.Array], jax.Array] | None = None,
     guess_steps: int = 50,
+    initial_params: Any = None,
     fourier_features: tuple[int, float] | None = None,
     seed: int = 0,
     log_every: int = 100,
@@ -370,6 +386,8 @@ def solve(
             ``(m,)``; a number is taken for every field) (Gauss-Newton, or L-BFGS for large networks). For
             nonlinear problems with several solutions (the bounce: φ = 0 solves it too), the
             guess picks the one to converge to.
+        initial_params: the network's parameters to start from (e.g. ``solution.params`` of
+            an earlier solve with the same network) instead of a fresh initialisation.
         fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
         seed: seeds the network initialisation and the collocation points.
         log_every: steps per compiled epoch (history and progress line every this many steps).
@@ -422,6 +440,8 @@ def solve(
                          f"{domain.dim}): {str(error).splitlines()[0]} Use a network of points, "
                          "e.g. jaxnn.MLP([32, 32, 1], activation='tanh').") from error
     _check_model(model, weights_init, domain.dim, problem.fields)
+    if initial_params is not None:
+        weights_init = _same_structure(initial_params, weights_init)
     params = weights_init
     if problem.unknowns:
         params = {"network": weights_init, "unknowns": initial_values(problem.unknowns, dtype)}

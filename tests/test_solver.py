@@ -295,6 +295,23 @@ def test_diverging_run_stops_with_a_reason_and_keeps_finite_parameters():
     assert np.isfinite(solution.residual_rms())
 
 
+def test_initial_params_start_where_an_earlier_solve_ended(gauss_newton_solution, x64):
+    again = pinn.solve(gauss_newton_solution.problem, small_net(), stages=[pinn.GaussNewton(1)],
+                       collocation=pinn.Collocation(100, method="grid"), dtype="float64",
+                       initial_params=gauss_newton_solution.params, log_every=1, verbose=0)
+    # the same points: a Gauss-Newton step from the converged parameters keeps their loss
+    # (it takes only steps that lower it), where one step from a fresh network is far off
+    assert again.history["loss"][0] <= gauss_newton_solution.history["loss"][-1] < 1e-8
+    assert again.relative_l2() < 2 * gauss_newton_solution.relative_l2() < 1e-4
+
+
+def test_initial_params_of_another_network_are_refused_naming_the_shapes(
+        gauss_newton_solution):
+    with pytest.raises(ValueError, match=r"initial_params=.*shaped.*same network"):
+        pinn.solve(gauss_newton_solution.problem, small_net(width=8), verbose=0,
+                   initial_params=gauss_newton_solution.params)
+
+
 # ---------------------------------------------------------------------------------------------
 # Bad input, refused before anything trains
 
