@@ -50,10 +50,11 @@ def registry_problem(name: str, args: argparse.Namespace) -> tuple[PDE, dict, st
 def solve_registered(name: str, args: argparse.Namespace) -> tuple[PDE, Solution, str]:
     """Solve a registry problem with `args` (see `add_solve_arguments`); print progress
     unless ``args.quiet``. Returns ``(problem, solution, mode)``."""
-    from pinn import solver
+    from pinn import problems
 
     problem, options, mode = registry_problem(name, args)
-    solution = solver.solve(problem, seed=args.seed, verbose=0 if args.quiet else 1, **options)
+    solution = problems.get(name).solve(mode, problem, seed=args.seed,
+                                        verbose=0 if args.quiet else 1, **options)
     return problem, solution, mode
 
 
@@ -86,6 +87,9 @@ def _solve(args: argparse.Namespace) -> dict:
         report["bar"] = spec.bars.get(mode)
     else:
         report["residual_rms"] = solution.residual_rms()
+    if solution.unknowns:
+        report["unknowns"] = solution.unknowns
+        report["coefficient_errors"] = spec.coefficient_errors(solution.unknowns)
     if args.plot:
         from pinn import plot
 
@@ -125,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                  f"{report['max_error']:.3e}" if "relative_l2" in report
                  else f"RMS residual {report['residual_rms']:.3e}")
         print(f"{report['problem']}: {error}, {report['seconds']:.1f} s on {report['device']}")
+        for name, value in report.get("unknowns", {}).items():
+            print(f"  {name} = {value:.10g}")
         if args.plot:
             print(f"saved {args.plot}")
     return 0

@@ -2,11 +2,13 @@
 
 Each entry builds a `pinn.PDE` and carries the `solve` options that reach its accuracy bar:
 ``fast`` (Adam then L-BFGS in float32, the defaults of issue #4) and ``accurate`` (float64
-Gauss-Newton, issue #5).
+Gauss-Newton, issue #5). Besides the static scalar problems: ``heat`` (a space-time domain),
+``oscillator`` (a system of two fields, marched in time windows), ``coupled_bounce`` (two
+coupled fields) and ``diffusion_inverse`` (an unknown coefficient learned from observations).
 
     spec = pinn.problems.get("poisson2d")
-    solution = pinn.solve(spec.build(), **spec.options("fast"))
-    solution.relative_l2()
+    solution = spec.solve("fast")        # pinn.solve (pinn.march for a marched entry)
+    solution.relative_l2(), solution.unknowns
 """
 
 from __future__ import annotations
@@ -20,31 +22,66 @@ import numpy as np
 
 from jaxnn.models import MLP
 from pinn import bounce, geometry, operators
-from pinn.equations import PDE, Dirichlet, Helmholtz, Laplace, Neumann, Poisson, Robin
+from pinn.equations import (
+    PDE,
+    Dirichlet,
+    Helmholtz,
+    Initial,
+    Laplace,
+    Neumann,
+    Poisson,
+    Robin,
+)
+from pinn.inverse import Observations, Unknown
+from pinn.operators import partial
 
 PI = np.pi
 
 
 @dataclasses.dataclass(frozen=True)
 class ProblemSpec:
-    """A registry entry: `build()` makes the PDE; `settings[mode]` are its `solve` options."""
+    """A registry entry: `build()` makes the PDE; `settings[mode]` are its `solve` options.
+
+    A setting ``outputs`` (default 1) sizes the network's last layer (one output per field);
+    ``windows`` makes the entry an evolution problem solved by `pinn.march` in that many time
+    windows. `truth` holds the true values of an inverse problem's unknowns.
+    """
 
     name: str
     description: str
     build: Callable[[], PDE]
     settings: dict[str, dict[str, Any]]
     bars: dict[str, float]
+    truth: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def options(self, mode: str = "fast") -> dict[str, Any]:
-        """`solve` keyword arguments for `mode` ("fast" or "accurate"), with a fresh model."""
+        """`solve` keyword arguments for `mode` ("fast" or "accurate"), with a fresh model
+        (and ``windows`` for a marched entry: `pinn.march`'s keyword)."""
         if mode not in self.settings:
             raise ValueError(f"{self.name}: unknown mode {mode!r}; expected one of "
                              f"{sorted(self.settings)}.")
         options = dict(self.settings[mode])
         width, depth = options.pop("width"), options.pop("depth")
         activation = options.pop("activation", "tanh")
-        options["model"] = MLP([width] * depth + [1], activation=activation)
+        outputs = options.pop("outputs", 1)
+        options["model"] = MLP([width] * depth + [outputs], activation=activation)
         return options
+
+    def solve(self, mode: str = "fast", problem: PDE | None = None, **overrides: Any):
+        """Solve the entry's problem (or `problem`, e.g. one built before) with the settings
+        of `mode`, `overrides` replacing any of them: `pinn.march` when the settings have
+        ``windows``, else `pinn.solve`."""
+        from pinn.marching import march
+        from pinn.solver import solve
+
+        options = {**self.options(mode), **overrides}
+        run = march if "windows" in options else solve
+        return run(self.build() if problem is None else problem, **options)
+
+    def coefficient_errors(self, unknowns: dict[str, float]) -> dict[str, float]:
+        """|found - true| / |true| of each unknown with a known true value."""
+        return {name: abs(unknowns[name] - value) / abs(value)
+                for name, value in self.truth.items()}
 
 
 def _poisson1d() -> PDE:
@@ -159,6 +196,53 @@ def _bounce() -> PDE:
                exact=bounce.BounceProfile(radii, values, slopes), name="bounce")
 
 
+HEAT_ALPHA = 0.1
+
+
+def _heat() -> PDE:
+    # u_t = α u_xx on a rod whose ends are held at 0: the initial sine decays in place.
+    def residual(u, x):  # x = (x, t)
+        return partial(u, 1)(x) - HEAT_ALPHA * partial(u, 0, 2)(x)
+
+    return PDE(geometry.SpaceTime(geometry.Interval(0.0, 1.0), 0.0, 1.0), residual,
+               bcs=[Dirichlet(0.0, on=["left", "right"]), Initial(lambda x: jnp.sin(PI * x[0]))],
+               exact=lambda x: jnp.exp(-HEAT_ALPHA * PI**2 * x[1]) * jnp.sin(PI * x[0]),
+               name="heat")
+
+
+def _oscillator() -> PDE:
+    # x' = y, y' = -x over two periods: x = cos t, y = -sin t.
+    def residual(u, t):
+        return partial(u["x"], 0)(t) - u["y"](t), partial(u["y"], 0)(t) + u["x"](t)
+
+    return PDE(geometry.Interval(0.0, 4 * PI), residual, fields=("x", "y"),
+               bcs=[Dirichlet(1.0, on="left", field="x", hard=True),
+                    Dirichlet(0.0, on="left", field="y", hard=True)],
+               exact=lambda t: jnp.stack([jnp.cos(t[0]), -jnp.sin(t[0])]), name="oscillator")
+
+
+DIFFUSION_C = 1.0  # the true coefficient of diffusion_inverse
+
+
+def _diffusion_inverse() -> PDE:
+    # DeepXDE's diffusion_1d_inverse: u_t = C u_xx - e^{-t}(sin πx - π² sin πx), C unknown
+    # (started at 2), u observed at ten points at t = 1; exact u = e^{-t} sin πx with C = 1.
+    def exact(x):
+        return jnp.exp(-x[1]) * jnp.sin(PI * x[0])
+
+    def residual(u, x, k):
+        source = jnp.exp(-x[1]) * (jnp.sin(PI * x[0]) - PI**2 * jnp.sin(PI * x[0]))
+        return partial(u, 1)(x) - k["C"] * partial(u, 0, 2)(x) + source
+
+    points = np.column_stack([np.linspace(-1.0, 1.0, 10), np.ones(10)])
+    values = np.exp(-points[:, 1]) * np.sin(PI * points[:, 0])
+    return PDE(geometry.SpaceTime(geometry.Interval(-1.0, 1.0), 0.0, 1.0), residual,
+               unknowns=[Unknown("C", 2.0)],
+               bcs=[Dirichlet(lambda x: jnp.sin(PI * x[0]), on=["left", "right", "initial"]),
+                    Observations(points, values)],
+               exact=exact, name="diffusion_inverse")
+
+
 # Settings per mode. "fast": Adam then L-BFGS in float32 (the defaults of `solve`); "accurate":
 # float64 Gauss-Newton. Hard constraints only where the boundary data are not the exact
 # solution itself (with u = exact on the boundary, g = exact would hand the solver the answer).
@@ -236,6 +320,51 @@ register(ProblemSpec(
                   "n_interior": 400, "n_boundary": 1, "float64": True, "sampling_method": "grid",
                   "initial_guess": bounce.initial_guess, "log_every": 25}},
     {"fast": 1e-2, "accurate": 1e-4}))
+
+
+register(ProblemSpec(
+    "heat", f"u_t = {HEAT_ALPHA} u_xx on [0, 1] x [0, 1] (space-time), u = 0 at the ends, "
+    "u(x, 0) = sin πx; exact e^{-απ²t} sin πx", _heat,
+    {"fast": {"width": 20, "depth": 2, "optimizer": "adam+lbfgs", "steps": (1000, 2000),
+              "n_interior": 600, "n_boundary": 100, "sampling_method": "grid",
+              "log_every": 250},
+     "accurate": {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 60,
+                  "n_interior": 600, "n_boundary": 100, "float64": True,
+                  "sampling_method": "grid", "log_every": 10}},
+    {"fast": 1e-2, "accurate": 1e-5}))
+register(ProblemSpec(
+    "oscillator", "x' = y, y' = -x on [0, 4π], x(0) = 1, y(0) = 0 (two fields, marched in "
+    "4 time windows); exact (cos t, -sin t)", _oscillator,
+    {"fast": {"width": 16, "depth": 2, "outputs": 2, "windows": 4,
+              "optimizer": "adam+lbfgs", "steps": (1000, 1000), "n_interior": 60,
+              "n_boundary": 1, "sampling_method": "grid", "log_every": 250},
+     "accurate": {"width": 16, "depth": 2, "outputs": 2, "windows": 4,
+                  "optimizer": "gauss_newton", "steps": 40, "n_interior": 60,
+                  "n_boundary": 1, "float64": True, "sampling_method": "grid",
+                  "log_every": 10}},
+    {"fast": 1e-2, "accurate": 1e-4}))
+register(ProblemSpec(
+    "coupled_bounce", "two-field O(4) bounce φ'' + 3φ'/r = ∂V/∂φ, χ'' + 3χ'/r = ∂V/∂χ, "
+    "V = φ²/2 - φ³/2 + φ⁴/16 + χ²/2 - 0.1 φ²χ; reference: solve_bvp", bounce.coupled_problem,
+    {"fast": {"width": 20, "depth": 2, "outputs": 2, "optimizer": "adam+lbfgs",
+              "steps": (1000, 2000), "n_interior": 400, "n_boundary": 1,
+              "sampling_method": "grid", "initial_guess": bounce.coupled_initial_guess,
+              "log_every": 250},
+     "accurate": {"width": 20, "depth": 2, "outputs": 2, "optimizer": "gauss_newton",
+                  "steps": 150, "n_interior": 400, "n_boundary": 1, "float64": True,
+                  "sampling_method": "grid", "initial_guess": bounce.coupled_initial_guess,
+                  "log_every": 25}},
+    {"fast": 1e-2, "accurate": 1e-5}))
+register(ProblemSpec(
+    "diffusion_inverse", "u_t = C u_xx - e^{-t}(1 - π²) sin πx on [-1, 1] x [0, 1], C unknown "
+    "(true 1), u observed at 10 points at t = 1; exact e^{-t} sin πx", _diffusion_inverse,
+    {"fast": {"width": 20, "depth": 2, "optimizer": "adam+lbfgs", "steps": (2000, 3000),
+              "n_interior": 700, "n_boundary": 100, "sampling_method": "grid",
+              "hard_constraints": True, "log_every": 250},
+     "accurate": {"width": 20, "depth": 2, "optimizer": "gauss_newton", "steps": 80,
+                  "n_interior": 700, "n_boundary": 100, "float64": True,
+                  "sampling_method": "grid", "hard_constraints": True, "log_every": 10}},
+    {"fast": 1e-2, "accurate": 1e-6}, truth={"C": DIFFUSION_C}))
 
 
 def get(name: str) -> ProblemSpec:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jax
 import pytest
+from x64 import enable_x64
 
 from pinn import cli, problems
 
@@ -96,3 +97,22 @@ def test_console_script_is_installed_and_reports_errors():
     assert finished.returncode == 2
     assert "unknown problem 'no_such_problem'" in finished.stderr
     assert "'poisson2d'" in finished.stderr and finished.stdout == ""
+
+
+def test_solve_reports_an_inverse_problems_coefficients_against_their_true_values(capsys):
+    spec = problems.get("diffusion_inverse")
+    patch = pytest.MonkeyPatch()  # a smaller network and point set: compiles in seconds
+    patch.setitem(spec.settings, "accurate", {**spec.settings["accurate"], "depth": 1,
+                                              "n_interior": 100, "n_boundary": 10})
+    try:
+        with enable_x64(True):
+            status = cli.main(["solve", "diffusion_inverse", "--accurate", "--steps", "2",
+                               "--json"])
+    finally:
+        patch.undo()
+    assert status == 0
+    report = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert set(report["unknowns"]) == {"C"}
+    found = report["unknowns"]["C"]
+    assert found != 2.0  # trained from its start value
+    assert report["coefficient_errors"]["C"] == pytest.approx(abs(found - 1.0))

@@ -31,6 +31,10 @@ from pinn.equations import Helmholtz, Laplace, Poisson
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NAMES = problems.names()
 WITH_EXACT = [name for name in NAMES if problems.get(name).build().exact is not None]
+# One field, the residual a function of u alone (the systems' references are checked in
+# test_systems and test_marching; an inverse problem's PDE holds at its true coefficients)
+SCALAR = [name for name in WITH_EXACT if problems.get(name).build().fields is None]
+FORWARD = [name for name in SCALAR if not problems.get(name).truth]
 
 
 @pytest.fixture
@@ -52,7 +56,9 @@ def test_every_problem_builds_with_fresh_models_for_both_modes(name):
     assert set(spec.bars) <= set(spec.settings)
     for mode in spec.settings:
         first, second = spec.options(mode), spec.options(mode)
-        assert isinstance(first["model"], jaxnn.MLP) and first["model"].features[-1] == 1
+        outputs = 1 if problem.fields is None else len(problem.fields)
+        assert isinstance(first["model"], jaxnn.MLP)
+        assert first["model"].features[-1] == outputs
         assert first["model"] is not second["model"]
         assert "width" not in first and "depth" not in first
     assert problems.get(name) is spec
@@ -63,6 +69,21 @@ def test_unknown_problem_and_mode_are_refused_with_the_choices():
         problems.get("poisson3d")
     with pytest.raises(ValueError, match=r"unknown mode 'quick'.*'accurate', 'fast'"):
         problems.get("poisson2d").options("quick")
+
+
+def test_an_entry_with_windows_is_solved_by_march_and_the_others_by_solve(monkeypatch):
+    # (the slow test below runs both for real against their bars)
+    calls = []
+    for name in ("march", "solve"):
+        module = pinn.marching if name == "march" else pinn.solver
+        monkeypatch.setattr(module, name, lambda problem, name=name, **options: calls.append(
+            (name, problem.name, options)) or name)
+    assert problems.get("oscillator").solve("accurate", seed=3) == "march"
+    assert problems.get("heat").solve("accurate") == "solve"
+    (_, marched, options), (_, solved, _) = calls
+    assert (marched, solved) == ("oscillator", "heat")
+    assert options["windows"] == 4 and options["seed"] == 3
+    assert options["model"].features == (16, 16, 2)
 
 
 def test_a_name_cannot_be_registered_twice():
@@ -89,6 +110,15 @@ def exact_and_laplacian(problem, points, h):
     return center, laplacian, first
 
 
+def second_difference(problem, points, axis, h):
+    """The central second difference of the exact solution along `axis`."""
+    u = jax.vmap(problem.exact)
+    step = np.zeros(points.shape[1])
+    step[axis] = h
+    return (np.asarray(u(points + step)) - 2 * np.asarray(u(points))
+            + np.asarray(u(points - step))) / h**2
+
+
 def finite_difference_residual(problem, points, h=1e-4):
     """The PDE residual of the exact solution with NumPy central differences, and its terms."""
     u, laplacian, first = exact_and_laplacian(problem, points, h)
@@ -100,6 +130,13 @@ def finite_difference_residual(problem, points, h=1e-4):
         return -laplacian - source, [laplacian, source]
     if isinstance(problem, Laplace):
         return laplacian, [laplacian]
+    if problem.name in ("heat", "diffusion_inverse"):  # u_t - c u_xx + f, points (x, t)
+        x, t = points[:, 0], points[:, 1]
+        u_t, u_xx = first[1], laplacian - second_difference(problem, points, 1, h)
+        if problem.name == "heat":
+            return u_t - problems.HEAT_ALPHA * u_xx, [u_t, u_xx]
+        source = np.exp(-t) * (1 - np.pi**2) * np.sin(np.pi * x)
+        return u_t - problems.DIFFUSION_C * u_xx + source, [u_t, u_xx, source]
     r = points[:, 0]
     if problem.name == "grad_shafranov":
         # ψ_RR - ψ_R/R + ψ_ZZ = P R² + (1 - P): the (R, Z) Laplacian minus ψ_R/R.
@@ -121,12 +158,15 @@ TOLERANCES = {"pde": 1e-10, "finite_differences": 1e-5, "boundary": 1e-10}
 NUMERICAL_REFERENCES = {"bounce": {"pde": 2e-5, "finite_differences": 1e-4, "boundary": 1e-6}}
 
 
-@pytest.mark.parametrize("name", WITH_EXACT)
+@pytest.mark.parametrize("name", SCALAR)
 def test_exact_solution_satisfies_its_pde(name, float64):
-    problem = problems.get(name).build()
+    spec = problems.get(name)
+    problem = spec.build()
     tolerance = NUMERICAL_REFERENCES.get(name, TOLERANCES)
     points = jnp.asarray(problem.domain.sample_interior(200, seed=11))
-    residual = np.asarray(jax.jit(jax.vmap(lambda x: problem.residual(problem.exact, x)))(points))
+    truth = (spec.truth,) if problem.unknowns else ()
+    residual = np.asarray(jax.jit(jax.vmap(
+        lambda x: problem.residual(problem.exact, x, *truth)))(points))
     fd_residual, terms = finite_difference_residual(problem, np.asarray(points))
     scale = max(scale_of(term) for term in terms)
     assert np.max(np.abs(residual)) < tolerance["pde"] * scale
@@ -134,7 +174,7 @@ def test_exact_solution_satisfies_its_pde(name, float64):
     assert np.max(np.abs(fd_residual)) < tolerance["finite_differences"] * scale
 
 
-@pytest.mark.parametrize("name", WITH_EXACT)
+@pytest.mark.parametrize("name", FORWARD)
 def test_exact_solution_satisfies_its_boundary_conditions(name, float64):
     problem = problems.get(name).build()
     tolerance = NUMERICAL_REFERENCES.get(name, TOLERANCES)["boundary"]
@@ -324,9 +364,11 @@ def test_registered_settings_reach_the_registered_bar(name, mode):
         pytest.skip(f"{name} has no {mode!r} settings")
     problem = spec.build()
     with enable_x64(mode == "accurate"):  # accurate settings train in float64
-        solution = pinn.solve(problem, **spec.options(mode), verbose=0)
+        solution = spec.solve(mode, problem, verbose=0)
         report = {"problem": name, "mode": mode, "seconds": round(solution.seconds, 1),
                   "stop_reason": solution.stop_reason, "residual_rms": solution.residual_rms()}
+        if spec.truth:  # an inverse problem: its coefficients against the true values
+            report.update(coefficient_errors=spec.coefficient_errors(solution.unknowns))
         if problem.exact is not None:
             report.update(relative_l2=solution.relative_l2(), bar=spec.bars.get(mode))
         elif name == "poisson_lshape":
@@ -338,6 +380,8 @@ def test_registered_settings_reach_the_registered_bar(name, mode):
     if problem.exact is not None:
         assert mode in spec.bars, f"{name} has an exact solution but no {mode!r} bar"
         assert report["relative_l2"] <= spec.bars[mode]
+        for coefficient_error in report.get("coefficient_errors", {}).values():
+            assert coefficient_error <= spec.bars[mode]
     else:
         # The L-shape's re-entrant corner makes u ~ r^(2/3): the residual is singular there and
         # its RMS says little, so the check is the independent finite-difference solution.
