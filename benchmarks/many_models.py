@@ -161,7 +161,7 @@ def _spawn(name: str, *arguments) -> dict:
     """Run one contender in a fresh process; its result dict, or why it could not run."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", name,
                json.dumps(list(arguments))]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
