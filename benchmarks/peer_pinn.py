@@ -57,6 +57,7 @@ class Setup:
     method: str = "grid"
     activation: str = "tanh"
     windows: int = 1  # time windows solved one after the other (pinn.march) when above 1
+    warm_start: bool = False  # pinn.march: each window starts from the last one's network
     refinement: dict | None = None  # pinn.Refinement settings (with uniform points)
 
 
@@ -135,10 +136,11 @@ def burgers() -> Setup:
 
     data = pinn.Dirichlet(lambda x: -jnp.sin(PI * x[0]), on=["left", "right", "initial"],
                           hard=True)
-    # the shock at x = 0: eight windows in time, points added where the residual is largest
-    return Setup(pinn.PDE(_space_time(-1, 1, 0.99), residual, bcs=[data]), [30, 30, 30, 1],
-                 interior=2000, gauss_newton=80, method="uniform", windows=8,
-                 refinement={"every": 20, "add": 300, "candidates": 20_000, "rounds": 3})
+    # the shock at x = 0: eight windows in time, each started from the last one's network,
+    # points added where the residual is largest
+    return Setup(pinn.PDE(_space_time(-1, 1, 0.99), residual, bcs=[data]), [20, 20, 20, 1],
+                 interior=2000, gauss_newton=60, method="uniform", windows=8, warm_start=True,
+                 refinement={"every": 20, "add": 300, "candidates": 20_000, "rounds": 2})
 
 
 def allen_cahn() -> Setup:
@@ -148,7 +150,7 @@ def allen_cahn() -> Setup:
     data = pinn.Dirichlet(lambda x: x[0] ** 2 * jnp.cos(PI * x[0]),
                           on=["left", "right", "initial"], hard=True)
     return Setup(pinn.PDE(_space_time(-1, 1, 1), residual, bcs=[data]), [30, 30, 30, 1],
-                 interior=2000, gauss_newton=80, method="uniform", windows=5,
+                 interior=2000, gauss_newton=80, method="uniform", windows=5, warm_start=True,
                  refinement={"every": 20, "add": 300, "candidates": 20_000, "rounds": 3})
 
 
@@ -164,7 +166,8 @@ def lotka_volterra() -> Setup:
            pinn.Dirichlet(LV["start"][1], on="left", field="y", hard=True)]
     problem = pinn.PDE(pinn.Interval(0.0, 1.0), residual, bcs=bcs, fields=("x", "y"))
     # four periods: solved window after window (pinn.march), each window a fraction of one
-    return Setup(problem, [20, 20, 2], interior=100, gauss_newton=80, windows=10)
+    return Setup(problem, [20, 20, 2], interior=100, gauss_newton=80, windows=10,
+                 warm_start=True)
 
 
 def euler_beam() -> Setup:
@@ -252,13 +255,15 @@ def run_pinn(name: str, mode: str = "accurate", seed: int = 0, scale: float = 1.
     model = jaxnn.MLP(setup.layers, activation=setup.activation)
     options = {"stages": stages, "collocation": collocation, "dtype": dtype, "seed": seed,
                "verbose": 0, "log_every": 10 if mode == "accurate" else 500}
-    solution = pinn.march(setup.problem, model, windows=setup.windows, **options) \
+    solution = pinn.march(setup.problem, model, windows=setup.windows,
+                          warm_start=setup.warm_start, **options) \
         if setup.windows > 1 else pinn.solve(setup.problem, model, **options)
     predicted = solution(peer.test_points())
     record = {"impl": "pinn", "problem": name, "config": mode,
               "relative_l2": peer.error(predicted), "seconds": round(solution.seconds, 2),
               "settings": f"MLP {setup.layers} {setup.activation}, {setup.interior} points ({setup.method}), "
-                          + (f"{setup.windows} time windows, " if setup.windows > 1 else "")
+                          + (f"{setup.windows} time windows{' (warm start)' if setup.warm_start else ''}, "
+                             if setup.windows > 1 else "")
                           + ", ".join(repr(stage) for stage in stages) + f", {dtype}"}
     if peer.truth:
         record["coefficients"] = solution.unknowns

@@ -111,7 +111,7 @@ class MarchedSolution(Solution):
 
 
 def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4,
-          warm_start: bool = True, checkpoint_dir: str | None = None,
+          warm_start: bool = False, checkpoint_dir: str | None = None,
           **options: Any) -> MarchedSolution:
     """Solve the evolution problem `problem` window after window in time.
 
@@ -123,8 +123,10 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
             `pinn.solve`.
         windows: how many windows of equal length, or the window edges ``[t0, ..., t1]``.
         warm_start: start each window's network from the parameters the previous window
-            ended with (the next stretch of an evolution looks much like the last one, in
-            each window's own time) rather than from a fresh initialisation.
+            ended with rather than from a fresh initialisation: for an evolution whose next
+            stretch looks like the last in each window's own time (Burgers past its shock:
+            1.2e-3 -> 2.4e-5; Lotka-Volterra over four periods: 1.6e-4 -> 1.4e-5); an
+            oscillation whose windows differ in phase does better fresh (4e-6 against 4e-5).
         checkpoint_dir: checkpoint each window in its own subfolder ``window_000``, ...;
             with ``resume=True`` a killed march goes on where it stopped.
         **options: any keyword of `pinn.solve` (stages, collocation, dtype, seed, verbose,

@@ -99,6 +99,7 @@ def test_console_script_is_installed_and_reports_errors():
     assert "'poisson2d'" in finished.stderr and finished.stdout == ""
 
 
+@pytest.mark.slow  # a space-time Gauss-Newton compile: ~15 s of a suite held under 5 minutes
 def test_solve_reports_an_inverse_problems_coefficients_against_their_true_values(capsys):
     spec = problems.get("diffusion_inverse")
     patch = pytest.MonkeyPatch()  # a smaller network and point set: compiles in seconds
