@@ -104,6 +104,7 @@ def solve_periodic(bcs, steps: int = 200) -> tuple[float, np.ndarray]:
         return solution.relative_l2(), u[1] - u[0]
 
 
+@pytest.mark.slow  # the peer benchmark solves the same periodic Poisson problem
 def test_periodic_poisson_is_solved_once_periodicity_fixes_the_slope():
     error, jump = solve_periodic([pinn.Periodic(axis=0, derivatives=1),
                                   pinn.Dirichlet(periodic_exact, on="left")])

@@ -199,6 +199,7 @@ def test_one_dimensional_points_may_come_without_the_coordinate_axis(adam_lbfgs_
     np.testing.assert_array_equal(adam_lbfgs_solution(LINE[:, 0]), adam_lbfgs_solution(LINE))
 
 
+@pytest.mark.slow  # determinism: the bit-for-bit resume tests stay in the default suite
 def test_same_seed_same_solution_and_another_seed_another():
     def run(seed):
         return pinn.solve(poisson1d(), jaxnn.MLP([8, 1], activation="tanh"), optimizer="adam",
