@@ -64,8 +64,8 @@ def test_nnx_module_trains_as_the_same_linen_mlp():
     scores = jaxnn.evaluate(module, ours.params, (x, y))
     np.testing.assert_allclose(scores["loss"], reference.history["loss"][-1], rtol=0.5)
     trained_module = jaxnn.adapters.merge(module, ours.params)
-    np.testing.assert_allclose(trained_module(jnp.asarray(x)),
-                               jaxnn.predict(module, ours.params, x), rtol=1e-6)
+    np.testing.assert_allclose(trained_module(jnp.asarray(x)),  # eager against compiled
+                               jaxnn.predict(module, ours.params, x), rtol=1e-6, atol=1e-6)
     # the module passed in keeps its own weights
     np.testing.assert_array_equal(module.out.kernel.value, start["out"]["kernel"].value)
 
