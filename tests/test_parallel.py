@@ -18,13 +18,12 @@ import jax
 import numpy as np
 import optax
 import pytest
+from conftest import FAST_COMPILE  # both sides of every comparison compile with these flags
 
 import jaxnn
 from jaxnn import parallel
 
 TIMEOUT = 1800  # seconds; a safety net: a stuck collective must fail the test, not hang it
-# Both sides of every comparison compile with the same flags; these halve CPU compile times.
-FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 
 EIGHT_DEVICES = textwrap.dedent(
     r"""
