@@ -28,8 +28,7 @@ network) to 1e-7..1e-8 relative error in a hundred or two steps.
 Two ways to solve the linear systems:
 
 - dense (default): form J (N x P, one reverse pass per collocation point, batched by `vmap`),
-  then JᵀJ (N P² flops, of which `symmetric_gramian` does the upper triangle) and LU
-  factorisations (2P³/3): up to a few thousand parameters.
+  then JᵀJ (N P² flops) and LU factorisations (2P³/3): up to a few thousand parameters.
 - ``solver="cg"``, matrix-free: conjugate gradients with products ``J v`` (jvp) and ``Jᵀ u``
   (vjp) through the batched residual, never forming J (memory O(N + P)): for larger networks.
   D is then mean(diag(JᵀJ))·I, estimated with random probes.
@@ -41,7 +40,6 @@ collocation points through `jaxnn.loop.BatchAwareTransformation`). Use them in f
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -225,7 +223,7 @@ def _dense_model(residual_fn, jacobian_fn, params, batch, residual_at, flat, sca
         jac = jax.jacfwd(residual_at)(flat)
     else:
         r, jac = jacobian_fn(params, batch)
-    gramian = symmetric_gramian(jac)
+    gramian = jac.T @ jac
     diagonal = jnp.diagonal(gramian)
     mean = jnp.mean(diagonal) + jnp.finfo(flat.dtype).tiny
     if scaling == "marquardt":
@@ -243,28 +241,6 @@ def _dense_model(residual_fn, jacobian_fn, params, batch, residual_at, flat, sca
         return jax.scipy.linalg.lu_solve(lu, b)
 
     return _LinearModel(r, factor, solve, lambda v: jac @ v, lambda u: jac.T @ u)
-
-
-def symmetric_gramian(jac: jax.Array, blocks: int = 3) -> jax.Array:
-    """``JᵀJ`` for ``J: (N, P)``, computing only the blocks on and above the diagonal.
-
-    XLA has no symmetric rank-k product (BLAS syrk); a plain ``jac.T @ jac`` does all P² dot
-    products. Here Jᵀ is laid out once with its rows contiguous and cut into `blocks` row
-    blocks; the ``b(b+1)/2`` products ``Jᵢᵀ Jⱼ`` (i <= j) fill the upper triangle and their
-    transposes the lower. With 3 blocks that is 6/9 of the flops, and the contiguous layout
-    makes each product faster still: measured on one CPU core for N = 1800, P = 921 (the
-    Burgers network), 130 ms -> 75 ms. Networks under 300 parameters take the plain product.
-    """
-    count = jac.shape[1]
-    if count < 300 or blocks < 2:
-        return jac.T @ jac
-    rows = jax.lax.optimization_barrier(jac.T)  # (P, N), each parameter's column contiguous
-    edges = [round(count * i / blocks) for i in range(blocks + 1)]
-    band = [rows[a:b] for a, b in itertools.pairwise(edges)]
-    upper = [[band[i] @ band[j].T if j >= i else None for j in range(blocks)]
-             for i in range(blocks)]
-    return jnp.block([[upper[i][j] if j >= i else upper[j][i].T for j in range(blocks)]
-                      for i in range(blocks)])
 
 
 def _matrix_free_model(residual_at, flat, iterations, tolerance):
@@ -295,4 +271,4 @@ def damping_of(opt_state: Any) -> jax.Array | None:
 
 
 __all__ = ["DENSE_PARAMETER_LIMIT", "GaussNewtonState", "check_dense_size", "damping_of",
-           "gauss_newton", "symmetric_gramian"]
+           "gauss_newton"]

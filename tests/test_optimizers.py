@@ -7,7 +7,7 @@ from scipy.optimize import least_squares
 from x64 import enable_x64
 
 from jaxnn.loop import train_loop
-from pinn.optimizers import check_dense_size, gauss_newton, symmetric_gramian
+from pinn.optimizers import check_dense_size, gauss_newton
 
 
 @pytest.fixture(autouse=True)
@@ -131,14 +131,3 @@ def test_dense_size_limit_names_the_count_and_the_matrix_free_option():
         check_dense_size(12345)
     with pytest.raises(ValueError, match="solver='qr'"):
         gauss_newton(decay_residual, solver="qr")
-
-
-@pytest.mark.parametrize("shape, blocks", [((50, 20), 3), ((40, 301), 3), ((64, 700), 4),
-                                           ((30, 512), 2)])
-def test_symmetric_gramian_equals_numpy(shape, blocks):
-    """The upper-triangle block product is JᵀJ to rounding, for sizes not divisible by the
-    block count, and symmetric."""
-    jac = np.random.default_rng(1).normal(size=shape)
-    gramian = np.asarray(symmetric_gramian(jnp.asarray(jac), blocks))
-    np.testing.assert_allclose(gramian, jac.T @ jac, rtol=1e-12, atol=1e-10)
-    np.testing.assert_allclose(gramian, gramian.T, rtol=0, atol=1e-10)
