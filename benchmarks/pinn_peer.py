@@ -16,9 +16,11 @@ Allen-Cahn, `solve_ivp` for the ODE systems); for the inverse problems also the 
 relative error of the recovered coefficients. Printed: one JSON line per run, then one line
 per problem and pinn mode against DeepXDE's best run (lowest error) with the two ratios of
 the issue's bar: ``error_ratio`` = DeepXDE's error / pinn's (bar >= 10) and ``time_ratio`` =
-DeepXDE's wall time / pinn's (bar >= 1), and with ``--markdown`` the README's table.
+DeepXDE's wall time / pinn's (bar >= 1), and with ``--markdown`` the README's table. pinn's
+times are those of a first run: every program compiled afresh (``peer_pinn.py
+--persistent-cache`` gives a second run's, programs reused from disk).
 
-    DDE_BACKEND=pytorch python benchmarks/pinn_peer.py                      # all (long: ~1 h)
+    DDE_BACKEND=pytorch python benchmarks/pinn_peer.py                      # all: hours (KG alone 1 h 45)
     python benchmarks/pinn_peer.py --problems heat burgers --pinn-modes accurate
     python benchmarks/pinn_peer.py --deepxde-scale 0.1   # DeepXDE at 1/10 of its iterations
 
