@@ -20,7 +20,7 @@ DeepXDE's wall time / pinn's (bar >= 1), and with ``--markdown`` the README's ta
 times are those of a first run: every program compiled afresh (``peer_pinn.py
 --persistent-cache`` gives a second run's, programs reused from disk).
 
-    DDE_BACKEND=pytorch python benchmarks/pinn_peer.py                      # all: hours (KG alone 1 h 45)
+    DDE_BACKEND=pytorch python benchmarks/pinn_peer.py   # all: hours (Klein-Gordon: 1 h 45)
     python benchmarks/pinn_peer.py --problems heat burgers --pinn-modes accurate
     python benchmarks/pinn_peer.py --deepxde-scale 0.1   # DeepXDE at 1/10 of its iterations
 
