@@ -74,8 +74,11 @@ _CACHE = CompileCache(size=64)
 
 # XLA's CPU backend spends much of a training program's compile time in LLVM passes that buy
 # nothing measurable at run time for it (a Burgers PINN window: 96 -> 79 s, the same iterates;
-# an MLP's steady-state samples/s unchanged): the chunk is compiled without them on CPU.
-CPU_COMPILE = {"xla_llvm_disable_expensive_passes": True}
+# an MLP's steady-state samples/s unchanged), and in its newer MLIR fusion emitters, which
+# compile each fusion more slowly than the classic ones (XOR's 10,000 epochs: 1.5 -> 0.9 s; a
+# Gauss-Newton PINN's chunk: 7 -> 4.5 s; the CNN's and MLP's samples/s within 4%): the chunk
+# is compiled without either on CPU.
+CPU_COMPILE = {"xla_llvm_disable_expensive_passes": True, "xla_cpu_use_fusion_emitters": False}
 
 
 class StopperState(struct.PyTreeNode):

@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from jaxnn.loop import BatchAwareTransformation
@@ -142,9 +143,12 @@ def gauss_newton(
             raise ValueError(f"gauss_newton({name}={value!r}): expected an integer >= 1.")
 
     def init_fn(params):
-        flat = ravel_pytree(params)[0]
-        return GaussNewtonState(jnp.asarray(damping, flat.dtype), jnp.zeros_like(flat),
-                                jnp.int32(0))
+        # built on the host (no small programs to compile), as ravel_pytree would lay it out
+        leaves = jax.tree_util.tree_leaves(params)
+        dtype = jnp.result_type(*leaves)
+        size = sum(np.size(leaf) for leaf in leaves)
+        return GaussNewtonState(jnp.asarray(np.asarray(damping, dtype)),
+                                jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)))
 
     def update_fn(updates, state, params=None, *, batch=None, **unused):
         del updates, unused

@@ -3,6 +3,7 @@
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.flatten_util import ravel_pytree
 from scipy.optimize import least_squares
 from x64 import enable_x64
 
@@ -131,3 +132,13 @@ def test_dense_size_limit_names_the_count_and_the_matrix_free_option():
         check_dense_size(12345)
     with pytest.raises(ValueError, match="solver='qr'"):
         gauss_newton(decay_residual, solver="qr")
+
+
+def test_initial_state_is_laid_out_as_the_flattened_parameters():
+    params = {"b": jnp.ones((3, 2)), "a": jnp.zeros(4), "c": {"w": jnp.full((2,), 2.0)}}
+    state = gauss_newton(decay_residual, damping=0.25).init(params)
+    flat = ravel_pytree(params)[0]  # oracle: JAX's own flattening
+    assert state.last_step.shape == flat.shape and state.last_step.dtype == flat.dtype
+    assert not np.any(np.asarray(state.last_step))
+    assert state.damping.dtype == flat.dtype and float(state.damping) == 0.25
+    assert state.rejected.dtype == np.int32 and int(state.rejected) == 0

@@ -6,6 +6,7 @@ fixtures below are shared by the tests that only inspect a finished solution.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import jax
@@ -304,6 +305,26 @@ def test_initial_params_start_where_an_earlier_solve_ended(gauss_newton_solution
     # (it takes only steps that lower it), where one step from a fresh network is far off
     assert again.history["loss"][0] <= gauss_newton_solution.history["loss"][-1] < 1e-8
     assert again.relative_l2() < 2 * gauss_newton_solution.relative_l2() < 1e-4
+
+
+class _ListWidths(jaxnn.MLP):
+    """An MLP with a list-valued field: unhashable, so not a static argument of a jit."""
+
+    extra: list = dataclasses.field(default_factory=list)
+
+
+@pytest.mark.parametrize("model", [jaxnn.MLP([8, 8, 1], activation="tanh"),
+                                   _ListWidths([8, 8, 1], activation="tanh", extra=[1])],
+                         ids=["hashable", "unhashable"])
+def test_initial_weights_are_flax_init_in_float32_cast_to_the_dtype(model, x64):
+    # oracle: Flax's own initializer run op by op, then cast
+    expected = model.init(jax.random.PRNGKey(3), jnp.zeros((1, 2), jnp.float32))
+    weights = solver._initial_weights(model, 3, 2, np.dtype("float64"))
+    assert jax.tree_util.tree_structure(weights) == jax.tree_util.tree_structure(expected)
+    for got, want in zip(jax.tree_util.tree_leaves(weights), jax.tree_util.tree_leaves(expected),
+                         strict=True):
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want, np.float64))
 
 
 def test_initial_params_of_another_network_are_refused_naming_the_shapes(
