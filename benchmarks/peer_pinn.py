@@ -233,7 +233,7 @@ def lorenz_inverse() -> Setup:
     bcs += [pinn.Observations(times, values[:, i], field=name) for i, name in enumerate(names)]
     problem = pinn.PDE(pinn.Interval(0.0, 3.0), residual, bcs=bcs, fields=names,
                        unknowns=[pinn.Unknown(name, 1.0) for name in LORENZ])
-    return Setup(problem, [40, 40, 3], interior=600, gauss_newton=200)
+    return Setup(problem, [40, 40, 3], interior=600, gauss_newton=250)
 
 
 SETUPS: dict[str, Callable[[], Setup]] = {

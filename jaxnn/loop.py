@@ -321,8 +321,13 @@ class Program:
                 parallel.batch_sharding(mesh, batch_size))
             wrap = guard_nonfinite if self.guarded else watch_nonfinite
             step = wrap(make_train_step(self.loss_fn, self.optimizer))
+            loss_fn = self.loss_fn
+
+            def outputs(carry, batch, key):  # the step's (loss, aux) are the loss function's
+                return jax.eval_shape(loss_fn, carry.state.params, batch, key)
+
             epoch = make_epoch(step, self.num_samples, batch_size, self.steps_per_epoch,
-                               batch_sharding, self.budgeted)
+                               batch_sharding, self.budgeted, outputs)
             chunk = make_chunk(epoch, self.validation_fn, self.early_stopping, self.budgeted,
                                self.log_dtypes, self.guarded)
             sharding = {} if mesh is None else {"out_shardings": parallel.replicated(mesh)}

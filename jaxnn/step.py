@@ -170,6 +170,7 @@ def make_epoch(
     steps_per_epoch: int,
     batch_sharding: jax.sharding.Sharding | None = None,
     budgeted: bool = False,
+    outputs: Callable | None = None,
 ) -> Callable:
     """``epoch(carry, data, epoch_index, base_key, step_limit) -> (carry, means)``.
 
@@ -179,11 +180,17 @@ def make_epoch(
     around; a ``"weight"`` entry of a dict gets 0 for the wrapped-in rows). `means` are the
     loss and aux values averaged over the samples of the steps that were applied, and
     ``"steps"``, how many were. With `budgeted`, steps at global step numbers >= `step_limit`
-    are skipped (a traced value: any budget, one compilation).
+    are skipped (a traced value: any budget, one compilation). A skipped step's loss and logs
+    are zeros shaped by ``outputs(carry, batch, key) -> (loss, aux)`` (shapes suffice), by
+    default traced from the step itself: pass the loss function's own shapes to spare that
+    second trace of the step (a Gauss-Newton step's: a second of a small problem's first run).
     """
 
     def skipped(carry, batch, key):
-        loss, aux = jax.eval_shape(lambda c: guarded_step(c, batch, key)[1:3], carry)
+        if outputs is None:
+            loss, aux = jax.eval_shape(lambda c: guarded_step(c, batch, key)[1:3], carry)
+        else:
+            loss, aux = outputs(carry, batch, key)
         zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), (loss, dict(aux)))
         return carry, *zeros, jnp.array(False)
 
