@@ -131,7 +131,7 @@ def klein_gordon() -> Setup:
     bcs = [pinn.Dirichlet(lambda x: x[0] * jnp.cos(x[1]), on=["left", "right"]),
            pinn.Initial(lambda x: x[0]), pinn.InitialRate(0.0)]
     # ten time units in one network: still converging at 100 steps (2.0e-4 in 37 s), 5.5e-6
-    # at 200 (95 s); a [30, 30, 30, 1] network on 2500 points: 3.7e-6 in 218 s
+    # at 200 (65 s, December 4); a [30, 30, 30, 1] network on 2500 points: 3.7e-6 in 218 s
     return Setup(pinn.PDE(_space_time(-1, 1, 10), residual, bcs=bcs), [30, 30, 1],
                  interior=1500, boundary=100, gauss_newton=200)
 
@@ -233,7 +233,8 @@ def lorenz_inverse() -> Setup:
     bcs += [pinn.Observations(times, values[:, i], field=name) for i, name in enumerate(names)]
     problem = pinn.PDE(pinn.Interval(0.0, 3.0), residual, bcs=bcs, fields=names,
                        unknowns=[pinn.Unknown(name, 1.0) for name in LORENZ])
-    return Setup(problem, [40, 40, 3], interior=600, gauss_newton=250)
+    # a [30, 30, 3] network stalls near 1e-4; 400 points: 7.5e-6 in 200 steps (600: 2.1e-5)
+    return Setup(problem, [40, 40, 3], interior=400, gauss_newton=200)
 
 
 SETUPS: dict[str, Callable[[], Setup]] = {
