@@ -15,7 +15,6 @@ a float64 request without it is refused with that line.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +31,7 @@ from jaxnn.callbacks import DataRefresh, Progress
 from jaxnn.loop import train_loop
 from jaxnn.models import MLP
 from jaxnn.step import prng_key
-from jaxnn.train import RUN_ONCE
+from jaxnn.train import _init
 from pinn import sampling
 from pinn.collocation import (
     Collocation,
@@ -436,7 +435,9 @@ def solve(
     outputs = 1 if problem.fields is None else len(problem.fields)
     model = periodic_inputs(problem, _build_model(model, fourier_features, seed, outputs))
     try:
-        weights_init = _initial_weights(model, seed, domain.dim, dtype)
+        # drawn in float32 (the same numbers in every precision), then cast
+        weights_init = _init(model, prng_key(seed), np.zeros((1, domain.dim), np.float32),
+                             dtype)
     except Exception as error:
         raise ValueError(f"solve(model=...): the model fails on points of shape (n, "
                          f"{domain.dim}): {str(error).splitlines()[0]} Use a network of points, "
@@ -530,24 +531,6 @@ def _initial_guess(initial_guess: Any, problem: PDE) -> Callable[[jax.Array], ja
         m = len(problem.fields)
         return lambda x: jnp.full((m,), guess(x))
     return vector_point_function(initial_guess, len(problem.fields), dim, where)
-
-
-@functools.partial(jax.jit, static_argnums=(0, 2, 3), compiler_options=RUN_ONCE)
-def _init_program(model: nn.Module, key: jax.Array, dim: int, dtype: Any) -> Any:
-    params = model.init(key, jnp.zeros((1, dim), jnp.float32))
-    return jax.tree_util.tree_map(lambda a: a.astype(dtype), params)
-
-
-def _initial_weights(model: nn.Module, seed: int, dim: int, dtype: Any) -> Any:
-    """The network's initial weights in `dtype`, drawn in float32 (the same numbers in every
-    precision), as one small program: op by op, a Flax initializer compiles a few dozen
-    (about 2 s of a small problem's first run)."""
-    try:
-        hash(model)
-    except TypeError:  # a module with unhashable fields cannot be a static argument
-        params = model.init(prng_key(seed), jnp.zeros((1, dim), jnp.float32))
-        return jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
-    return _init_program(model, prng_key(seed), dim, np.dtype(dtype))
 
 
 def _validation(problem: PDE, field: Callable, dtype) -> tuple[Callable | None, Any]:
