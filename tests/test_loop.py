@@ -15,6 +15,7 @@ from jaxnn import callbacks as callbacks_lib
 from jaxnn import checkpoint as checkpoint_lib
 from jaxnn import loop
 from jaxnn.loop import EarlyStopping, train_loop
+from jaxnn.step import Carry, TrainState, make_epoch, make_train_step, watch_nonfinite
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0], np.float32)
@@ -423,3 +424,36 @@ def test_a_nan_loss_names_its_epoch_and_step_and_keeps_the_last_params_with_a_fi
                             epochs=6, steps_per_epoch=per_epoch)
     assert result.nonfinite == nonfinite and result.epochs_run == nonfinite[0]
     assert float(result.params["w"]) == 2.0
+
+
+def test_budgeted_epoch_skips_alike_with_the_step_traced_or_the_loss_shapes_given():
+    """A skipped step's zeros take their shapes from the step itself (make_epoch's default)
+    or from the loss function (what train_loop passes): the epoch computes the same either way."""
+    def loss_fn(params, batch, key):
+        r = params["w"] * batch["x"] - batch["y"]
+        return jnp.mean(r * r), {"mae": jnp.mean(jnp.abs(r))}
+
+    optimizer = optax.sgd(0.1)
+    params = {"w": jnp.float32(0.0)}
+    data = {"x": jnp.arange(4.0), "y": 2.0 * jnp.arange(4.0)}
+    state = TrainState(params=params, opt_state=optimizer.init(params), step=jnp.int32(0))
+    carry = Carry(state=state, previous=state, bad_step=jnp.int32(-1))
+    step = watch_nonfinite(make_train_step(loss_fn, optimizer))
+
+    def outputs(carry, batch, key):
+        return jax.eval_shape(loss_fn, carry.state.params, batch, key)
+
+    results = []
+    for given in (None, outputs):
+        epoch = make_epoch(step, None, None, 5, budgeted=True, outputs=given)
+        new, means = jax.jit(epoch)(carry, data, jnp.int32(0), jax.random.PRNGKey(0),
+                                    jnp.int32(3))
+        results.append((float(new.state.params["w"]), int(new.state.step),
+                        {k: float(v) for k, v in means.items()}))
+    assert results[0] == results[1]
+    # oracle: three plain SGD steps on the mean squared error by hand, two skipped
+    w, x, y = 0.0, np.arange(4.0), 2.0 * np.arange(4.0)
+    for _ in range(3):
+        w -= 0.1 * np.mean(2 * (w * x - y) * x)
+    assert results[0][1] == 3 and results[0][2]["steps"] == 3
+    np.testing.assert_allclose(results[0][0], w, rtol=1e-5)
