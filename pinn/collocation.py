@@ -143,12 +143,15 @@ class CollocationPoints(sampling.Collocation):
                          refinement)
         self.data = [(data.points, data.values, data.noise) for data in observations(problem)]
         self.data_weight = weighting.data
+        # arrays the batch carries unchanged for the field (`pinn.march`: the earlier windows)
+        self.context: dict[str, Any] = {}
 
     def batch(self, epoch: int = 0) -> dict[str, Any]:
         batch = super().batch(epoch)
         cast = lambda a: jnp.asarray(a, self.dtype)
         batch["data"] = [tuple(cast(a) for a in arrays) for arrays in self.data]
         batch["weights"]["data"] = [cast(self.data_weight) for _ in self.data]
+        batch.update(self.context)
         return batch
 
     _COUNTERS = ("active", "rounds_done", "last_draw", "last_refine", "draws")

@@ -26,6 +26,10 @@ from jax.flatten_util import ravel_pytree
 from pinn.equations import PDE
 from pinn.systems import Fields
 
+# (trained parameters, batch) -> what ``field(...)`` takes: the parameters themselves, or with
+# data the batch carries (`pinn.march`'s earlier windows)
+Bind = Callable[[Any, Mapping], Any]
+
 
 def pointwise_map(fn: Callable[[Any, jax.Array], jax.Array]) -> Callable:
     """jit(vmap) of ``fn(params, x)`` over points ``x: (n, dim)``."""
@@ -203,7 +207,13 @@ def _mapped(term: ResidualTerm, params: Any, batch: Mapping) -> jax.Array:
     return values.reshape(values.shape[0], -1)
 
 
-def stack_residuals(terms: Sequence[ResidualTerm]):
+def trained_only(params: Any, batch: Mapping) -> Any:
+    """The default `Bind`: the field takes the trained parameters alone."""
+    del batch
+    return params
+
+
+def stack_residuals(terms: Sequence[ResidualTerm], bind: Bind = trained_only):
     """``(residuals, residuals_and_jacobian)`` of a list of residual blocks.
 
     ``residuals(params, batch) -> (r, parts)``: the stacked weighted residual vector (the loss
@@ -213,6 +223,10 @@ def stack_residuals(terms: Sequence[ResidualTerm]):
     with respect to the flattened parameters, one reverse pass per collocation point and
     equation (batched by vmap): backward passes through one point each, not through the whole
     batch.
+
+    `bind` gives the terms what the field takes from the trained parameters and the batch
+    (`trained_only`, or `pinn.march`'s parameters with the earlier windows in the batch);
+    derivatives are taken with respect to the trained parameters only.
     """
     kinds = list(dict.fromkeys(term.kind for term in terms))
 
@@ -220,7 +234,7 @@ def stack_residuals(terms: Sequence[ResidualTerm]):
         pieces = []
         parts = {f"{kind}_loss": jnp.zeros((), batch["interior"].dtype) for kind in kinds}
         for term in terms:
-            values = _mapped(term, params, batch)
+            values = _mapped(term, bind(params, batch), batch)
             pieces.append(jnp.ravel(term.scale(batch)[:, None] * values))
             mask = term.mask(batch).astype(values.dtype)
             parts[f"{term.kind}_loss"] += jnp.sum(mask[:, None] * values**2) / jnp.sum(mask)
@@ -233,7 +247,7 @@ def stack_residuals(terms: Sequence[ResidualTerm]):
             arguments = term.arguments(batch)
 
             def at_point(theta, *point, term=term):
-                value = jnp.ravel(term.residual(unravel(theta), *point))  # (m,)
+                value = jnp.ravel(term.residual(bind(unravel(theta), batch), *point))  # (m,)
                 return value, value
 
             in_axes = (None,) + (0,) * len(arguments)
@@ -247,12 +261,12 @@ def stack_residuals(terms: Sequence[ResidualTerm]):
     return residuals, residuals_and_jacobian
 
 
-def make_residuals(problem: PDE, field: Callable):
+def make_residuals(problem: PDE, field: Callable, bind: Bind = trained_only):
     """`stack_residuals` of the problem's interior, soft boundary and observation blocks."""
-    return stack_residuals(residual_terms(problem, field))
+    return stack_residuals(residual_terms(problem, field), bind)
 
 
-__all__ = ["ResidualTerm", "accepts_single_points", "guess_terms", "make_field",
+__all__ = ["Bind", "ResidualTerm", "accepts_single_points", "guess_terms", "make_field",
            "make_residuals", "network_params", "observations", "pointwise_map",
            "pointwise_residual", "residual_terms", "soft_conditions", "stack_residuals",
-           "unknown_values"]
+           "trained_only", "unknown_values"]

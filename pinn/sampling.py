@@ -15,10 +15,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxnn.compile_cache import CompileCache, fingerprint
 from pinn.equations import PDE
-from pinn.residuals import make_residuals, pointwise_residual
+from pinn.residuals import Bind, make_residuals, pointwise_residual, trained_only
 
 ADAPTIVE_DEFAULTS = {"every": 500, "add": 200, "candidates": 20_000, "rounds": 5}
+# the refinement's residual programs, shared by solves that compute the same residual
+_RESIDUAL_PROGRAMS = CompileCache(size=16)
 
 
 def exact_test_set(problem: PDE, dtype, n: int = 10_000) -> tuple[jax.Array, jax.Array | None]:
@@ -135,20 +138,29 @@ class Collocation:
         self.rounds_done += 1
 
     def data_fn(self, field: Callable, steps_per_epoch: int, resample_every: int | None,
-                gradient_weighting: bool, steps_before: int = 0
-                ) -> Callable[[int, Any], dict] | None:
+                gradient_weighting: bool, steps_before: int = 0, bind: Bind = trained_only,
+                problem: PDE | None = None) -> Callable[[int, Any], dict] | None:
         """``(epoch, params) -> batch`` for the training loop, or None if the batch is fixed.
 
         Between epochs: fresh points once `resample_every` steps have passed since the last
         draw, a refinement round once ``adaptive["every"]`` steps have passed since the last
         one, and the gradient-norm balance of the boundary weight. `steps_before` is the
-        number of steps of earlier stages, so the counts run on across stages.
+        number of steps of earlier stages, so the counts run on across stages. `bind` and
+        `problem` (default: the one the points are drawn for) are those the residual is
+        built from (see `pinn.residuals.stack_residuals`).
         """
         if not (resample_every or self.adaptive or gradient_weighting):
             return None
-        residual_at = jax.jit(jax.vmap(pointwise_residual(self.problem, field), in_axes=(None, 0)))
+        problem = self.problem if problem is None else problem
+        pointwise = pointwise_residual(problem, field)
+        residual_program = _RESIDUAL_PROGRAMS.get(
+            fingerprint(pointwise), lambda: jax.jit(jax.vmap(pointwise, in_axes=(None, 0))))
+
+        def residual_at(params, x):
+            return residual_program(bind(params, self.batch()), x)
+
         # Nothing to balance when no boundary condition is soft (a hard Dirichlet condition).
-        balance = _gradient_balance(self.problem, field) \
+        balance = _gradient_balance(problem, field, bind) \
             if gradient_weighting and self.soft_bcs else None
 
         def update(epoch: int, params: Any) -> dict:
@@ -170,9 +182,9 @@ class Collocation:
         return update
 
 
-def _gradient_balance(problem: PDE, field: Callable) -> Callable:
+def _gradient_balance(problem: PDE, field: Callable, bind: Bind) -> Callable:
     """max|∇θ L_interior| / mean|∇θ L_boundary| (Wang, Teng & Perdikaris 2021, Algorithm 1)."""
-    residuals = make_residuals(problem, field)[0]
+    residuals = make_residuals(problem, field, bind)[0]
 
     @jax.jit
     def balance(params, batch):

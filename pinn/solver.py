@@ -46,6 +46,7 @@ from pinn.inverse import initial_values
 from pinn.networks import FourierFeatures
 from pinn.optimizers import DENSE_PARAMETER_LIMIT, gauss_newton
 from pinn.residuals import (
+    Bind,
     accepts_single_points,
     guess_terms,
     make_field,
@@ -54,6 +55,7 @@ from pinn.residuals import (
     pointwise_map,
     pointwise_residual,
     stack_residuals,
+    trained_only,
 )
 from pinn.stages import Stage, check_stages, stages_from_names
 from pinn.systems import vector_point_function
@@ -296,6 +298,9 @@ def _build_model(model: Any, fourier_features: Any, seed: int, outputs: int = 1)
     return FourierFeatures(model, num_features=int(count), scale=float(scale), seed=seed)
 
 
+_OLD_KEYWORDS = ("optimizer", "steps", "learning_rate", "n_interior", "n_boundary",
+                 "sampling_method", "resample_every", "adaptive", "weights",
+                 "gradient_weighting", "hard_constraints", "float64")
 _OLD_PARTS = {
     "stages": ("optimizer", "steps", "learning_rate"),
     "collocation": ("n_interior", "n_boundary", "sampling_method", "resample_every", "adaptive"),
@@ -407,17 +412,42 @@ def solve(
     Returns:
         A `Solution`.
     """
+    keywords = {name: value for name, value in locals().items()
+                if name not in ("problem", "model")}  # every keyword of solve, as given
     start = time.perf_counter()
+    return _train(_resolve(problem, keywords), model, start)
+
+
+@dataclasses.dataclass
+class _Settings:
+    """solve's keywords, checked, the older keyword form mapped onto the parts."""
+
+    problem: PDE
+    stages: list[Stage]
+    collocation: Collocation
+    weighting: FixedWeights
+    dtype: np.dtype
+    initial_guess: Any
+    guess_steps: int
+    initial_params: Any
+    fourier_features: Any
+    seed: int
+    log_every: int
+    verbose: int
+    checkpoint_dir: str | None
+    resume: bool
+    callbacks: Sequence
+
+
+def _resolve(problem: PDE, keywords: Mapping[str, Any]) -> _Settings:
+    """Check solve's keywords (all of them, before anything is traced) and build the parts."""
     if not isinstance(problem, PDE):
         raise TypeError(f"solve(problem=...): expected a pinn.PDE (Poisson, Laplace, Helmholtz, "
                         f"PDE), got {type(problem).__name__}.")
-    old = {"optimizer": optimizer, "steps": steps, "learning_rate": learning_rate,
-           "n_interior": n_interior, "n_boundary": n_boundary, "sampling_method": sampling_method,
-           "resample_every": resample_every, "adaptive": adaptive, "weights": weights,
-           "gradient_weighting": gradient_weighting, "hard_constraints": hard_constraints,
-           "float64": float64}
+    old = {name: keywords[name] for name in _OLD_KEYWORDS}
     problem, stages, collocation, weighting, dtype = _from_keywords(
-        problem, stages, collocation, weighting, dtype, old)
+        problem, keywords["stages"], keywords["collocation"], keywords["weighting"],
+        keywords["dtype"], old)
     stages = check_stages(stages)
     if not isinstance(collocation, Collocation):
         raise TypeError(f"solve(collocation=...): expected pinn.Collocation(interior=..., "
@@ -426,14 +456,51 @@ def solve(
         raise TypeError(f"solve(weighting=...): expected pinn.FixedWeights(...) or "
                         f"pinn.GradientNormWeights(...), got {type(weighting).__name__}.")
     dtype = float_dtype(dtype)
-    for name, value in (("log_every", log_every), ("guess_steps", guess_steps)):
+    for name in ("log_every", "guess_steps"):
+        value = keywords[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
+    seed = keywords["seed"]
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"solve(seed={seed!r}): expected an integer >= 0.")
+    rest = {name: keywords[name] for name in ("initial_guess", "guess_steps", "initial_params",
+                                              "fourier_features", "seed", "log_every",
+                                              "verbose", "checkpoint_dir", "resume",
+                                              "callbacks")}
+    return _Settings(problem, stages, collocation, weighting, dtype, **rest)
+
+
+@dataclasses.dataclass(frozen=True)
+class TracedFrom:
+    """What a solve's compiled programs are built from when the problem alone does not say
+    (`pinn.march`: one program for every window).
+
+    `problem` is the problem the residuals are traced from (the same object for every window;
+    the solve's own problem gives the domain its points are drawn in); `model` the network;
+    ``field(bind(params, batch))(x)`` the solution at one point, `bind` taking the trained
+    parameters and the batch (`pinn.residuals.Bind`); `context` the arrays the batch (and the
+    validation data) carries for `bind`.
+    """
+
+    problem: PDE
+    model: nn.Module
+    field: Callable
+    bind: Bind
+    context: dict
+
+
+def _train(settings: _Settings, model: Any, start: float,
+           traced: TracedFrom | None = None) -> Solution:
+    """Initialise the network and run the stages through `jaxnn.train_loop` (see `solve`)."""
+    (problem, stages, collocation, weighting, dtype, initial_guess, guess_steps, initial_params,
+     fourier_features, seed, log_every, verbose, checkpoint_dir, resume, callbacks) = (
+        getattr(settings, f.name) for f in dataclasses.fields(settings))
     domain = problem.domain
     outputs = 1 if problem.fields is None else len(problem.fields)
-    model = periodic_inputs(problem, _build_model(model, fourier_features, seed, outputs))
+    if traced is None:
+        model = periodic_inputs(problem, _build_model(model, fourier_features, seed, outputs))
+    else:
+        model = traced.model
     try:
         # drawn in float32 (the same numbers in every precision), then cast
         weights_init = _init(model, prng_key(seed), np.zeros((1, domain.dim), np.float32),
@@ -454,10 +521,14 @@ def solve(
         stage.check(n_params)
 
     points = CollocationPoints(problem, collocation, weighting, seed, dtype)
-    field = make_field(problem, model,
-                       accepts_single_points(model, weights_init, domain.dim, outputs))
-    residuals, residuals_and_jacobian = make_residuals(problem, field)
-    validation_fn, validation_data = _validation(problem, field, dtype)
+    if traced is None:
+        field = make_field(problem, model,
+                           accepts_single_points(model, weights_init, domain.dim, outputs))
+        traced = TracedFrom(problem, model, field, trained_only, {})
+    field, bind = traced.field, traced.bind
+    points.context = traced.context
+    residuals, residuals_and_jacobian = make_residuals(traced.problem, field, bind)
+    validation_fn, validation_data = _validation(problem, traced, dtype)
 
     def residual_vector(params, batch):
         return residuals(params, batch)[0]
@@ -466,7 +537,7 @@ def solve(
              stage.steps, residuals) for stage in stages]
     if initial_guess is not None:
         guess = _initial_guess(initial_guess, problem)
-        guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess))
+        guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess), bind)
         fit = gauss_newton(lambda p, b: guess_residuals(p, b)[0], guess_jacobian) \
             if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
         plan.insert(0, ("initial_guess", fit, guess_steps, guess_residuals))
@@ -487,7 +558,7 @@ def solve(
             print(f"stage {index + 1}/{len(plan)}: {name}, {count} steps")
         stage_callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
         refresh = points.data_fn(field, per_epoch, collocation.resample_every, weighting.balance,
-                                 steps_before=done)
+                                 steps_before=done, bind=bind, problem=traced.problem)
         if refresh is not None:
             stage_callbacks.append(DataRefresh(refresh))
         stage_callbacks.extend(callbacks)
@@ -511,7 +582,9 @@ def solve(
             stop_reason = f"stage {name}: {result.stop_reason}"
             break
     seconds = time.perf_counter() - start
-    solution = Solution(problem, model, params, history, seconds, dtype, stop_reason, field)
+    context = traced.context
+    solution = Solution(problem, model, params, history, seconds, dtype, stop_reason,
+                        lambda params: field(bind(params, context)))
     if verbose and "relative_l2" in history:
         print(f"relative L2 error {history['relative_l2'][-1]:.3e} after {done} steps, "
               f"{seconds:.1f} s")
@@ -533,24 +606,27 @@ def _initial_guess(initial_guess: Any, problem: PDE) -> Callable[[jax.Array], ja
     return vector_point_function(initial_guess, len(problem.fields), dim, where)
 
 
-def _validation(problem: PDE, field: Callable, dtype) -> tuple[Callable | None, Any]:
+def _validation(problem: PDE, traced: TracedFrom, dtype) -> tuple[Callable | None, Any]:
     """What is evaluated on the device after every epoch: the relative L2 error against the
     exact solution (if known) and the unknowns' values (if any)."""
     test_x, test_u = sampling.exact_test_set(problem, dtype)
     if test_u is None and not problem.unknowns:
         return None, None
+    field, bind, unknowns = traced.field, traced.bind, bool(traced.problem.unknowns)
 
     def validation_fn(params, test_set):  # traced: evaluated on the device every epoch
         logs = {}
         if "u" in test_set:
-            u = jax.vmap(lambda x: field(params)(x))(test_set["x"]).reshape(test_set["u"].shape)
+            u = jax.vmap(lambda x: field(bind(params, test_set))(x))(test_set["x"])
+            u = u.reshape(test_set["u"].shape)
             logs["relative_l2"] = jnp.linalg.norm(u - test_set["u"]) / jnp.linalg.norm(
                 test_set["u"])
-        for name, value in (params["unknowns"] if problem.unknowns else {}).items():
+        for name, value in (params["unknowns"] if unknowns else {}).items():
             logs[f"unknown_{name}"] = value
         return logs
 
-    return validation_fn, ({"x": test_x} if test_u is None else {"x": test_x, "u": test_u})
+    test_set = {"x": test_x} if test_u is None else {"x": test_x, "u": test_u}
+    return validation_fn, {**test_set, **traced.context}
 
 
 def relative_l2(solution: Solution, exact: Callable | None = None, points: Any = None) -> float:
