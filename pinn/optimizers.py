@@ -54,6 +54,9 @@ ResidualFn = Callable[[Any, Any], jax.Array]
 JacobianFn = Callable[[Any, Any], tuple[jax.Array, jax.Array]]
 
 DENSE_PARAMETER_LIMIT = 6000
+# N·P² (Jacobian rows by columns squared) from which a CPU Gramian is formed by NumPy: see
+# `_gramian`
+HOST_GRAMIAN_SIZE = 1e8
 _MIN_DAMPING, _MAX_DAMPING = 1e-12, 1e10
 _GEODESIC_RATIO = 0.75  # accept the acceleration when 2|a| <= this * |δ| (Transtrum & Sethna)
 
@@ -221,13 +224,45 @@ def _damped_step(model: _LinearModel, residual_at, flat, state, momentum, geodes
     return step, GaussNewtonState(damping, step, tries - ok.astype(tries.dtype))
 
 
+def _gramian(jac: jax.Array) -> jax.Array:
+    """JᵀJ for ``jac: (..., N, P)``.
+
+    The Gramian is most of a dense Gauss-Newton step, and XLA's CPU matrix product runs at
+    about half the speed of the OpenBLAS kernels NumPy ships (JᵀJ of a 2100 x 921 Jacobian:
+    116 ms against 48 ms on one core). On CPU, where the host is the device, a Gramian of at
+    least `HOST_GRAMIAN_SIZE` is therefore formed by NumPy through `jax.pure_callback`.
+    Smaller ones, and every other backend, stay in XLA: a small product gains nothing, and
+    JAX's persistent compilation cache does not keep programs with host callbacks.
+    """
+    n, p = jac.shape[-2:]
+
+    def in_xla(jac):
+        return jnp.swapaxes(jac, -1, -2) @ jac
+
+    if n * p * p < HOST_GRAMIAN_SIZE:
+        return in_xla(jac)
+
+    def on_host(jac):
+        shape = jax.ShapeDtypeStruct((*jac.shape[:-2], p, p), jac.dtype)
+        return jax.pure_callback(_host_gramian, shape, jac, vmap_method="expand_dims")
+
+    return jax.lax.platform_dependent(jac, cpu=on_host, default=in_xla)
+
+
+def _host_gramian(jac: np.ndarray) -> np.ndarray:
+    jac = np.asarray(jac)
+    if jac.ndim == 2:
+        return jac.T @ jac  # NumPy forms AᵀA with one symmetric rank-k update (BLAS syrk)
+    return np.matmul(np.swapaxes(jac, -1, -2), jac)
+
+
 def _dense_model(residual_fn, jacobian_fn, params, batch, residual_at, flat, scaling):
     if jacobian_fn is None:
         r = residual_fn(params, batch)
         jac = jax.jacfwd(residual_at)(flat)
     else:
         r, jac = jacobian_fn(params, batch)
-    gramian = jac.T @ jac
+    gramian = _gramian(jac)
     diagonal = jnp.diagonal(gramian)
     mean = jnp.mean(diagonal) + jnp.finfo(flat.dtype).tiny
     if scaling == "marquardt":

@@ -1,5 +1,6 @@
 """Gauss-Newton / Levenberg-Marquardt against scipy.optimize.least_squares, through jaxnn's loop."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from scipy.optimize import least_squares
 from x64 import enable_x64
 
 from jaxnn.loop import train_loop
+from pinn import optimizers
 from pinn.optimizers import check_dense_size, gauss_newton
 
 
@@ -142,3 +144,25 @@ def test_initial_state_is_laid_out_as_the_flattened_parameters():
     assert not np.any(np.asarray(state.last_step))
     assert state.damping.dtype == flat.dtype and float(state.damping) == 0.25
     assert state.rejected.dtype == np.int32 and int(state.rejected) == 0
+
+
+def test_a_large_gramian_is_formed_by_numpy_on_cpu_and_a_small_one_by_xla(monkeypatch):
+    jacobians = np.random.default_rng(0).normal(size=(3, 40, 30))
+    expected = np.einsum("bnp,bnq->bpq", jacobians, jacobians)
+
+    def program(jac):  # traced afresh each time: the size limit is read at trace time
+        return jax.jit(lambda j: optimizers._gramian(j)).lower(jac).as_text()
+
+    assert "callback" not in program(jacobians[0])  # below HOST_GRAMIAN_SIZE: XLA's product
+    monkeypatch.setattr(optimizers, "HOST_GRAMIAN_SIZE", 1)
+    assert "callback" in program(jacobians[0])
+    np.testing.assert_allclose(jax.jit(lambda j: optimizers._gramian(j))(jacobians[0]),
+                               expected[0], rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(jax.jit(jax.vmap(lambda j: optimizers._gramian(j)))(jacobians),
+                               expected, rtol=1e-13, atol=1e-12)
+    # and a Gauss-Newton fit through it reaches the same optimum as SciPy's
+    data = decay_data()
+    start = {k: jnp.float64(v) for k, v in START.items()}
+    result = fit(gauss_newton(decay_residual, decay_jacobian), data, start)
+    np.testing.assert_allclose(ravel_pytree(result.params)[0], scipy_optimum(data, START),
+                               rtol=1e-7)  # as the XLA Gramian does (scipy's own tolerance)
