@@ -127,6 +127,9 @@ def test_march_trains_every_window_with_one_compiled_program(monkeypatch):
         one_by_one = pinn.march(heat(soft=False), model, **options)
         points = np.random.default_rng(0).uniform(0, 1, (200, 2))
         np.testing.assert_allclose(once(points), one_by_one(points), rtol=0, atol=1e-10)
+        late, late_alone = once.windows[1], one_by_one.windows[1]  # its network, as applied
+        np.testing.assert_allclose(late.model.apply(late.params, points),
+                                   late_alone.model.apply(late_alone.params, points), atol=1e-10)
         assert once.relative_l2() < 1e-3  # against u = exp(-t) sin(πx)
 
 
