@@ -9,7 +9,7 @@
 Submodules: `geometry` (domains), `operators` (forward-mode derivatives), `equations` (PDEs and
 boundary conditions, with the sign conventions), `conditions` (`OperatorBC`,
 `Derivative`, `Periodic`), `systems` (several fields:
-``pinn.PDE(..., fields=("x", "y"))``), `solver` (`solve`), `marching` (`march`: an
+``pinn.PDE(..., fields=("x", "y"))``), `solver` (`solve`), `solution` (`Solution`), `marching` (`march`: an
 evolution problem window after window in time), `optimizers`
 (Gauss-Newton), `problems` (the named-problem registry), `plot`, `cli` (the `pinn` command).
 """
@@ -33,7 +33,8 @@ from pinn.inverse import Observations, Unknown
 from pinn.marching import MarchedSolution, march
 from pinn.networks import FourierFeatures, TimeWindow
 from pinn.optimizers import gauss_newton
-from pinn.solver import Solution, relative_l2, solve
+from pinn.solution import Solution, relative_l2
+from pinn.solver import solve
 from pinn.stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
 from pinn.systems import Fields
 

@@ -63,7 +63,8 @@ from pinn.geometry import Interval, SpaceTime
 from pinn.inverse import Observations
 from pinn.networks import TimeWindow
 from pinn.residuals import accepts_single_points
-from pinn.solver import Solution, TracedFrom, _build_model, _resolve, _train, solve
+from pinn.solution import Solution
+from pinn.solver import TracedFrom, _build_model, _resolve, _train, solve
 from pinn.systems import Fields
 
 
