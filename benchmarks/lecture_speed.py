@@ -46,7 +46,7 @@ def _xor_data():
 
 
 def _pid_data():
-    from jaxnn.datasets import pid
+    from jaxnn.data.datasets import pid
 
     x, y = pid.pid_toy(PID_ROWS, seed=0)
     return x.astype("float32"), y.astype("int32")

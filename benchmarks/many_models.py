@@ -43,7 +43,7 @@ def _data(rows: int):
     import numpy as np
 
     from jaxnn.data import StandardScaler
-    from jaxnn.datasets import pid
+    from jaxnn.data.datasets import pid
 
     x, y = pid.pid_toy(rows, seed=0)
     return StandardScaler().fit_transform(x).astype(np.float32), y.astype(np.int32)

@@ -11,7 +11,7 @@ implementation:
 
 Implementations:
 
-- ``jaxnn.fit``: one compiled `lax.scan` per epoch (`jaxnn.train.fit`).
+- ``jaxnn.fit``: one compiled `lax.scan` per epoch (`jaxnn.fit`).
 - ``jax_jit_step_loop``: what a Flax user typically writes: a `jax.jit` train step (flax
   `TrainState`, the same optax optimizer, state donated) called from a Python loop; the data
   sit on the device, a NumPy permutation is drawn per epoch and each minibatch is gathered

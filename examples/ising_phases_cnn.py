@@ -27,7 +27,7 @@ import optax
 
 import jaxnn
 import jaxnn.plot
-from jaxnn.datasets import ONSAGER_TC, ising, magnetization, onsager_magnetization
+from jaxnn.data.datasets import ONSAGER_TC, ising, magnetization, onsager_magnetization
 
 DEFAULTS = {
     "size": 32,

@@ -27,7 +27,7 @@ import optax
 
 import jaxnn
 import jaxnn.plot
-from jaxnn.datasets import load_mnist
+from jaxnn.data.datasets import load_mnist
 
 DEFAULTS = {
     "data": "data/mnist",

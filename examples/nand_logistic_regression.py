@@ -22,7 +22,7 @@ import optax
 
 import jaxnn
 import jaxnn.plot
-from jaxnn.datasets import nand
+from jaxnn.data.datasets import nand
 
 DEFAULTS = {"epochs": 500, "learning_rate": 1.0, "seed": 0, "out": "out"}
 

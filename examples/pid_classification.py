@@ -29,7 +29,7 @@ import optax
 
 import jaxnn
 import jaxnn.plot
-from jaxnn.datasets import PID_CLASSES, PID_FEATURES, pid_toy
+from jaxnn.data.datasets import PID_CLASSES, PID_FEATURES, pid_toy
 
 DEFAULTS = {
     "tracks": 40_000,

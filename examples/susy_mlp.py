@@ -27,7 +27,7 @@ import optax
 
 import jaxnn
 import jaxnn.plot
-from jaxnn.datasets import load_susy
+from jaxnn.data.datasets import load_susy
 
 DEFAULTS = {
     "data": "data",

@@ -22,7 +22,7 @@ import optax
 
 import jaxnn
 import jaxnn.plot
-from jaxnn.datasets import xor
+from jaxnn.data.datasets import xor
 
 DEFAULTS = {
     "hidden": 8,

@@ -6,24 +6,56 @@
                        validation_split=0.1, metrics=["accuracy", "auc"])
     scores = jaxnn.predict_proba(model, result.params, x_test)[:, 1]
 
-Submodules: `models`, `losses`, `train` (fit/evaluate/predict), `loop` (the one training loop), `step`, `callbacks`,
-`data`, `datasets`, `metrics`, `plot`, `checkpoint`, `parallel`.
+Subpackages, one per role (each re-exports its public names): `models` (MLP, CNN, layers,
+Sequential, summary, NNX/Equinox adapters), `training` (the one compiled loop, EarlyStopping,
+callbacks, the compile cache), `supervised` (fit, evaluate, predict, fit_many, uncertainty),
+`data` (splits, scalers, encoders, batching; `data.datasets`, also `jaxnn.datasets`),
+`saving` (parameters, whole models, checkpoints), `plot`; modules `losses`, `metrics`,
+`parallel` (device meshes) and `validate` (the argument checks jaxnn and pinn share).
 """
 
-from jaxnn import callbacks, checkpoint, data, datasets, layers, losses, metrics, models, parallel
-from jaxnn.callbacks import Callback, Checkpoint, DataRefresh, Progress
-from jaxnn.checkpoint import load_params, save_params
-from jaxnn.compile_cache import use_persistent_cache
-from jaxnn.layers import Activation, AvgPool, Conv, Dense, Dropout, Flatten, MaxPool, Sequential
-from jaxnn.loop import EarlyStopping, train_loop
-from jaxnn.many import GridResult, ManyResult, fit_many
-from jaxnn.model_summary import summary
-from jaxnn.models import CNN, MLP, LogisticRegression, Maxout, count_params
-from jaxnn.run import TrainResult
-from jaxnn.saving import load_model, save_model
-from jaxnn.step import TrainState
-from jaxnn.train import evaluate, fit, predict, predict_proba
-from jaxnn.uncertainty import Uncertainty, predict_ensemble, predict_mc_dropout
+from jaxnn import data, losses, metrics, models, parallel, saving, supervised, training, validate
+from jaxnn.data import datasets
+from jaxnn.models import (
+    CNN,
+    MLP,
+    Activation,
+    AvgPool,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    LogisticRegression,
+    MaxPool,
+    Maxout,
+    Sequential,
+    count_params,
+    summary,
+)
+from jaxnn.saving import load_model, load_params, save_model, save_params
+from jaxnn.supervised import (
+    GridResult,
+    ManyResult,
+    Uncertainty,
+    evaluate,
+    fit,
+    fit_many,
+    predict,
+    predict_ensemble,
+    predict_mc_dropout,
+    predict_proba,
+)
+from jaxnn.training import (
+    Callback,
+    Checkpoint,
+    DataRefresh,
+    EarlyStopping,
+    Progress,
+    TrainResult,
+    TrainState,
+    train_loop,
+    use_persistent_cache,
+)
 
 __version__ = "0.1.0"
 
@@ -50,15 +82,12 @@ __all__ = [
     "TrainResult",
     "TrainState",
     "Uncertainty",
-    "callbacks",
-    "checkpoint",
     "count_params",
     "data",
     "datasets",
     "evaluate",
     "fit",
     "fit_many",
-    "layers",
     "load_model",
     "load_params",
     "losses",
@@ -69,11 +98,15 @@ __all__ = [
     "predict_ensemble",
     "predict_mc_dropout",
     "predict_proba",
+    "saving",
     "save_model",
     "save_params",
     "summary",
+    "supervised",
+    "training",
     "train_loop",
     "use_persistent_cache",
+    "validate",
 ]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxnn.data import _to_numpy, as_class_indices
+from jaxnn.data import as_class_indices, to_numpy
 
 __all__ = [
     "accuracy",
@@ -165,7 +165,7 @@ def f1_score(y_true: Any, y_pred: Any, average: str = "binary", pos_label: int =
 
 def _binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Check binary 0/1 labels with both classes present and finite 1-D scores of equal length."""
-    labels = _to_numpy(y_true, f"{where}(y_true=...)")
+    labels = to_numpy(y_true, f"{where}(y_true=...)")
     if labels.dtype == object or labels.dtype.kind not in "biuf":
         raise TypeError(f"{where}(y_true=...): expected binary labels 0/1, got dtype "
                         f"{labels.dtype}. Encode the signal class as 1 and background as 0 "
@@ -182,7 +182,7 @@ def _binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np
         missing = "signal (1)" if values.tolist() == [0] else "background (0)"
         raise ValueError(f"{where}(y_true=...): ROC needs both classes, but no {missing} sample "
                          f"is present among {labels.shape[0]} labels.")
-    score = _to_numpy(scores, f"{where}(scores=...)")
+    score = to_numpy(scores, f"{where}(scores=...)")
     if score.dtype == object or score.dtype.kind not in "biuf":
         raise TypeError(f"{where}(scores=...): expected numeric scores, got dtype {score.dtype}.")
     if score.ndim != 1:
@@ -229,7 +229,7 @@ def roc_curve(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def _points(values: Any, argument: str) -> np.ndarray:
-    array = _to_numpy(values, argument)
+    array = to_numpy(values, argument)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected numbers, got dtype {array.dtype}.")
     if array.ndim != 1:
@@ -282,7 +282,7 @@ def _check_rejection(rejection: str, where: str) -> None:
 
 
 def _targets(values: Any, argument: str, low: float, high: float) -> np.ndarray:
-    array = _to_numpy(values, argument)
+    array = to_numpy(values, argument)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected a number or an array of numbers, got dtype "
                         f"{array.dtype}.")

@@ -221,3 +221,66 @@ __all__ = [
     "is_number",
     "leaf_paths",
 ]
+
+
+def as_float_array(value: Any, argument: str) -> np.ndarray:
+    """`value` as a NumPy array of floats (bool/int become float32; float64 is kept)."""
+    if hasattr(value, "__jax_array__") or isinstance(value, jax.Array):
+        value = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        _check_ragged(value, argument)
+        raise TypeError(f"{argument}: expected an array of numbers, got {type(value).__name__}.") from error
+    if array.dtype == object:
+        _check_ragged(value, argument)
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(
+            f"{argument}: expected an array of numbers, got dtype {array.dtype}. Encode text "
+            "labels with jaxnn.data.LabelEncoder and pass numeric features."
+        )
+    if array.dtype.kind == "c":
+        raise TypeError(f"{argument}: expected real numbers, got complex dtype {array.dtype}.")
+    if array.ndim == 0:
+        raise ValueError(f"{argument}: expected an array with a sample axis, got a scalar.")
+    if array.dtype.kind in "biu":
+        return array.astype(np.float32)
+    if array.dtype == np.float64 and not jax.config.jax_enable_x64:
+        with np.errstate(over="ignore"):
+            converted = array.astype(np.float32)
+        overflow = np.isinf(converted) & np.isfinite(array)
+        if overflow.any():
+            raise ValueError(
+                f"{argument}: {int(overflow.sum())} value(s) such as "
+                f"{array[overflow].flat[0]:.3g} overflow float32, JAX's default. Rescale the data "
+                "or enable float64 with jax.config.update('jax_enable_x64', True)."
+            )
+        return converted
+    return array
+
+
+def _check_ragged(value: Any, argument: str) -> None:
+    """A nested list whose rows differ in length: name the lengths (ValueError)."""
+    if not isinstance(value, (list, tuple)):
+        return
+    lengths = [len(row) if isinstance(row, (list, tuple, np.ndarray)) else None for row in value]
+    if len(set(lengths)) > 1:
+        first = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        shown = sorted({n for n in lengths if n is not None})[:6]
+        raise ValueError(
+            f"{argument}: a ragged list: its rows have different lengths {shown} (row 0 has "
+            f"{lengths[0]} value(s), row {first} has {lengths[first]}). Every sample needs the "
+            "same number of values: pad or trim the rows, or fix the row that differs.")
+
+
+def check_static_int(value: Any, argument: str, minimum: int = 1) -> int:
+    """`value` as a Python int >= `minimum`; a traced value (it must be static) or anything
+    else gets a TypeError/ValueError naming `argument`."""
+    if isinstance(value, jax.core.Tracer):
+        raise TypeError(f"{argument}: must be a static Python int, got a traced value. Pass it "
+                        "as a static argument (jax.jit(..., static_argnums=...)) or close over it.")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{argument}: expected an integer, got {type(value).__name__} {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{argument}: expected an integer >= {minimum}, got {value}.")
+    return int(value)

@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import parallel
-from jaxnn.callbacks import Checkpoint
+from jaxnn.training import Checkpoint
 from pinn import sampling
 from pinn.equations import PDE
 from pinn.residuals import observations
@@ -177,7 +177,7 @@ class CollocationPoints(sampling.Collocation):
 
 
 class SolveCheckpoint(Checkpoint):
-    """`jaxnn.callbacks.Checkpoint` that also keeps the collocation state of every saved epoch
+    """`jaxnn.Checkpoint` that also keeps the collocation state of every saved epoch
     (``collocation_<epoch>.npz`` beside the training checkpoints), written before the training
     state so that every checkpoint has its points, and restored with it."""
 

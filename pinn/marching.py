@@ -54,8 +54,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.step import prng_key
-from jaxnn.train import _init
+from jaxnn.training import prng_key
+from jaxnn.training import init_params
 from pinn import operators
 from pinn.conditions import Derivative, periodic_inputs
 from pinn.equations import PDE, BoundaryCondition, Dirichlet, InitialRate
@@ -203,7 +203,7 @@ def _march_compiled_once(settings, network: nn.Module, axis: int, initial: str,
     problem, dtype, count = settings.problem, settings.dtype, len(edges) - 1
     template = _window_problem(problem, axis, initial, float(edges[0]), float(edges[1]), None, 0)
     model = periodic_inputs(template, TimeWindow(network, float(edges[0]), float(edges[1])))
-    fresh = _init(model, prng_key(settings.seed), np.zeros((1, problem.domain.dim), np.float32),
+    fresh = init_params(model, prng_key(settings.seed), np.zeros((1, problem.domain.dim), np.float32),
                   dtype)
     single_points = accepts_single_points(model, fresh, problem.domain.dim,
                                           1 if problem.fields is None else len(problem.fields))

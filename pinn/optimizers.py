@@ -34,7 +34,7 @@ Two ways to solve the linear systems:
   D is then mean(diag(JᵀJ))·I, estimated with random probes.
 
 Both are Optax transformations run by jaxnn's one training loop (they receive the batch of
-collocation points through `jaxnn.loop.BatchAwareTransformation`). Use them in float64
+collocation points through `jaxnn.training.BatchAwareTransformation`). Use them in float64
 (``pinn.solve(..., dtype="float64")``); in float32 the normal equations lose half the digits.
 """
 
@@ -48,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from jaxnn.loop import BatchAwareTransformation
+from jaxnn.training import BatchAwareTransformation
 
 ResidualFn = Callable[[Any, Any], jax.Array]
 JacobianFn = Callable[[Any, Any], tuple[jax.Array, jax.Array]]

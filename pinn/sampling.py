@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.compile_cache import CompileCache, fingerprint
+from jaxnn.training import CompileCache, fingerprint
 from pinn.equations import PDE
 from pinn.residuals import Bind, make_residuals, pointwise_residual, trained_only
 

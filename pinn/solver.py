@@ -27,11 +27,11 @@ import numpy as np
 import optax
 
 from jaxnn import parallel
-from jaxnn.callbacks import DataRefresh, Progress
-from jaxnn.loop import train_loop
+from jaxnn.training import DataRefresh, Progress
+from jaxnn.training import train_loop
 from jaxnn.models import MLP
-from jaxnn.step import prng_key
-from jaxnn.train import _init
+from jaxnn.training import prng_key
+from jaxnn.training import init_params
 from pinn import sampling
 from pinn.collocation import (
     Collocation,
@@ -222,7 +222,7 @@ def solve(
         verbose: 0 silent, 1 progress lines.
         checkpoint_dir, resume: checkpoint each stage with its collocation state; a killed
             solve resumed with ``resume=True`` ends where an uninterrupted one ends.
-        callbacks: `jaxnn.callbacks.Callback` objects or functions, handed to every stage.
+        callbacks: `jaxnn.Callback` objects or functions, handed to every stage.
 
     The older keyword form of the same pieces still works: ``optimizer``, ``steps``,
     ``learning_rate``, ``n_interior``, ``n_boundary``, ``sampling_method``, ``resample_every``,
@@ -324,7 +324,7 @@ def _train(settings: _Settings, model: Any, start: float,
         model = traced.model
     try:
         # drawn in float32 (the same numbers in every precision), then cast
-        weights_init = _init(model, prng_key(seed), np.zeros((1, domain.dim), np.float32),
+        weights_init = init_params(model, prng_key(seed), np.zeros((1, domain.dim), np.float32),
                              dtype)
     except Exception as error:
         raise ValueError(f"solve(model=...): the model fails on points of shape (n, "

@@ -63,7 +63,7 @@ def test_nnx_module_trains_as_the_same_linen_mlp():
                                jaxnn.predict(linen, reference.params, x), rtol=1e-5, atol=1e-6)
     scores = jaxnn.evaluate(module, ours.params, (x, y))
     np.testing.assert_allclose(scores["loss"], reference.history["loss"][-1], rtol=0.5)
-    trained_module = jaxnn.adapters.merge(module, ours.params)
+    trained_module = jaxnn.models.merge(module, ours.params)
     np.testing.assert_allclose(trained_module(jnp.asarray(x)),  # eager against compiled
                                jaxnn.predict(module, ours.params, x), rtol=1e-6, atol=1e-6)
     # the module passed in keeps its own weights
@@ -73,7 +73,7 @@ def test_nnx_module_trains_as_the_same_linen_mlp():
 def test_nnx_dropout_is_on_in_training_and_off_in_predict():
     x, y = _data()
     module = NNXNet(nnx.Rngs(0), dropout=0.5)
-    adapted, params = jaxnn.adapters.adapt(module)
+    adapted, params = jaxnn.models.adapt(module)
     key = jax.random.PRNGKey(1)
     train = adapted.apply(params, jnp.asarray(x), train=True, rngs={"dropout": key})
     again = adapted.apply(params, jnp.asarray(x), train=True, rngs={"dropout": key})
@@ -124,7 +124,7 @@ def test_nnx_params_of_another_module_are_named():
 
 def test_merge_of_a_linen_model_says_params_stay_apart():
     with pytest.raises(TypeError, match="NNX or Equinox"):
-        jaxnn.adapters.merge(jaxnn.MLP([2]), {})
+        jaxnn.models.merge(jaxnn.MLP([2]), {})
 
 
 # --------------------------------------------------------------------------------- Equinox
@@ -141,7 +141,7 @@ def test_equinox_mlp_trains_as_the_same_linen_mlp():
     got = _as_linen(h.weight.T, h.bias, o.weight.T, o.bias)
     for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(reference.params)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    trained = jaxnn.adapters.merge(module, ours.params)
+    trained = jaxnn.models.merge(module, ours.params)
     np.testing.assert_allclose(jaxnn.predict(module, ours.params, x),
                                jax.vmap(trained)(jnp.asarray(x)), rtol=1e-5, atol=1e-6)
 
@@ -162,7 +162,7 @@ def test_equinox_dropout_gets_a_key_per_sample_in_training_only():
 
     x, _ = _data(16)
     module = Net(jax.random.PRNGKey(0))
-    adapted, params = jaxnn.adapters.adapt(module)
+    adapted, params = jaxnn.models.adapt(module)
     outputs = adapted.apply(params, jnp.asarray(x), train=True,
                             rngs={"dropout": jax.random.PRNGKey(1)})
     dropped = np.asarray(outputs) == 0

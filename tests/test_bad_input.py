@@ -13,9 +13,9 @@ import pytest
 
 import jaxnn
 from jaxnn import data, datasets
-from jaxnn.checkpoint import TrainingCheckpoints, load_params, save_params
-from jaxnn.datasets.mnist import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
-from jaxnn.step import TrainState
+from jaxnn.saving import TrainingCheckpoints, load_params, save_params
+from jaxnn.data.datasets._mnist import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
+from jaxnn.training import TrainState
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(40, 3)).astype(np.float32)

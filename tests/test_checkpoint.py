@@ -16,10 +16,10 @@ import optax
 import pytest
 
 import jaxnn
-from jaxnn.checkpoint import FORMAT_VERSION, TrainingCheckpoints, load_params, save_params
-from jaxnn.loop import EarlyStopping, TrainState, train_loop
+from jaxnn.saving import FORMAT_VERSION, TrainingCheckpoints, load_params, save_params
+from jaxnn.training import EarlyStopping, TrainState, train_loop
 from jaxnn.models import MLP
-from jaxnn.train import fit
+from jaxnn.supervised import fit
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,10 +131,10 @@ import json, sys, time
 from pathlib import Path
 import numpy as np
 import optax
-from jaxnn.checkpoint import save_params
-from jaxnn.loop import EarlyStopping
+from jaxnn.saving import save_params
+from jaxnn.training import EarlyStopping
 from jaxnn.models import MLP
-from jaxnn.train import fit
+from jaxnn.supervised import fit
 
 config = json.loads(sys.argv[1])
 rng = np.random.default_rng(0)
@@ -391,7 +391,7 @@ def test_a_corrupt_only_checkpoint_says_there_is_nothing_older(tmp_path):
 
 
 def test_a_file_from_a_newer_format_version_asks_for_an_upgrade(tmp_path, monkeypatch):
-    import jaxnn.checkpoint as checkpoint_module
+    import jaxnn.saving._checkpoint as checkpoint_module
 
     monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", FORMAT_VERSION + 1)
     path = save_params(tmp_path / "p.msgpack", {"w": jnp.ones(2)})

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from jaxnn import datasets
-from jaxnn.datasets import (
+from jaxnn.data.datasets import (
     ONSAGER_TC,
     PID_CLASSES,
     PID_FEATURES,
@@ -28,8 +28,8 @@ from jaxnn.datasets import (
     pid_toy,
     xor,
 )
-from jaxnn.datasets import susy as susy_module
-from jaxnn.datasets.mnist import LABELS_MAGIC, read_idx, write_idx
+from jaxnn.data.datasets import _susy as susy_module
+from jaxnn.data.datasets._mnist import LABELS_MAGIC, read_idx, write_idx
 
 CORNERS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 

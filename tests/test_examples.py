@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaxnn.datasets import ONSAGER_TC
-from jaxnn.datasets.mnist import write_idx
+from jaxnn.data.datasets import ONSAGER_TC
+from jaxnn.data.datasets._mnist import write_idx
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

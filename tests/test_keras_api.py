@@ -282,7 +282,7 @@ def test_class_weight_dict_trains_as_the_equivalent_sample_weight():
 def test_balanced_class_weight_is_sklearns():
     from sklearn.utils.class_weight import compute_class_weight
 
-    from jaxnn.class_weights import balanced_class_weight
+    from jaxnn.supervised import balanced_class_weight
 
     x, y = _classes(n=61)
     y = np.where(np.arange(61) < 40, 0, y)  # imbalanced

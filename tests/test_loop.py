@@ -11,11 +11,11 @@ import pytest
 from sklearn import metrics as sk_metrics
 
 import jaxnn
-from jaxnn import callbacks as callbacks_lib
-from jaxnn import checkpoint as checkpoint_lib
-from jaxnn import loop
-from jaxnn.loop import EarlyStopping, train_loop
-from jaxnn.step import Carry, TrainState, make_epoch, make_train_step, watch_nonfinite
+from jaxnn import training as callbacks_lib
+from jaxnn.saving import _checkpoint as checkpoint_lib
+from jaxnn.training import _program as loop
+from jaxnn.training import EarlyStopping, train_loop
+from jaxnn.training import Carry, TrainState, make_epoch, make_train_step, watch_nonfinite
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0], np.float32)

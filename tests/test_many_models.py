@@ -24,8 +24,8 @@ import pytest
 import jaxnn
 from jaxnn import losses
 from jaxnn.data import StandardScaler
-from jaxnn.datasets.pid import pid_toy
-from jaxnn.many import expand_configs
+from jaxnn.data.datasets import pid_toy
+from jaxnn.supervised import expand_configs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ from x64 import enable_x64
 
 import jaxnn
 import pinn
-from jaxnn import loop
+from jaxnn.training import _program as loop
 from pinn import marching, sampling
 from pinn.operators import partial
 

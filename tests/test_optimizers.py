@@ -8,7 +8,7 @@ from jax.flatten_util import ravel_pytree
 from scipy.optimize import least_squares
 from x64 import enable_x64
 
-from jaxnn.loop import train_loop
+from jaxnn.training import train_loop
 from pinn import optimizers
 from pinn.optimizers import check_dense_size, gauss_newton
 

@@ -41,7 +41,7 @@ EIGHT_DEVICES = textwrap.dedent(
     import numpy as np
     import optax
     import jaxnn
-    from jaxnn.loop import train_loop
+    from jaxnn.training import train_loop
 
     report["devices"] = jax.device_count()
     leaves = jax.tree_util.tree_leaves
@@ -239,7 +239,7 @@ TWO_PROCESSES = textwrap.dedent(
     parallel.initialize(f"localhost:{port}", num_processes=2, process_id=process_id,
                         initialization_timeout=60)
     import numpy as np, optax, jaxnn
-    from jaxnn.checkpoint import TrainingCheckpoints
+    from jaxnn.saving import TrainingCheckpoints
 
     save = TrainingCheckpoints.save
     def announced_save(self, epoch, *args, **kwargs):

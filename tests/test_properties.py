@@ -35,7 +35,7 @@ import jaxnn
 import pinn
 from jaxnn import metrics
 from jaxnn.data import LabelEncoder, StandardScaler, one_hot, split
-from jaxnn.datasets import load_mnist, load_susy
+from jaxnn.data.datasets import load_mnist, load_susy
 from pinn.geometry import (
     METHODS,
     Annulus,

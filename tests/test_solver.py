@@ -18,7 +18,7 @@ from x64 import enable_x64
 
 import jaxnn
 import pinn
-from jaxnn.train import _init
+from jaxnn.training import init_params
 from pinn import operators, problems, solver
 from pinn.sampling import Collocation
 from pinn.solver import make_field, make_residuals
@@ -320,7 +320,7 @@ class _ListWidths(jaxnn.MLP):
 def test_initial_weights_are_flax_init_in_float32_cast_to_the_dtype(model, x64):
     # oracle: Flax's own initializer run op by op, then cast
     expected = model.init(jax.random.PRNGKey(3), jnp.zeros((1, 2), jnp.float32))
-    weights = _init(model, jax.random.PRNGKey(3), np.zeros((1, 2), np.float32), "float64")
+    weights = init_params(model, jax.random.PRNGKey(3), np.zeros((1, 2), np.float32), "float64")
     assert jax.tree_util.tree_structure(weights) == jax.tree_util.tree_structure(expected)
     for got, want in zip(jax.tree_util.tree_leaves(weights), jax.tree_util.tree_leaves(expected),
                          strict=True):

@@ -6,7 +6,7 @@ import pytest
 
 import jaxnn
 from jaxnn import losses
-from jaxnn.loop import EarlyStopping, train_loop
+from jaxnn.training import EarlyStopping, train_loop
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0])

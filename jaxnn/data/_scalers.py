@@ -1,6 +1,5 @@
-"""MinMaxScaler: scale each feature to a range, e.g. [0, 1] (as scikit-learn's).
-
-Re-exported from `jaxnn.data` beside `StandardScaler`, where users look for it.
+"""Feature scaling as scikit-learn's: `StandardScaler` (mean 0, standard deviation 1) and
+`MinMaxScaler` (each feature to a range, e.g. [0, 1]).
 
     scaler = jaxnn.data.MinMaxScaler().fit(x_train)      # "scale all variables to [0, 1]"
     x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
@@ -12,9 +11,111 @@ from typing import Any
 
 import numpy as np
 
-from jaxnn.data import _check_features
+from jaxnn.data._labels import ENCODE_HINT, to_numpy
 
-__all__ = ["MinMaxScaler"]
+
+def _check_features(x: Any, argument: str) -> np.ndarray:
+    array = to_numpy(x, argument)
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"{argument}: expected a numeric array (samples, features), got dtype "
+                        f"{array.dtype}. " + ENCODE_HINT)
+    if array.ndim != 2:
+        hint = " For a single feature use x.reshape(-1, 1)." if array.ndim == 1 else ""
+        raise ValueError(f"{argument}: expected a 2-D array (samples, features), got shape "
+                         f"{array.shape}.{hint}")
+    bad_columns = np.flatnonzero(~np.isfinite(array).all(axis=0))
+    if bad_columns.size:
+        column = int(bad_columns[0])
+        count = int((~np.isfinite(array[:, column])).sum())
+        raise ValueError(f"{argument}: column {column} holds {count} NaN/inf value(s) (columns "
+                         f"with NaN/inf: {bad_columns.tolist()}). Remove or impute them first.")
+    return array
+
+
+class StandardScaler:
+    """Shift and scale each feature to mean 0 and standard deviation 1 (as scikit-learn's).
+
+    `transform(x) = (x - mean_) / scale_` with `scale_` the population standard deviation
+    (ddof=0). A constant feature (variance within rounding error of 0) gets `scale_ = 1`, so it
+    maps to 0 rather than dividing by zero. Statistics are computed in float64; outputs keep
+    the input's float dtype (integers become float64).
+
+    Attributes (after `fit`):
+        mean_: (features,) feature means.
+        var_: (features,) feature variances.
+        scale_: (features,) the divisors.
+        n_features_in_: number of features seen in `fit`.
+    """
+
+    def __init__(self) -> None:
+        self.mean_: np.ndarray | None = None
+        self.var_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
+        self.n_features_in_: int | None = None
+
+    def fit(self, x: Any) -> StandardScaler:
+        """Learn `mean_` and `scale_` from `x: (samples, features)`; returns self."""
+        array = _check_features(x, "StandardScaler.fit(x=...)")
+        if array.shape[0] == 0:
+            raise ValueError("StandardScaler.fit(x=...): expected at least one sample, got 0.")
+        values = array.astype(np.float64)
+        mean = values.mean(axis=0)
+        # Two-pass variance with the rounding error of the mean subtracted (as scikit-learn):
+        # identical large values give exactly 0, not a few ulp of the mean squared.
+        deviation = values - mean
+        var = np.mean(deviation**2, axis=0) - np.mean(deviation, axis=0) ** 2
+        # Variance within the two-pass algorithm's error bound of 0 counts as constant
+        # (Chan, Golub & LeVeque), the test scikit-learn uses.
+        n, eps = values.shape[0], np.finfo(np.float64).eps
+        overflow = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(var)))
+        if overflow.size:
+            column = int(overflow[0])
+            raise ValueError(f"StandardScaler.fit(x=...): the mean or variance of column {column} "
+                             f"(values up to {np.abs(values[:, column]).max():.3g}) overflows "
+                             "float64. Rescale that feature first (e.g. change its units).")
+        constant = var <= n * eps * var + (n * mean * eps) ** 2
+        self.mean_, self.var_ = mean, var
+        self.scale_ = np.where(constant, 1.0, np.sqrt(var))
+        self.n_features_in_ = values.shape[1]
+        return self
+
+    @staticmethod
+    def _finite(result: np.ndarray, method: str) -> np.ndarray:
+        """Raise if the (float) result overflowed its dtype instead of returning inf."""
+        bad_columns = np.flatnonzero(~np.isfinite(result).all(axis=0))
+        if bad_columns.size:
+            raise ValueError(f"StandardScaler.{method}(x=...): columns {bad_columns.tolist()[:10]} "
+                             f"overflow {result.dtype} when scaled: the values lie far outside "
+                             "the range seen in fit. Pass float64 data or check the features.")
+        return result
+
+    def _checked(self, x: Any, method: str) -> tuple[np.ndarray, np.dtype]:
+        if self.scale_ is None:
+            raise ValueError(f"StandardScaler.{method}: the scaler is not fitted yet. Call "
+                             "fit(x_train) first.")
+        array = _check_features(x, f"StandardScaler.{method}(x=...)")
+        if array.shape[1] != self.n_features_in_:
+            raise ValueError(f"StandardScaler.{method}(x=...): expected {self.n_features_in_} "
+                             f"features (as in fit), got {array.shape[1]} (shape {array.shape}).")
+        dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+        return array.astype(np.float64), dtype
+
+    def transform(self, x: Any) -> np.ndarray:
+        """Standardize `x: (samples, features)` with the fitted statistics."""
+        values, dtype = self._checked(x, "transform")
+        with np.errstate(over="ignore"):
+            return self._finite(((values - self.mean_) / self.scale_).astype(dtype), "transform")
+
+    def fit_transform(self, x: Any) -> np.ndarray:
+        """`fit(x)` then `transform(x)`."""
+        return self.fit(x).transform(x)
+
+    def inverse_transform(self, x: Any) -> np.ndarray:
+        """Undo `transform`: `x * scale_ + mean_`."""
+        values, dtype = self._checked(x, "inverse_transform")
+        with np.errstate(over="ignore"):
+            return self._finite((values * self.scale_ + self.mean_).astype(dtype),
+                                "inverse_transform")
 
 
 def _check_range(feature_range: Any) -> tuple[float, float]:

@@ -4,7 +4,7 @@
     model = MyNNXNet(nnx.Rngs(0))                 # or an equinox.Module
     result = jaxnn.fit(model, (x, y), epochs=10)
     scores = jaxnn.predict(model, result.params, x_test)
-    trained = jaxnn.adapters.merge(model, result.params)   # the module with the new weights
+    trained = jaxnn.models.merge(model, result.params)   # the module with the new weights
 
 `adapt` is the one place this happens: `fit`, `evaluate` and `predict` call it first, and it
 returns a flax.linen Module unchanged. An NNX module is split by ``nnx.split`` into its
@@ -33,7 +33,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxnn.compile_cache import fingerprint
+from jaxnn._fingerprint import fingerprint
 
 __all__ = ["EquinoxModel", "NNXModel", "adapt", "merge"]
 

@@ -21,13 +21,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import flax.linen as nn
 import jax
 
-from jaxnn.models import ACTIVATIONS, Conv2D, get_activation, get_initializer, max_pool
-from jaxnn.objectives import accepts_train
+from jaxnn.models._models import (
+    ACTIVATIONS,
+    Conv2D,
+    accepts_train,
+    get_activation,
+    get_initializer,
+    max_pool,
+)
+from jaxnn.models._summary import summary
 
 __all__ = ["Activation", "AvgPool", "Conv", "Dense", "Dropout", "Flatten", "MaxPool",
            "Sequential"]
@@ -215,6 +222,8 @@ class Sequential(nn.Module):
     """
 
     layers: Sequence[Any]
+    # `summary` gives a Sequential one row per layer (other models one per submodule call)
+    summary_per_layer: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         layers = self.layers
@@ -257,8 +266,6 @@ class Sequential(nn.Module):
 
     def summary(self, x: Any) -> Any:
         """`jaxnn.summary` of this model for inputs like `x` (data, or one sample's shape)."""
-        from jaxnn.model_summary import summary
-
         return summary(self, x)
 
     @nn.compact

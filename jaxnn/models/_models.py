@@ -11,6 +11,7 @@ Activations and initializers are chosen by name (``activation="tanh"``,
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -443,3 +444,11 @@ class CNN(nn.Module):
 def count_params(params: Any) -> int:
     """Number of scalar parameters in a parameter pytree."""
     return int(sum(leaf.size for leaf in jax.tree_util.tree_leaves(params)))
+
+
+def accepts_train(model: nn.Module) -> bool:
+    """Whether `model.__call__` takes a ``train`` flag (dropout and other training-only layers)."""
+    try:
+        return "train" in inspect.signature(type(model).__call__).parameters
+    except (TypeError, ValueError):
+        return False

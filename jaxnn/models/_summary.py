@@ -19,8 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.checks import as_float_array
-from jaxnn.models import count_params
+from jaxnn.validate import as_float_array
+from jaxnn.models._models import count_params
 
 __all__ = ["LayerRow", "ModelSummary", "summary"]
 
@@ -168,15 +168,13 @@ def summary(model: nn.Module, x: Any) -> ModelSummary:
         top-level submodule (activations applied as functions have no row). ``total_params``
         counts every parameter (``jaxnn.count_params(model.init(...))``).
     """
-    from jaxnn.layers import Sequential  # layers imports models; summary is imported by both
-
     if isinstance(model, type) or not callable(getattr(model, "init_with_output", None)):
         raise TypeError(f"summary(model=...): expected a flax.linen Module instance such as "
                         f"jaxnn.MLP([64, 2]), got {model!r:.80}.")
     sample = _sample(x)
     output, variables = _init_shapes(model, sample)
     params = variables.get("params", {})
-    rows = (_sequential_rows(model, sample) if isinstance(model, Sequential)
+    rows = (_sequential_rows(model, sample) if getattr(model, "summary_per_layer", False)
             else _module_rows(model, sample))
     total_bytes = sum(leaf.size * np.dtype(leaf.dtype).itemsize
                       for leaf in jax.tree_util.tree_leaves(params))

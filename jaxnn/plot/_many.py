@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from jaxnn.plot import new_axes, save_figure
+from jaxnn.plot._plot import new_axes, save_figure
 
 
 def hyperparameter_scan(result: Any, metric: str | None = None,

@@ -1,13 +1,5 @@
-"""Plots for classifiers and training runs: loss curves, ROC, confusion matrix, responses.
-
-Every function draws on a `matplotlib.figure.Figure` (the Agg canvas, no display and no pyplot
-global state) and returns it; ``path=...`` also saves it (PNG at 120 dpi, parent folders made),
-and ``ax=...`` draws into an existing Axes instead (the function then returns ``ax.figure``).
-
-    result = jaxnn.fit(model, (x, y), ..., metrics=["accuracy", "auc"])
-    jaxnn.plot.history(result, path="out/history.png")
-    jaxnn.plot.roc({"MLP": (y_test, scores)}, style="rejection", path="out/roc.png")
-"""
+"""Plots for classifiers and training runs: loss curves, ROC, confusion matrix, responses
+(the many-model plots are in `_many.py`)."""
 
 from __future__ import annotations
 
@@ -481,7 +473,3 @@ def curve(
     ax.grid(alpha=0.3)
     ax.legend()
     return save_figure(figure, path)
-
-
-# Plots of many models (jaxnn.fit_many, jaxnn.predict_ensemble) live beside this module.
-from jaxnn.plot_many import hyperparameter_scan, uncertainty_band  # noqa: F401

@@ -4,7 +4,7 @@
     model, params = jaxnn.load_model("pid.jaxnn")
     scores = jaxnn.predict_proba(model, params, x_test)
 
-The file is a `jaxnn.checkpoint` parameter file (msgpack, CRC-checked, written atomically)
+The file is a `jaxnn.save_params` parameter file (msgpack, CRC-checked, written atomically)
 whose header also holds the architecture as JSON: the class and its dataclass fields, nested
 for `Sequential` layers. `jaxnn.load_params` reads its parameters too. Activations and
 initializers must be given by name to be saved (a name is text; a function is not); dtypes are
@@ -27,9 +27,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import serialization
 
-from jaxnn import layers as layers_lib
 from jaxnn import models as models_lib
-from jaxnn.checkpoint import (
+from jaxnn.saving._params import (
     _PARAMS_FORMAT,
     FORMAT_VERSION,
     _atomic_write,
@@ -48,7 +47,7 @@ _SKIPPED_FIELDS = ("parent", "name")
 def _known_classes() -> dict[str, type]:
     classes = {cls.__name__: cls for cls in (
         models_lib.MLP, models_lib.CNN, models_lib.LogisticRegression, models_lib.Maxout,
-        models_lib.Conv2D, layers_lib.Sequential, *layers_lib.LAYERS)}
+        models_lib.Conv2D, models_lib.Sequential, *models_lib.LAYERS)}
     return classes
 
 
@@ -71,7 +70,7 @@ def _encode_value(value: Any, where: str) -> Any:
         return _encode_value(value.item(), where)
     if isinstance(value, (tuple, list)):
         return {"tuple": [_encode_value(v, f"{where}[{i}]") for i, v in enumerate(value)]}
-    if isinstance(value, (nn.Module, *layers_lib.LAYERS)):
+    if isinstance(value, (nn.Module, *models_lib.LAYERS)):
         return model_config(value, where)
     for name, function in models_lib.ACTIVATIONS.items():
         if value is function:

@@ -2,7 +2,7 @@
 
 `fit` checks its inputs on the host (shapes, dtypes, finiteness, label ranges, argument values),
 builds ``loss_fn(params, batch, key)`` from the model and the loss name, and hands it to
-`jaxnn.loop.train_loop`, which runs each epoch as one compiled call.
+`jaxnn.training.train_loop`, which runs each epoch as one compiled call.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxnn import losses as losses_lib
 from jaxnn import parallel
-from jaxnn.adapters import adapt
-from jaxnn.callbacks import Callback, Checkpoint, Progress
-from jaxnn.checks import (
+from jaxnn.models import adapt
+from jaxnn.training import Callback, Checkpoint, Progress
+from jaxnn.supervised._checks import (
     as_float_array,
     check_auc,
     check_batch_size,
@@ -38,50 +38,22 @@ from jaxnn.checks import (
     check_targets,
     expected_input_shape,
 )
-from jaxnn.class_weights import check_class_weight, class_sample_weight
-from jaxnn.compile_cache import eval_shape
-from jaxnn.keras_names import get_optimizer
-from jaxnn.loop import EarlyStopping, train_loop
+from jaxnn.supervised._class_weights import check_class_weight, class_sample_weight
+from jaxnn.training import eval_shape
+from jaxnn.supervised._keras_names import get_optimizer
+from jaxnn.training import EarlyStopping, train_loop
 from jaxnn.models import check_input
-from jaxnn.objectives import (
+from jaxnn.supervised._objectives import (
     SupervisedObjective,
     SupervisedValidation,
     decision_threshold,
     outputs_are_probabilities,
 )
-from jaxnn.run import TrainResult
-from jaxnn.step import prng_key
+from jaxnn.training import TrainResult
+from jaxnn.training import init_params, prng_key
 from jaxnn.validate import check_finite_tree
 
 VALIDATION_CHUNK = 4096  # rows per forward pass when validating or evaluating
-
-
-# A program that runs once is compiled for compile speed: XLA's backend optimisations cost
-# seconds on an initializer (a CNN's: 12 s of CPU against 1 s) and buy nothing for one run;
-# the CPU backend's classic fusion emitters compile faster than its MLIR ones (an MLP
-# initializer: 0.6 -> 0.4 s). Other backends ignore the CPU option.
-RUN_ONCE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True,
-            "xla_cpu_use_fusion_emitters": False}
-
-
-@functools.partial(jax.jit, static_argnums=(0, 3), compiler_options=RUN_ONCE)
-def _init_program(model: nn.Module, key: jax.Array, sample: jax.Array, dtype: Any) -> Any:
-    params = model.init(key, sample)
-    return params if dtype is None else jax.tree_util.tree_map(lambda a: a.astype(dtype), params)
-
-
-def _init(model: nn.Module, key: jax.Array, sample: jax.Array, dtype: Any = None) -> Any:
-    """``model.init(key, sample)`` compiled as one program (op by op it compiles and
-    dispatches dozens of kernels: about 2 s of a small model's first run), every leaf cast to
-    `dtype` if one is given; op by op for a module with unhashable fields (it cannot be a
-    static argument)."""
-    try:
-        hash(model)
-    except TypeError:
-        params = model.init(key, sample)
-        return params if dtype is None else jax.tree_util.tree_map(
-            lambda a: jnp.asarray(a, dtype), params)
-    return _init_program(model, key, sample, None if dtype is None else np.dtype(dtype))
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -231,7 +203,7 @@ def _callbacks(callbacks: Any, verbose: int, log_every: int, checkpoint_dir, che
     if not isinstance(callbacks, list) or not all(
             isinstance(c, Callback) or callable(c) for c in callbacks):
         raise TypeError(f"fit(callbacks={callbacks!r}): expected a list of functions "
-                        "callback(epoch, logs) or jaxnn.callbacks.Callback objects.")
+                        "callback(epoch, logs) or jaxnn.Callback objects.")
     callbacks.append(Progress(verbose, log_every))
     if checkpoint_dir is not None:
         callbacks.append(Checkpoint(checkpoint_dir, every=checkpoint_every, keep=keep,
@@ -250,7 +222,7 @@ def _initial_params(model: nn.Module, params: Any, x: np.ndarray, seed: int):
         return params, None
     check_input(model, x.shape, "fit(data=...) x")
     try:
-        params = _init(model, prng_key(seed), jnp.asarray(x[:1]))
+        params = init_params(model, prng_key(seed), jnp.asarray(x[:1]))
     except Exception as error:  # the model cannot take samples of this shape
         cause = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
         raise ValueError(f"fit(data=...) x: model.init failed on a sample of shape "
@@ -319,7 +291,7 @@ def fit(
             Keras's "acc" is "accuracy" (logged as "accuracy").
         early_stopping: an `EarlyStopping` (monitor "val_loss" by default), exact per epoch.
         callbacks: functions ``callback(epoch, logs)`` (or ``(epoch, logs, state)``) called
-            after every epoch, returning True to stop; or `jaxnn.callbacks.Callback` objects.
+            after every epoch, returning True to stop; or `jaxnn.Callback` objects.
         sample_weight: per-sample weights ``(n,)``.
         class_weight: ``{class: weight}`` (classes not listed keep 1) or "balanced"
             (scikit-learn's ``n / (classes * count)``), multiplied into the training samples'

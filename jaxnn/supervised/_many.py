@@ -2,7 +2,7 @@
 
 `fit_many` trains a deep ensemble (different seeds), a hyperparameter scan (learning rate,
 weight decay, dropout rate, loss weights) or a grid of both in one call. It is `jaxnn.fit`'s
-loop (`jaxnn.loop.Program` with ``models=True``): the compiled chunk of epochs is
+loop (`jaxnn.training.Program` with ``models=True``): the compiled chunk of epochs is
 `jax.vmap`-ed over the parameters, the optimizer state, the early-stopping state and the PRNG
 key of each model, and the hyperparameters are traced values inside them, so one compilation
 serves every value:
@@ -40,7 +40,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxnn import losses as losses_lib
 from jaxnn import parallel
-from jaxnn.checks import (
+from jaxnn.supervised._checks import (
     check_auc,
     check_batch_size,
     check_int,
@@ -51,25 +51,24 @@ from jaxnn.checks import (
     check_sample_weight,
     check_targets,
 )
-from jaxnn.loop import (
+from jaxnn.training import (
     MAX_EPOCHS_PER_CALL,
     WAKE_SECONDS,
     EarlyStopping,
     Program,
-    _check_logs,
-    _fresh_copy,
+    check_logs,
+    fresh_copy,
 )
-from jaxnn.many_result import GridResult, ManyResult
-from jaxnn.objectives import SupervisedObjective, SupervisedValidation, decision_threshold
-from jaxnn.step import Carry, TrainState, prng_key
-from jaxnn.train import (
+from jaxnn.supervised._many_result import GridResult, ManyResult
+from jaxnn.supervised._objectives import SupervisedObjective, SupervisedValidation, decision_threshold
+from jaxnn.training import Carry, TrainState, init_params, prng_key
+from jaxnn.supervised._fit import (
     _auto_batch_size,
-    _init,
     _output_shape,
     _split_validation,
     _validation_arrays,
 )
-from jaxnn.uncertainty import dropout_rate_override
+from jaxnn.supervised._uncertainty import dropout_rate_override
 
 MODEL_HYPERPARAMETERS = ("dropout_rate",)
 
@@ -87,7 +86,7 @@ def _frozen_labels(tree: dict) -> dict:
 class ManyObjective:
     """``(tree, batch, key) -> (loss, aux)`` of one model, ``tree = {"params", "hyper"}``.
 
-    `jaxnn.objectives.SupervisedObjective` on ``tree["params"]``, with the traced dropout rate
+    `jaxnn.supervised._objectives.SupervisedObjective` on ``tree["params"]``, with the traced dropout rate
     (``hyper["dropout_rate"]``) and loss keyword arguments (``hyper[name]`` for each name in
     `loss_arguments`) of this model."""
 
@@ -108,7 +107,7 @@ class ManyObjective:
 
 @dataclasses.dataclass(frozen=True)
 class ManyValidation:
-    """`jaxnn.objectives.SupervisedValidation` of one model's ``tree["params"]`` (dropout off;
+    """`jaxnn.supervised._objectives.SupervisedValidation` of one model's ``tree["params"]`` (dropout off;
     the loss with this model's loss keyword arguments)."""
 
     validation: SupervisedValidation
@@ -452,7 +451,7 @@ def _train_group(model, prepared: _Prepared, configs, roles, factory, defaults, 
     hyper_names = roles["model"] + roles["loss"]
     trees, states, optimizers = [], [], []
     for config in configs:
-        params = _init(model, prng_key(config["seed"]), jnp.asarray(prepared.x_sample))
+        params = init_params(model, prng_key(config["seed"]), jnp.asarray(prepared.x_sample))
         tree = {"params": params,
                 "hyper": {n: jnp.float32(config[n]) for n in hyper_names}}
         optimizer = _optimizer_for(factory, defaults, config, roles["optimizer"], params)
@@ -479,7 +478,7 @@ def _train_group(model, prepared: _Prepared, configs, roles, factory, defaults, 
     batch_size = prepared.batch_size
     num_samples = len(prepared.train["x"]) if batch_size is not None else None
     steps = 1 if batch_size is None else -(-num_samples // batch_size)
-    log_dtypes = _check_logs(objective, validation_fn, trees[0], train_data, validation_data,
+    log_dtypes = check_logs(objective, validation_fn, trees[0], train_data, validation_data,
                              batch_size, early_stopping)
     if select not in log_dtypes or select == "steps":
         raise ValueError(f"fit_many(select={select!r}): no such quantity in the epoch logs "
@@ -489,8 +488,8 @@ def _train_group(model, prepared: _Prepared, configs, roles, factory, defaults, 
     program = Program(objective, optimizers[0], validation_fn, early_stopping, num_samples,
                       batch_size, steps, False, log_dtypes, mesh, models=True)
     programs = (program, dataclasses.replace(program, guarded=True))
-    state = per_model(_fresh_copy(_stack(states)))
-    carry = Carry(state=state, previous=per_model(_fresh_copy(_stack(states))),
+    state = per_model(fresh_copy(_stack(states)))
+    carry = Carry(state=state, previous=per_model(fresh_copy(_stack(states))),
                   bad_step=per_model(jnp.full((count,), -1, jnp.int32)))
     stopper = None
     if early_stopping is not None:

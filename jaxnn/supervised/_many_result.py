@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from jaxnn.loop import EarlyStopping
+from jaxnn.training import EarlyStopping
 
 _BOOKKEEPING = ("epoch", "time")
 

@@ -14,7 +14,6 @@ F1 ("binary" for two classes, "macro" over the classes present otherwise).
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxnn import losses as losses_lib
+from jaxnn.models import accepts_train
 
 STEP_METRICS = ("accuracy", "mae", "mse")
 VALIDATION_METRICS = ("auc", "precision", "recall", "f1")
@@ -67,13 +67,6 @@ def loss_inputs(model: nn.Module, loss_fn: Callable, outputs: jax.Array) -> jax.
     if loss_fn is losses_lib.binary_cross_entropy:
         return jnp.log(p) - jnp.log1p(-p)
     return jnp.log(p)
-
-
-def accepts_train(model: nn.Module) -> bool:
-    try:
-        return "train" in inspect.signature(type(model).__call__).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def apply_model(model: nn.Module, params: Any, x: jax.Array, key: jax.Array | None) -> jax.Array:

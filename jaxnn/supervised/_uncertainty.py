@@ -24,8 +24,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.checks import as_float_array, check_finite, check_int, check_model
-from jaxnn.objectives import accepts_train, outputs_are_probabilities
+from jaxnn.models import accepts_train
+from jaxnn.supervised._checks import check_finite, check_int, check_model
+from jaxnn.supervised._objectives import outputs_are_probabilities
+from jaxnn.validate import as_float_array
 
 OUTPUTS = ("probabilities", "raw")
 

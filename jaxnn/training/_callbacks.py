@@ -2,7 +2,7 @@
 
 A callback is an object with three hooks and a period:
 
-- ``on_train_begin(run)``: once, before anything is compiled; `run` is the `jaxnn.run.Run`
+- ``on_train_begin(run)``: once, before anything is compiled; `run` is the `jaxnn.training.Run`
   the loop and the callbacks share (settings, history, state, data).
 - ``on_epoch_end(epoch, state, logs) -> bool | None``: after epochs that are multiples of
   `every` (the loop ends a compiled call there, so `state` is the state after exactly that
@@ -27,7 +27,7 @@ import jax
 import numpy as np
 
 from jaxnn import parallel
-from jaxnn.run import Run, TrainResult
+from jaxnn.training._run import Run, TrainResult
 from jaxnn.validate import accepts_positional, check_bool, check_function, check_int
 
 
@@ -89,7 +89,7 @@ def as_callback(callback: Callback | Callable) -> Callback:
         return callback
     if callable(callback):
         return FunctionCallback(callback)
-    raise TypeError(f"callbacks: expected jaxnn.callbacks.Callback objects or functions "
+    raise TypeError(f"callbacks: expected jaxnn.Callback objects or functions "
                     f"callback(epoch, logs), got {type(callback).__name__} {callback!r:.60}.")
 
 
@@ -177,7 +177,7 @@ class Checkpoint(Callback):
 
     def __init__(self, directory, every: int = 1, keep: int = 3, resume: bool = False,
                  verbose: int = 1) -> None:
-        from jaxnn.checkpoint import TrainingCheckpoints
+        from jaxnn.saving import TrainingCheckpoints
 
         check_bool(resume, f"resume={resume!r}")
         self.files = TrainingCheckpoints(directory, keep=keep, every=every)

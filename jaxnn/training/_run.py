@@ -15,7 +15,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxnn.step import TrainState
+from jaxnn.training._step import TrainState
 
 
 @dataclasses.dataclass

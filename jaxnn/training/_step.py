@@ -16,7 +16,7 @@ Each piece is a pure function built from smaller ones:
   one pass over the data as a `lax.scan` of minibatch steps (the permutation is drawn inside).
   With a step budget the steps past ``step_limit`` are skipped under a `lax.cond`.
 
-`jaxnn.loop` runs many epochs of these per compiled call.
+`jaxnn.training` runs many epochs of these per compiled call.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def watch_nonfinite(step: Callable) -> Callable:
     ok)`` that applies every step and only records the first step with a non-finite loss.
 
     The fast path: no selects over the state per step (on a CPU they cost as much compile
-    time as the step itself). `jaxnn.loop` checks each epoch's end; an epoch that went
+    time as the step itself). `jaxnn.training` checks each epoch's end; an epoch that went
     non-finite is rolled back and replayed under `guard_nonfinite`.
     """
 

@@ -8,18 +8,18 @@ CSV, MNIST IDX). Nothing is downloaded.
     images, labels = jaxnn.datasets.load_mnist("mnist/", split="test")
 """
 
-from jaxnn.datasets.ising import (
+from jaxnn.data.datasets._ising import (
     ONSAGER_TC,
     IsingSamples,
     ising,
     magnetization,
     onsager_magnetization,
 )
-from jaxnn.datasets.mnist import load_mnist
-from jaxnn.datasets.nand import nand
-from jaxnn.datasets.pid import PID_CLASSES, PID_FEATURES, pid_toy
-from jaxnn.datasets.susy import SUSY_FEATURES, load_susy
-from jaxnn.datasets.xor import xor
+from jaxnn.data.datasets._mnist import load_mnist
+from jaxnn.data.datasets._nand import nand
+from jaxnn.data.datasets._pid import PID_CLASSES, PID_FEATURES, pid_toy
+from jaxnn.data.datasets._susy import SUSY_FEATURES, load_susy
+from jaxnn.data.datasets._xor import xor
 
 __all__ = [
     "ONSAGER_TC",

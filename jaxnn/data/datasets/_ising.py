@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.datasets.xor import check_count, check_seed
+from jaxnn.data.datasets._xor import check_count, check_seed
 
 ONSAGER_TC = 2.0 / math.log(1.0 + math.sqrt(2.0))
 """Onsager's exact critical temperature of the square-lattice Ising model (J = k_B = 1), 2.2692."""

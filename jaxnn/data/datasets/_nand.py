@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxnn.datasets.xor import logic_gate
+from jaxnn.data.datasets._xor import logic_gate
 
 NAND_TRUTH_TABLE = np.array([1, 1, 1, 0], dtype=np.int32)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxnn.datasets.xor import check_count, check_seed
+from jaxnn.data.datasets._xor import check_count, check_seed
 
 PID_FEATURES = ("momentum", "dEdx", "time_of_flight")
 """Column names of `pid_toy`'s x: p in GeV/c, dE/dx in units of minimum ionization, TOF in ns."""

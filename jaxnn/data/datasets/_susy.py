@@ -21,7 +21,7 @@ from typing import IO
 
 import numpy as np
 
-from jaxnn.datasets.xor import check_count
+from jaxnn.data.datasets._xor import check_count
 from jaxnn.validate import check_path
 
 SUSY_FEATURES = (
