@@ -1,4 +1,4 @@
-"""Flax NNX and Equinox modules through fit/evaluate/predict (jaxnn/adapters.py).
+"""Flax NNX and Equinox modules through fit/evaluate/predict (jaxnn/models/_adapters.py).
 
 Oracle: the same network written as a flax.linen MLP, started from the same weights and
 trained by the same loop, gives the same parameters."""

@@ -1,4 +1,4 @@
-"""Tests for jaxnn/checkpoint.py: bitwise round trips, kill-and-resume, corrupt files, pruning."""
+"""Tests for jaxnn/saving/ (parameter files and training checkpoints): bitwise round trips, kill-and-resume, corrupt files, pruning."""
 
 import json
 import os

@@ -168,7 +168,7 @@ class DataRefresh(Callback):
 class Checkpoint(Callback):
     """Save the full training state every `every` epochs; with ``resume=True`` continue a run.
 
-    The files go to `directory` (`jaxnn.checkpoint.TrainingCheckpoints`: atomic, newest `keep`
+    The files go to `directory` (`jaxnn.saving.TrainingCheckpoints`: atomic, newest `keep`
     kept; only files of this run are ever deleted). A directory holding checkpoints of another
     run is refused unless resuming it. Resuming a run that had ended (all its epochs, early
     stopping, a callback's stop, a non-finite loss) returns its result without training.

@@ -4,21 +4,21 @@ Everything that trains in this project, a classifier (`jaxnn.fit`) or a PDE solv
 (`pinn.solve`), goes through `train_loop`. It is three layers:
 
 1. The compiled chunk (`make_chunk`): a `lax.while_loop` over up to `MAX_EPOCHS_PER_CALL`
-   epochs (`jaxnn.step.make_epoch`: a `lax.scan` over minibatch steps, the permutation drawn
+   epochs (`jaxnn.training.make_epoch`: a `lax.scan` over minibatch steps, the permutation drawn
    inside), the validation function and early stopping evaluated on the device after every
    epoch, the per-epoch logs written into buffers on the device. It stops by itself when early
    stopping says so, when a step budget is spent, or after an epoch that went non-finite: the
    steps only watch the loss (no per-step selects to compile), and such an epoch is rolled
-   back and replayed alone under the NaN guard (`jaxnn.step.guard_nonfinite`), which keeps
+   back and replayed alone under the NaN guard (`guard_nonfinite`), which keeps
    the last finite state and names the step.
-2. The compile cache (`jaxnn.compile_cache`): the chunk is keyed by what the loss, optimizer
+2. The compile cache (`_compile_cache.py`): the chunk is keyed by what the loss, optimizer
    ``update`` and validation compute, and by the shapes of the data, so repeated calls (a
    second `fit`, a hyperparameter scan with `optax.inject_hyperparams`) reuse the compiled code.
    The chunk is compiled ahead of time, so the compile time is measured apart
    (`TrainResult.compile_seconds`) and per-epoch times are times of training alone.
 3. The host loop (`train_loop`): picks how many epochs the next call runs (enough for about
    `WAKE_SECONDS` of work, never past an epoch where a callback needs the state), appends the
-   logs to the history, and calls the callbacks (`jaxnn.callbacks`: progress, checkpoints,
+   logs to the history, and calls the callbacks (`_callbacks.py`: progress, checkpoints,
    data refresh, any user hook). The number of epochs per call never changes the result: the
    same compiled chunk runs one epoch or a thousand.
 
