@@ -15,7 +15,7 @@ from x64 import enable_x64
 import jaxnn
 import pinn
 from pinn.operators import partial
-from pinn.residuals import make_field
+from pinn.solver._residuals import make_field
 
 ALPHA = 0.1  # heat diffusivity
 C = 1.0  # wave speed

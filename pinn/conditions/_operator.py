@@ -35,8 +35,9 @@ import jax.numpy as jnp
 from jaxnn.validate import check_bool, check_int
 from pinn import operators
 from pinn.checks import shown
-from pinn.equations import BoundaryCondition, PointFn, probe_field
-from pinn.geometry.boxes import Box
+from pinn.conditions._base import BoundaryCondition
+from pinn.fields import PointFn, probe_field
+from pinn.geometry import Box
 
 BoundaryResidual = Callable[[PointFn, jax.Array, jax.Array], jax.Array]
 

@@ -6,13 +6,13 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.geometry.checks import (
+from pinn.geometry._checks import (
     _CONTAINS_RTOL,
     _EMPTY_AFTER,
     _MAX_DRAWS,
@@ -22,10 +22,7 @@ from pinn.geometry.checks import (
     _integer,
     _method,
 )
-from pinn.geometry.draws import _allocate, _unit_grid, _UnitDraws
-
-if TYPE_CHECKING:
-    from pinn.geometry.setops import Difference, Intersection, Union
+from pinn.geometry._draws import _allocate, _unit_grid, _UnitDraws
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,21 +135,18 @@ class Domain:
         mask = self._part_mask(parts, "distance(parts=...)")
         return self._compiled_adf(x, mask) / self._adf_scale(mask)
 
-    # the set operations are Domains themselves: import them at call time (no import cycle)
-    def __sub__(self, other: Domain) -> Difference:
-        from pinn.geometry.setops import Difference
+    # The set operations are Domains themselves, defined in _setops, which registers its
+    # classes here on import (pinn.geometry imports it): the base never imports a subclass.
+    _set_operations: dict[str, type[Domain]] = {}
 
-        return Difference(self, other)
+    def __sub__(self, other: Domain) -> Domain:
+        return self._set_operations["difference"](self, other)
 
-    def __or__(self, other: Domain) -> Union:
-        from pinn.geometry.setops import Union
+    def __or__(self, other: Domain) -> Domain:
+        return self._set_operations["union"](self, other)
 
-        return Union(self, other)
-
-    def __and__(self, other: Domain) -> Intersection:
-        from pinn.geometry.setops import Intersection
-
-        return Intersection(self, other)
+    def __and__(self, other: Domain) -> Domain:
+        return self._set_operations["intersection"](self, other)
 
     # ---- shared machinery
     @cached_property

@@ -26,9 +26,9 @@ import numpy as np
 
 from jaxnn import parallel
 from jaxnn.callbacks import Checkpoint
-from pinn import sampling
+from pinn.solver._sampling import CollocationBatch
 from pinn.equations import PDE
-from pinn.residuals import observations
+from pinn.solver._residuals import observations
 
 METHODS = ("uniform", "grid", "sobol", "halton")
 
@@ -132,8 +132,8 @@ class GradientNormWeights(FixedWeights):
     balance = True
 
 
-class CollocationPoints(sampling.Collocation):
-    """The batch of a solve: `sampling.Collocation` plus the observation sets, and its state."""
+class CollocationPoints(CollocationBatch):
+    """The batch of a solve: `CollocationBatch` plus the observation sets, and its state."""
 
     def __init__(self, problem: PDE, spec: Collocation, weighting: FixedWeights, seed: int,
                  dtype):

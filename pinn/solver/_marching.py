@@ -57,15 +57,21 @@ import numpy as np
 from jaxnn.step import prng_key
 from jaxnn.train import _init
 from pinn import operators
-from pinn.conditions import Derivative, periodic_inputs
-from pinn.equations import PDE, BoundaryCondition, Dirichlet, InitialRate
+from pinn.conditions import (
+    BoundaryCondition,
+    Derivative,
+    Dirichlet,
+    InitialRate,
+    Observations,
+    periodic_inputs,
+)
+from pinn.equations import PDE
+from pinn.fields import Fields
 from pinn.geometry import Interval, SpaceTime
-from pinn.inverse import Observations
-from pinn.networks import TimeWindow
-from pinn.residuals import accepts_single_points
-from pinn.solution import Solution
-from pinn.solver import TracedFrom, _build_model, _resolve, _train, solve
-from pinn.systems import Fields
+from pinn.solver._networks import TimeWindow
+from pinn.solver._residuals import accepts_single_points
+from pinn.solver._solution import Solution
+from pinn.solver._solve import TracedFrom, _build_model, _resolve, _train, solve
 
 
 class MarchedSolution(Solution):

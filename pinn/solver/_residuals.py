@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from pinn.equations import PDE
-from pinn.systems import Fields
+from pinn.fields import Fields
 
 # (trained parameters, batch) -> what ``field(...)`` takes: the parameters themselves, or with
 # data the batch carries (`pinn.march`'s earlier windows)

@@ -17,7 +17,7 @@ import numpy as np
 
 from jaxnn.compile_cache import CompileCache, fingerprint
 from pinn.equations import PDE
-from pinn.residuals import Bind, make_residuals, pointwise_residual, trained_only
+from pinn.solver._residuals import Bind, make_residuals, pointwise_residual, trained_only
 
 ADAPTIVE_DEFAULTS = {"every": 500, "add": 200, "candidates": 20_000, "rounds": 5}
 # the refinement's residual programs, shared by solves that compute the same residual
@@ -43,8 +43,9 @@ def exact_test_set(problem: PDE, dtype, n: int = 10_000) -> tuple[jax.Array, jax
     return points, values
 
 
-class Collocation:
-    """The interior and boundary points of a problem, with masks and loss weights.
+class CollocationBatch:
+    """The interior and boundary points of a problem, with masks and loss weights (the batch
+    behind the settings `pinn.Collocation`).
 
     ``batch()`` returns ``{"interior": (capacity, dim), "interior_mask": (capacity,),
     "boundary": [(points, normals) per soft condition], "weights": {...}}``.

@@ -32,8 +32,7 @@ from jaxnn.loop import train_loop
 from jaxnn.models import MLP
 from jaxnn.step import prng_key
 from jaxnn.train import _init
-from pinn import sampling
-from pinn.collocation import (
+from pinn.solver._collocation import (
     Collocation,
     CollocationPoints,
     FixedWeights,
@@ -41,11 +40,12 @@ from pinn.collocation import (
     SolveCheckpoint,
 )
 from pinn.conditions import periodic_inputs
-from pinn.equations import PDE, as_point_function, check_point_function
-from pinn.inverse import initial_values
-from pinn.networks import FourierFeatures
-from pinn.optimizers import DENSE_PARAMETER_LIMIT, gauss_newton
-from pinn.residuals import (
+from pinn.equations import PDE, initial_values
+from pinn.fields import as_point_function, check_point_function, vector_point_function
+from pinn.solver._networks import FourierFeatures
+from pinn.solver._gauss_newton import DENSE_PARAMETER_LIMIT, gauss_newton
+from pinn.solver._sampling import exact_test_set
+from pinn.solver._residuals import (
     Bind,
     accepts_single_points,
     guess_terms,
@@ -55,9 +55,8 @@ from pinn.residuals import (
     stack_residuals,
     trained_only,
 )
-from pinn.solution import Solution, float_dtype, relative_l2, require_x64
-from pinn.stages import Stage, check_stages, stages_from_names
-from pinn.systems import vector_point_function
+from pinn.solver._solution import Solution, float_dtype, relative_l2, require_x64
+from pinn.solver._stages import Stage, check_stages, stages_from_names
 
 
 def _check_model(model: Any, params: Any, dim: int, fields: tuple[str, ...] | None = None
@@ -430,7 +429,7 @@ def _initial_guess(initial_guess: Any, problem: PDE) -> Callable[[jax.Array], ja
 def _validation(problem: PDE, traced: TracedFrom, dtype) -> tuple[Callable | None, Any]:
     """What is evaluated on the device after every epoch: the relative L2 error against the
     exact solution (if known) and the unknowns' values (if any)."""
-    test_x, test_u = sampling.exact_test_set(problem, dtype)
+    test_x, test_u = exact_test_set(problem, dtype)
     if test_u is None and not problem.unknowns:
         return None, None
     field, bind, unknowns = traced.field, traced.bind, bool(traced.problem.unknowns)

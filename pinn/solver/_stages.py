@@ -18,7 +18,7 @@ from typing import Any
 
 import optax
 
-from pinn.optimizers import check_dense_size, gauss_newton
+from pinn.solver._gauss_newton import check_dense_size, gauss_newton
 
 
 def _positive_int(value: Any, where: str) -> int:
