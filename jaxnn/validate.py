@@ -221,3 +221,12 @@ __all__ = [
     "is_number",
     "leaf_paths",
 ]
+
+
+def shown(value: Any) -> str:
+    """`value`'s type and a short repr (at most 60 characters), as the messages show what came:
+    ``shown("0.1")`` is ``"str '0.1'"``."""
+    return _shown(value)
+
+
+__all__ += ["shown"]  # appended with shown (pinn.checks builds on it)

@@ -37,8 +37,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxnn.validate import is_number
-from pinn.checks import shown
+from jaxnn.validate import is_number, shown
 
 PointFn = Callable[[jax.Array], jax.Array]  # a function of one point x: (dim,) -> ()
 

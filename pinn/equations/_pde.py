@@ -37,9 +37,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxnn.validate import check_number
+from jaxnn.validate import check_number, shown
 from pinn import operators
-from pinn.checks import check_domain, check_finite_on_probe, check_name, shown
+from pinn.checks import check_domain, check_finite_on_probe, check_name
 from pinn.conditions import BoundaryCondition, Dirichlet, Observations
 from pinn.equations._unknown import as_unknowns, check_unknowns_used
 from pinn.fields import (
@@ -64,7 +64,8 @@ def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> No
     try:
         point = jax.ShapeDtypeStruct((dim,), jnp.float32)
         values = {unknown.name: jnp.float32(unknown.init) for unknown in unknowns}
-        out = jax.eval_shape(lambda x: residual(probe_field, x, *([values] if unknowns else [])), point)
+        extra = [values] if unknowns else []
+        out = jax.eval_shape(lambda x: residual(probe_field, x, *extra), point)
     except Exception as error:
         raise ValueError(
             f"PDE(residual=...): calling residual(u, x) on one point x of shape ({dim},) failed: "
@@ -125,8 +126,9 @@ class PDE:
         check_unknowns_used(residual, domain.dim, self.unknowns, self.fields)
         bcs = () if bcs is None else bcs
         if isinstance(bcs, str) or not isinstance(bcs, (BoundaryCondition, Observations, Sequence)):
-            raise TypeError(f"{type(self).__name__}(bcs=...): expected a condition (pinn.Dirichlet, "
-                            f"pinn.Neumann, pinn.Robin) or a list of them, got {shown(bcs)}.")
+            raise TypeError(f"{type(self).__name__}(bcs=...): expected a condition "
+                            "(pinn.Dirichlet, pinn.Neumann, pinn.Robin) or a list of them, got "
+                            f"{shown(bcs)}.")
         self.bcs = (bcs,) if isinstance(bcs, (BoundaryCondition, Observations)) else tuple(bcs)
         for bc in self.bcs:
             if not isinstance(bc, (BoundaryCondition, Observations)):

@@ -1,4 +1,5 @@
-"""The base class every domain shares: checks, sampling, distance-function scaling, set operators."""
+"""The base class every domain shares: checks, sampling, distance-function scaling, set
+operators."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxnn.validate import check_int, check_seed
 from pinn.geometry._checks import (
     _CONTAINS_RTOL,
     _EMPTY_AFTER,
@@ -19,7 +21,6 @@ from pinn.geometry._checks import (
     _SCALE_POINTS,
     _STRICT_RTOL,
     _array,
-    _integer,
     _method,
 )
 from pinn.geometry._draws import _allocate, _unit_grid, _UnitDraws
@@ -75,8 +76,8 @@ class Domain:
         cell midpoints of an even grid that fall inside: about n, always n/2 < m < 2n for a
         box, retuned from the measure for other shapes; `seed` is not used).
         """
-        n = _integer(n, "sample_interior(n=...)", 1, "at least 1 point")
-        seed = _integer(seed, "sample_interior(seed=...)", 0, "a non-negative seed")
+        n = check_int(n, "sample_interior(n=...)", minimum=1)
+        seed = check_seed(seed, "sample_interior(seed=...)")
         method = _method(method, "sample_interior(method=...)")
         lo, hi = self.bounding_box
         if method == "grid":
@@ -99,8 +100,8 @@ class Domain:
         no point sits on a corner. In 1-D the boundary is points: each selected end point is
         returned once, whatever n is.
         """
-        n = _integer(n, "sample_boundary(n=...)", 1, "at least 1 point")
-        seed = _integer(seed, "sample_boundary(seed=...)", 0, "a non-negative seed")
+        n = check_int(n, "sample_boundary(n=...)", minimum=1)
+        seed = check_seed(seed, "sample_boundary(seed=...)")
         method = _method(method, "sample_boundary(method=...)")
         selected = np.flatnonzero(self._part_mask(part, "sample_boundary(part=...)"))
         if self.dim == 1:

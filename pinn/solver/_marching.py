@@ -411,7 +411,10 @@ def _carried(bc: BoundaryCondition, previous: Solution, field: str | None, axis:
 
     if axis == 0:  # the domain is time alone: the initial values are numbers
         number = float(initial(jax.numpy.asarray([t0], previous.dtype)))
-        initial = lambda x: number
+
+        def initial(x):
+            return number
+
     carried = copy.copy(bc)
     if isinstance(bc, Dirichlet) and bc.hard:  # keep g's values on the lateral parts
         value = bc.value

@@ -113,7 +113,9 @@ class CollocationBatch:
 
     def batch(self, epoch: int = 0) -> dict[str, Any]:
         del epoch
-        cast = lambda a: jnp.asarray(a, self.dtype)
+        def cast(a):
+            return jnp.asarray(a, self.dtype)
+
         return {
             "interior": cast(self.interior),
             "interior_mask": cast(self.mask),

@@ -210,9 +210,9 @@ def solve(
         dtype: "float32" (default) or "float64" (needs JAX's x64 mode on; see the module).
         initial_guess: a function of one point (or a number): the network is first fitted to
             it for `guess_steps` steps (for a system, the function returns the m fields,
-            ``(m,)``; a number is taken for every field) (Gauss-Newton, or L-BFGS for large networks). For
-            nonlinear problems with several solutions (the bounce: φ = 0 solves it too), the
-            guess picks the one to converge to.
+            ``(m,)``; a number is taken for every field) (Gauss-Newton, or L-BFGS for large
+            networks). For nonlinear problems with several solutions (the bounce: φ = 0 solves
+            it too), the guess picks the one to converge to.
         initial_params: the network's parameters to start from (e.g. ``solution.params`` of
             an earlier solve with the same network) instead of a fresh initialisation.
         fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
