@@ -150,7 +150,7 @@ class CollocationBatch:
         one, and the gradient-norm balance of the boundary weight. `steps_before` is the
         number of steps of earlier stages, so the counts run on across stages. `bind` and
         `problem` (default: the one the points are drawn for) are those the residual is
-        built from (see `pinn.residuals.stack_residuals`).
+        built from (see `_residuals.stack_residuals`).
         """
         if not (resample_every or self.adaptive or gradient_weighting):
             return None

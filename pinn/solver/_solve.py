@@ -1,9 +1,9 @@
 """`solve`: train a network on a PDE's residual loss through jaxnn's one training loop.
 
-`solve` is built from parts: optimizer stages (`pinn.Adam`, `pinn.LBFGS`, `pinn.GaussNewton`,
-`pinn.stages`), collocation (`pinn.Collocation`, `pinn.collocation`), loss weighting
+`solve` is built from parts: optimizer stages (`pinn.Adam`, `pinn.LBFGS`, `pinn.GaussNewton`;
+``_stages``), collocation (`pinn.Collocation`; ``_collocation``), loss weighting
 (`pinn.FixedWeights`, `pinn.GradientNormWeights`) and precision (``dtype``). The loss is the
-squared norm of one stacked residual vector (`pinn.residuals`); each stage is a
+squared norm of one stacked residual vector (``_residuals``); each stage is a
 `jaxnn.train_loop` call whose epochs are ``log_every`` full-batch steps compiled as one
 `lax.scan`. The collocation points are the batch.
 
@@ -298,7 +298,7 @@ class TracedFrom:
     `problem` is the problem the residuals are traced from (the same object for every window;
     the solve's own problem gives the domain its points are drawn in); `model` the network;
     ``field(bind(params, batch))(x)`` the solution at one point, `bind` taking the trained
-    parameters and the batch (`pinn.residuals.Bind`); `context` the arrays the batch (and the
+    parameters and the batch (`_residuals.Bind`); `context` the arrays the batch (and the
     validation data) carries for `bind`.
     """
 

@@ -77,7 +77,7 @@ class LBFGS(Stage):
 
 
 class GaussNewton(Stage):
-    """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.optimizers`): dense
+    """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.gauss_newton`): dense
     (``solver="dense"``, up to a few thousand parameters) or matrix-free (``solver="cg"``).
     Other keyword arguments go to `pinn.gauss_newton` (damping, momentum, geodesic, ...).
     Run it in float64 (``solve(..., dtype="float64")``)."""
