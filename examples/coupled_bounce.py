@@ -5,7 +5,7 @@
 
 The O(4)-symmetric bounce of the seed paper's coupled multi-field case (PRD 100, 016002):
 the second field χ, sourced by φ², bends the tunnelling path off the φ axis (χ(0) ≈ 0.6 at
-φ(0) ≈ 4.16). `pinn.bounce.coupled_problem` declares the two fields ("phi", "chi"), their
+φ(0) ≈ 4.16). `pinn.problems.bounce.coupled_problem` declares the two fields ("phi", "chi"), their
 equations, and per field the regularity condition at r = 0 and the asymptotic Robin decay at
 r = R = 12. Trained in float64 by Gauss-Newton from a wall-shaped initial guess (the false
 vacuum (0, 0) solves the equations too), the solution is compared with SciPy's `solve_bvp`
@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 import jaxnn
 import pinn
 from jaxnn.plot import save_figure
-from pinn import bounce
+from pinn.problems import bounce
 
 SETTINGS = {"layers": [20, 20, 2], "steps": 150, "n_interior": 400}
 QUICK = {"layers": [16, 16, 2], "steps": 40, "n_interior": 200}

@@ -29,7 +29,7 @@ import jaxnn
 import pinn
 import pinn.plot
 
-# The settings of `pinn solve poisson2d` (pinn/problems.py), written out.
+# The settings of `pinn solve poisson2d` (pinn/problems/_registry.py), written out.
 SETTINGS = {
     # Adam (learning rate 1e-2, decaying to 1e-3) then L-BFGS, float32: the usual PINN recipe,
     # on a 2000-point grid, with u = 0 built into the network (u = d(x, y) N(x, y), d a

@@ -205,22 +205,6 @@ def check_finite_tree(tree: Any, argument: str, fix: str) -> None:
                              f"{np.size(values)}. {fix}")
 
 
-__all__ = [
-    "accepts_positional",
-    "check_bool",
-    "check_choice",
-    "check_finite_tree",
-    "check_function",
-    "check_int",
-    "check_number",
-    "check_path",
-    "check_probability",
-    "check_seed",
-    "check_sizes",
-    "is_int",
-    "is_number",
-    "leaf_paths",
-]
 
 
 def as_float_array(value: Any, argument: str) -> np.ndarray:
@@ -284,3 +268,30 @@ def check_static_int(value: Any, argument: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{argument}: expected an integer >= {minimum}, got {value}.")
     return int(value)
+
+
+def shown(value: Any) -> str:
+    """`value`'s type and a short repr (at most 60 characters), as the messages show what came:
+    ``shown("0.1")`` is ``"str '0.1'"``."""
+    return _shown(value)
+
+
+__all__ = [
+    "accepts_positional",
+    "as_float_array",
+    "check_bool",
+    "check_choice",
+    "check_finite_tree",
+    "check_function",
+    "check_int",
+    "check_number",
+    "check_path",
+    "check_probability",
+    "check_seed",
+    "check_sizes",
+    "check_static_int",
+    "is_int",
+    "is_number",
+    "leaf_paths",
+    "shown",
+]

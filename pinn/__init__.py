@@ -6,37 +6,48 @@
     solution = pinn.solve(problem, jaxnn.MLP([32, 32, 1], activation="tanh"), seed=0)
     u = solution(points); solution.relative_l2(exact)
 
-Submodules: `geometry` (domains), `operators` (forward-mode derivatives), `equations` (PDEs and
-boundary conditions, with the sign conventions), `conditions` (`OperatorBC`,
-`Derivative`, `Periodic`), `systems` (several fields:
-``pinn.PDE(..., fields=("x", "y"))``), `solver` (`solve`), `solution` (`Solution`), `marching` (`march`: an
-evolution problem window after window in time), `optimizers`
-(Gauss-Newton), `problems` (the named-problem registry), `plot`, `cli` (the `pinn` command).
+Subpackages, by role (each re-exports its public names; the files inside are private):
+`geometry` (domains, sampling, distance functions), `conditions` (boundary and initial
+conditions, `Periodic`, `OperatorBC`, `Observations`), `equations` (`PDE`, `Laplace`, `Poisson`,
+`Helmholtz`, `Unknown`; the sign conventions), `solver` (`solve`, `march`, collocation,
+optimizer stages, `Solution`), `problems` (the named-problem registry). Modules: `operators`
+(forward-mode derivatives), `fields` (functions of one point; `Fields` of a system), `checks`
+(pinn's checks at the door), `plot`, `cli` (the `pinn` command).
 """
 
-from pinn import conditions, equations, geometry, marching, operators, optimizers, problems, systems
-from pinn.collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
-from pinn.conditions import Derivative, OperatorBC, Periodic
-from pinn.equations import (
-    PDE,
+from pinn import conditions, equations, fields, geometry, operators, problems, solver
+from pinn.conditions import (
+    Derivative,
     Dirichlet,
-    Helmholtz,
     Initial,
     InitialRate,
-    Laplace,
     Neumann,
-    Poisson,
+    Observations,
+    OperatorBC,
+    Periodic,
     Robin,
 )
+from pinn.equations import PDE, Fields, Helmholtz, Laplace, Poisson, Unknown
 from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle, SpaceTime
-from pinn.inverse import Observations, Unknown
-from pinn.marching import MarchedSolution, march
-from pinn.networks import FourierFeatures, TimeWindow
-from pinn.optimizers import gauss_newton
-from pinn.solution import Solution, relative_l2
-from pinn.solver import solve
-from pinn.stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
-from pinn.systems import Fields
+from pinn.solver import (
+    LBFGS,
+    Adam,
+    Collocation,
+    FixedWeights,
+    FourierFeatures,
+    GaussNewton,
+    GradientNormWeights,
+    MarchedSolution,
+    OptaxStage,
+    Refinement,
+    Solution,
+    Stage,
+    TimeWindow,
+    gauss_newton,
+    march,
+    relative_l2,
+    solve,
+)
 
 __all__ = [
     "LBFGS",
@@ -76,16 +87,15 @@ __all__ = [
     "Unknown",
     "conditions",
     "equations",
+    "fields",
     "gauss_newton",
     "geometry",
     "march",
-    "marching",
     "operators",
-    "optimizers",
     "problems",
     "relative_l2",
     "solve",
-    "systems",
+    "solver",
 ]
 
 

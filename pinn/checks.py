@@ -3,8 +3,10 @@ finiteness of sources, boundary values and exact solutions on a small probe of p
 
 Each raises a TypeError (wrong kind of value) or ValueError (right kind, wrong value) that
 names the argument as the caller wrote it (``"Poisson(domain=...)"``), what was expected, what
-came, and the fix. The generic checks (integers, seeds, numbers, booleans, paths) are
-`jaxnn.validate`'s, shared with jaxnn.
+came, and the fix. They are built on `jaxnn.validate` (integers, seeds, numbers, booleans,
+paths, `shown`), the one validation module jaxnn and pinn share; only what knows about
+domains, boundary parts and problems is here. Used by `pinn.fields`, `pinn.conditions` and
+`pinn.equations`.
 """
 
 from __future__ import annotations
@@ -16,16 +18,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.validate import check_int, check_seed
+from jaxnn.validate import check_int, check_seed, shown
 
 PROBE_POINTS = 16  # points per probe set: enough to meet a NaN that is not a single point
 _DOMAIN_METHODS = ("dim", "boundary_parts", "sample_interior", "sample_boundary")
-
-
-def shown(value: Any) -> str:
-    """`value`'s type and a short repr, as the messages show what came."""
-    text = repr(value)
-    return f"{type(value).__name__} {text[:57] + '...' if len(text) > 60 else text}"
 
 
 def check_domain(domain: Any, argument: str) -> Any:
@@ -122,3 +118,6 @@ def _check_finite_values(fn: Callable, points: np.ndarray, argument: str, where:
         "points non-finite). Fix the function there (a division by zero, a log or square "
         "root of a negative number, an overflow?) before training."
     )
+
+
+__all__ = ["PROBE_POINTS", "check_domain", "check_finite_on_probe", "check_name", "check_parts"]

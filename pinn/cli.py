@@ -15,7 +15,7 @@ import sys
 import jax
 
 from pinn.equations import PDE
-from pinn.solution import Solution
+from pinn.solver import Solution
 
 
 def add_solve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

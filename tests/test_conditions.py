@@ -18,11 +18,11 @@ from x64 import enable_x64
 
 import jaxnn
 import pinn
-from pinn.collocation import CollocationPoints
+from pinn.solver._collocation import CollocationPoints
 from pinn.conditions import PeriodicEmbedding
 from pinn.operators import laplacian, partial
-from pinn.residuals import make_field, make_residuals, residual_terms
-from pinn.systems import Fields
+from pinn.solver._residuals import make_field, make_residuals, residual_terms
+from pinn.fields import Fields
 
 
 def block_values(term, batch) -> np.ndarray:

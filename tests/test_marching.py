@@ -16,7 +16,8 @@ from x64 import enable_x64
 import jaxnn
 import pinn
 from jaxnn.training import _program as loop
-from pinn import marching, sampling
+from pinn.solver import _marching as marching
+from pinn.solver import _sampling as sampling
 from pinn.operators import partial
 
 PERIOD = 2 * np.pi

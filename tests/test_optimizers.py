@@ -9,8 +9,8 @@ from scipy.optimize import least_squares
 from x64 import enable_x64
 
 from jaxnn.training import train_loop
-from pinn import optimizers
-from pinn.optimizers import check_dense_size, gauss_newton
+from pinn.solver import _gauss_newton as optimizers
+from pinn.solver._gauss_newton import check_dense_size, gauss_newton
 
 
 @pytest.fixture(autouse=True)

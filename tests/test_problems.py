@@ -75,8 +75,7 @@ def test_an_entry_with_windows_is_solved_by_march_and_the_others_by_solve(monkey
     # (the slow test below runs both for real against their bars)
     calls = []
     for name in ("march", "solve"):
-        module = pinn.marching if name == "march" else pinn.solver
-        monkeypatch.setattr(module, name, lambda problem, name=name, **options: calls.append(
+        monkeypatch.setattr(pinn.solver, name, lambda problem, name=name, **options: calls.append(
             (name, problem.name, options)) or name)
     assert problems.get("oscillator").solve("accurate", seed=3) == "march"
     assert problems.get("heat").solve("accurate") == "solve"

@@ -13,8 +13,8 @@ from x64 import enable_x64
 import jaxnn
 import pinn
 from pinn import operators
-from pinn.sampling import Collocation, exact_test_set
-from pinn.solver import make_field
+from pinn.solver._residuals import make_field
+from pinn.solver._sampling import CollocationBatch, exact_test_set
 
 PI = np.pi
 UNIT_SQUARE = pinn.Rectangle((0.0, 0.0), (1.0, 1.0))
@@ -28,7 +28,7 @@ def square_problem(bcs=None):
 
 def collocation(problem=None, n_interior=300, n_boundary=40, method="uniform", seed=0,
                 dtype=jnp.float32, weights=None, adaptive=None):
-    return Collocation(problem or square_problem(), n_interior, n_boundary, method, seed, dtype,
+    return CollocationBatch(problem or square_problem(), n_interior, n_boundary, method, seed, dtype,
                        weights, adaptive)
 
 

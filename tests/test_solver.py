@@ -19,9 +19,10 @@ from x64 import enable_x64
 import jaxnn
 import pinn
 from jaxnn.training import init_params
-from pinn import operators, problems, solver
-from pinn.sampling import Collocation
-from pinn.solver import make_field, make_residuals
+from pinn import operators, problems
+from pinn.solver import _solve as solver
+from pinn.solver._residuals import make_field, make_residuals
+from pinn.solver._sampling import CollocationBatch
 
 PI = np.pi
 LINE = np.linspace(-1.0, 1.0, 101)[:, None]  # our own test points for poisson1d
@@ -222,7 +223,7 @@ def recorded_batches():
     """One short solve with every between-epoch option on, recording the batches it trains on:
     the first, then the one handed over before each later epoch."""
     batches = []
-    original = Collocation.data_fn
+    original = CollocationBatch.data_fn
 
     def recording_data_fn(self, *args, **kwargs):
         update = original(self, *args, **kwargs)
@@ -236,7 +237,7 @@ def recorded_batches():
         return recorded
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(Collocation, "data_fn", recording_data_fn)
+    patch.setattr(CollocationBatch, "data_fn", recording_data_fn)
     try:
         solution = pinn.solve(
             poisson1d(), jaxnn.MLP([10, 1], activation="tanh"), optimizer="adam", steps=30,
@@ -439,7 +440,7 @@ def test_source_of_shape_1_gives_the_same_residual_vector_as_a_scalar_source():
     params = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 1)))
     vectors = []
     for problem in (scalar, vector):
-        batch = Collocation(problem, 20, 2, "uniform", 0, jnp.float32, None, None).batch()
+        batch = CollocationBatch(problem, 20, 2, "uniform", 0, jnp.float32, None, None).batch()
         vectors.append(make_residuals(problem, make_field(problem, model))[0](params, batch)[0])
     assert vectors[1].shape == vectors[0].shape == (20,)
     np.testing.assert_allclose(vectors[1], vectors[0], rtol=1e-5)

@@ -17,9 +17,9 @@ from x64 import enable_x64
 
 import jaxnn
 import pinn
-from pinn.collocation import CollocationPoints
+from pinn.solver._collocation import CollocationPoints
 from pinn.operators import laplacian, partial
-from pinn.residuals import make_field, make_residuals
+from pinn.solver._residuals import make_field, make_residuals
 
 # Lotka-Volterra, x' = a x - b x y, y' = c x y - d y, scaled to O(1): equilibrium (3, 2).
 A, B, C, D = 1.0, 0.5, 0.25, 0.75
@@ -309,11 +309,11 @@ def test_a_system_of_one_field_needs_no_field_names_in_its_conditions():
 
 
 # ---------------------------------------------------------------------------------------------
-# The coupled two-field bounce (pinn.bounce): V = V₁(φ) + μ²χ²/2 - gφ²χ
+# The coupled two-field bounce (pinn.problems.bounce): V = V₁(φ) + μ²χ²/2 - gφ²χ
 
 
 def test_coupled_bounce_forces_are_the_gradient_of_its_potential():
-    from pinn import bounce
+    from pinn.problems import bounce
 
     def potential(fields, g=0.3, mu=1.7, alpha=bounce.ALPHA):
         phi, chi = fields
@@ -328,7 +328,7 @@ def test_coupled_bounce_forces_are_the_gradient_of_its_potential():
 
 @pytest.mark.slow
 def test_coupled_bounce_reference_reduces_to_the_shooting_bounce_and_solves_its_equations():
-    from pinn import bounce
+    from pinn.problems import bounce
 
     # g = 0: χ = 0 and φ the one-field bounce of the shooting method (an independent solver)
     radii, values, _ = bounce.coupled_profile(coupling=0.0)
@@ -351,7 +351,7 @@ def test_coupled_bounce_reference_reduces_to_the_shooting_bounce_and_solves_its_
 
 @pytest.mark.slow
 def test_coupled_bounce_pinn_matches_the_solve_bvp_reference_to_1e_5():
-    from pinn import bounce
+    from pinn.problems import bounce
 
     with enable_x64(True):
         problem = bounce.coupled_problem()

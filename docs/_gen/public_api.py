@@ -76,6 +76,14 @@ def missing_docstrings(methods: bool = False) -> list[str]:
     return sorted(set(missing))
 
 
+def public_home(module_name: str) -> str:
+    """Where a name is documented: its module's path up to the first private part
+    (``pinn.solver._solve`` -> ``pinn.solver``), since implementation files are private."""
+    parts = module_name.split(".")
+    private = [i for i, part in enumerate(parts) if part.startswith("_")]
+    return ".".join(parts[: private[0]]) if private else module_name
+
+
 def first_line(obj: object) -> str:
     """The docstring's first line, escaped for a Markdown table cell."""
     doc = inspect.getdoc(obj) or ""

@@ -16,7 +16,14 @@ from pathlib import Path
 import mkdocs_gen_files
 
 sys.path.insert(0, str(Path(__file__).parent))
-from public_api import PACKAGES, first_line, missing_docstrings, public_names, submodules
+from public_api import (
+    PACKAGES,
+    first_line,
+    missing_docstrings,
+    public_home,
+    public_names,
+    submodules,
+)
 
 missing = missing_docstrings()
 if missing:
@@ -43,7 +50,7 @@ def package_page(path: str, package: types.ModuleType) -> None:
     for name in package.__all__:
         value = getattr(package, name)
         if not isinstance(value, types.ModuleType):
-            groups.setdefault(value.__module__, []).append(name)
+            groups.setdefault(public_home(value.__module__), []).append(name)
     with mkdocs_gen_files.open(path, "w") as page:
         page.write(f"# `{package.__name__}`\n\n")
         page.write(f"::: {package.__name__}\n    options:\n      show_root_heading: false\n")

@@ -32,19 +32,21 @@ product of per-axis counts, n/2 < m < 2n; other shapes: spacing retuned until m 
 0.8 n .. 1.25 n where possible); boundary grids are exact for 2-D shapes that are not set
 operations. 1-D boundaries are their end points, once each.
 
-Files, one idea each: ``base`` (Domain, BoundarySample), ``boxes`` (Box, Interval, Rectangle),
-``round`` (Disk, Annulus), ``polygon`` (Polygon), ``setops`` (Difference, Union, Intersection),
-``spacetime`` (SpaceTime), ``distance`` (distance-function pieces), ``draws`` (sampling
-helpers), ``checks`` (checks at the door and tolerances).
+Files, one idea each (private; this package re-exports the public names): ``_base`` (Domain,
+BoundarySample, the set operators), ``_boxes`` (Box, Interval, Rectangle), ``_round`` (Disk,
+Annulus), ``_polygon`` (Polygon), ``_setops`` (Difference, Union, Intersection), ``_spacetime``
+(SpaceTime), ``_distance`` (distance-function pieces), ``_crossings`` (the sweep line that
+finds polygon edge crossings), ``_draws`` (sampling helpers), ``_checks`` (checks at the door
+and tolerances).
 """
 
-from pinn.geometry.base import BoundarySample, Domain
-from pinn.geometry.boxes import Box, Interval, Rectangle
-from pinn.geometry.checks import METHODS
-from pinn.geometry.polygon import Polygon
-from pinn.geometry.round import Annulus, Disk
-from pinn.geometry.setops import Difference, Intersection, Union
-from pinn.geometry.spacetime import SpaceTime
+from pinn.geometry._base import BoundarySample, Domain
+from pinn.geometry._boxes import Box, Interval, Rectangle
+from pinn.geometry._checks import METHODS
+from pinn.geometry._polygon import Polygon
+from pinn.geometry._round import Annulus, Disk
+from pinn.geometry._setops import Difference, Intersection, Union
+from pinn.geometry._spacetime import SpaceTime
 
 __all__ = ["METHODS", "Annulus", "BoundarySample", "Box", "Difference", "Disk", "Domain",
            "Intersection", "Interval", "Polygon", "Rectangle", "SpaceTime", "Union"]

@@ -27,13 +27,13 @@ How the initial values travel from one window to the next:
 When every condition on the initial part is a hard Dirichlet condition, the windows share
 their compiled programs: the window (its edges, its index, the earlier windows' parameters) is
 data in the batch, and window k's ansatz sums the earlier windows' contributions at their end
-times (`_window_field`), so a march costs one compilation, not one per window (Burgers in 4
-windows: 116 -> 76 s). Soft initial conditions are carried as functions of the previous
+times (`_window_field`), so a march costs one compilation, not one per window
+(`benchmarks/pinn_peer.py` times the marched rows). Soft initial conditions are carried as functions of the previous
 window, and each window then compiles its own programs.
 
 The domain is a `pinn.SpaceTime` (time its last coordinate) or a `pinn.Interval` in time (an
 ODE, its part "left" the initial time). Each window's network sees time mapped onto [-1, 1]
-(`pinn.networks.TimeWindow`). Inverse problems (unknowns, observations) and conditions on
+(`pinn.TimeWindow`). Inverse problems (unknowns, observations) and conditions on
 the final time are not marched: solve those with `pinn.solve` over the whole span.
 """
 
@@ -57,15 +57,21 @@ import numpy as np
 from jaxnn.training import prng_key
 from jaxnn.training import init_params
 from pinn import operators
-from pinn.conditions import Derivative, periodic_inputs
-from pinn.equations import PDE, BoundaryCondition, Dirichlet, InitialRate
+from pinn.conditions import (
+    BoundaryCondition,
+    Derivative,
+    Dirichlet,
+    InitialRate,
+    Observations,
+    periodic_inputs,
+)
+from pinn.equations import PDE
+from pinn.fields import Fields
 from pinn.geometry import Interval, SpaceTime
-from pinn.inverse import Observations
-from pinn.networks import TimeWindow
-from pinn.residuals import accepts_single_points
-from pinn.solution import Solution
-from pinn.solver import TracedFrom, _build_model, _resolve, _train, solve
-from pinn.systems import Fields
+from pinn.solver._networks import TimeWindow
+from pinn.solver._residuals import accepts_single_points
+from pinn.solver._solution import Solution
+from pinn.solver._solve import TracedFrom, _build_model, _resolve, _train, solve
 
 
 class MarchedSolution(Solution):
@@ -139,10 +145,10 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
         windows: how many windows of equal length, or the window edges ``[t0, ..., t1]``.
         warm_start: start each window's network from the parameters the previous window
             ended with rather than from a fresh initialisation: for an evolution whose next
-            stretch looks like the last in each window's own time (Burgers past its shock:
-            1.2e-3 -> 2.4e-5; Lotka-Volterra over four periods in 10 windows: 1.6e-4 ->
-            1.4e-5, in 20 about even); an oscillation whose windows differ in phase does
-            better fresh (4e-6 against 4e-5).
+            stretch looks like the last in each window's own time (Burgers past its shock,
+            Lotka-Volterra over several periods); an oscillation whose windows differ in
+            phase does better fresh. `benchmarks/peer_pinn.py` sets it per problem and
+            `benchmarks/pinn_peer.py` measures the errors.
         checkpoint_dir: checkpoint each window in its own subfolder ``window_000``, ...;
             with ``resume=True`` a killed march goes on where it stopped.
         **options: any keyword of `pinn.solve` (stages, collocation, dtype, seed, verbose,
@@ -235,7 +241,7 @@ def _march_compiled_once(settings, network: nn.Module, axis: int, initial: str,
 
 
 def _with_window(params: Any, batch: Any) -> tuple[Any, Any]:
-    """The `pinn.residuals.Bind` of a marched window: its parameters and the window data."""
+    """The `Bind` (see `_residuals`) of a marched window: its parameters and the window data."""
     return params, batch["window"]
 
 
@@ -405,7 +411,10 @@ def _carried(bc: BoundaryCondition, previous: Solution, field: str | None, axis:
 
     if axis == 0:  # the domain is time alone: the initial values are numbers
         number = float(initial(jax.numpy.asarray([t0], previous.dtype)))
-        initial = lambda x: number
+
+        def initial(x):
+            return number
+
     carried = copy.copy(bc)
     if isinstance(bc, Dirichlet) and bc.hard:  # keep g's values on the lateral parts
         value = bc.value

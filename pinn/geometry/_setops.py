@@ -8,10 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.geometry.base import Domain
-from pinn.geometry.checks import _MC_POINTS, _STRICT_RTOL
-from pinn.geometry.distance import _conjunction, _r_equivalence, _trim
-from pinn.geometry.draws import _unit_grid
+from pinn.geometry._base import Domain
+from pinn.geometry._checks import _MC_POINTS, _STRICT_RTOL
+from pinn.geometry._distance import _conjunction, _r_equivalence, _trim
+from pinn.geometry._draws import _unit_grid
 
 
 class _SetOperation(Domain):
@@ -151,3 +151,6 @@ class Intersection(_SetOperation):
         if (hi <= lo).any():
             raise ValueError(f"Intersection({a!r}, {b!r}): the bounding boxes do not overlap, "
                              "so the intersection is empty.")
+
+
+Domain._set_operations.update(difference=Difference, union=Union, intersection=Intersection)

@@ -8,9 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.geometry.base import Domain
-from pinn.geometry.checks import _check_extent, _real, _vector
-from pinn.geometry.distance import _NOT_3D, _conjunction, _segment_functions
+from pinn.geometry._base import Domain
+from pinn.geometry._checks import _check_extent, _real, _vector
+from pinn.geometry._distance import _NOT_3D, _conjunction, _segment_functions
 
 
 class Box(Domain):

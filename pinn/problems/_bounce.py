@@ -216,7 +216,8 @@ def coupled_initial_guess(x: jax.Array, coupling: float = COUPLING,
 def coupled_problem(radius: float = 12.0, coupling: float = COUPLING, mass: float = CHI_MASS):
     """The two-field O(4) bounce as a `pinn.PDE` with fields ("phi", "chi") on [0, radius],
     its exact solution the `solve_bvp` reference."""
-    from pinn.equations import PDE, Neumann, Robin
+    from pinn.conditions import Neumann, Robin
+    from pinn.equations import PDE
     from pinn.geometry import Interval
     from pinn.operators import value_grad_and_laplacian
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from jaxnn.training import CompileCache, fingerprint
 from pinn.equations import PDE
-from pinn.residuals import Bind, make_residuals, pointwise_residual, trained_only
+from pinn.solver._residuals import Bind, make_residuals, pointwise_residual, trained_only
 
 ADAPTIVE_DEFAULTS = {"every": 500, "add": 200, "candidates": 20_000, "rounds": 5}
 # the refinement's residual programs, shared by solves that compute the same residual
@@ -43,8 +43,9 @@ def exact_test_set(problem: PDE, dtype, n: int = 10_000) -> tuple[jax.Array, jax
     return points, values
 
 
-class Collocation:
-    """The interior and boundary points of a problem, with masks and loss weights.
+class CollocationBatch:
+    """The interior and boundary points of a problem, with masks and loss weights (the batch
+    behind the settings `pinn.Collocation`).
 
     ``batch()`` returns ``{"interior": (capacity, dim), "interior_mask": (capacity,),
     "boundary": [(points, normals) per soft condition], "weights": {...}}``.
@@ -112,7 +113,9 @@ class Collocation:
 
     def batch(self, epoch: int = 0) -> dict[str, Any]:
         del epoch
-        cast = lambda a: jnp.asarray(a, self.dtype)
+        def cast(a):
+            return jnp.asarray(a, self.dtype)
+
         return {
             "interior": cast(self.interior),
             "interior_mask": cast(self.mask),
@@ -147,7 +150,7 @@ class Collocation:
         one, and the gradient-norm balance of the boundary weight. `steps_before` is the
         number of steps of earlier stages, so the counts run on across stages. `bind` and
         `problem` (default: the one the points are drawn for) are those the residual is
-        built from (see `pinn.residuals.stack_residuals`).
+        built from (see `_residuals.stack_residuals`).
         """
         if not (resample_every or self.adaptive or gradient_weighting):
             return None

@@ -32,11 +32,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxnn.validate import check_bool, check_int
+from jaxnn.validate import check_bool, check_int, shown
 from pinn import operators
-from pinn.checks import shown
-from pinn.equations import BoundaryCondition, PointFn, probe_field
-from pinn.geometry.boxes import Box
+from pinn.conditions._base import BoundaryCondition
+from pinn.fields import PointFn, probe_field
+from pinn.geometry import Box
 
 BoundaryResidual = Callable[[PointFn, jax.Array, jax.Array], jax.Array]
 

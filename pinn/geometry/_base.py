@@ -1,4 +1,5 @@
-"""The base class every domain shares: checks, sampling, distance-function scaling, set operators."""
+"""The base class every domain shares: checks, sampling, distance-function scaling, set
+operators."""
 
 from __future__ import annotations
 
@@ -6,26 +7,23 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.geometry.checks import (
+from jaxnn.validate import check_int, check_seed
+from pinn.geometry._checks import (
     _CONTAINS_RTOL,
     _EMPTY_AFTER,
     _MAX_DRAWS,
     _SCALE_POINTS,
     _STRICT_RTOL,
     _array,
-    _integer,
     _method,
 )
-from pinn.geometry.draws import _allocate, _unit_grid, _UnitDraws
-
-if TYPE_CHECKING:
-    from pinn.geometry.setops import Difference, Intersection, Union
+from pinn.geometry._draws import _allocate, _unit_grid, _UnitDraws
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,8 +76,8 @@ class Domain:
         cell midpoints of an even grid that fall inside: about n, always n/2 < m < 2n for a
         box, retuned from the measure for other shapes; `seed` is not used).
         """
-        n = _integer(n, "sample_interior(n=...)", 1, "at least 1 point")
-        seed = _integer(seed, "sample_interior(seed=...)", 0, "a non-negative seed")
+        n = check_int(n, "sample_interior(n=...)", minimum=1)
+        seed = check_seed(seed, "sample_interior(seed=...)")
         method = _method(method, "sample_interior(method=...)")
         lo, hi = self.bounding_box
         if method == "grid":
@@ -102,8 +100,8 @@ class Domain:
         no point sits on a corner. In 1-D the boundary is points: each selected end point is
         returned once, whatever n is.
         """
-        n = _integer(n, "sample_boundary(n=...)", 1, "at least 1 point")
-        seed = _integer(seed, "sample_boundary(seed=...)", 0, "a non-negative seed")
+        n = check_int(n, "sample_boundary(n=...)", minimum=1)
+        seed = check_seed(seed, "sample_boundary(seed=...)")
         method = _method(method, "sample_boundary(method=...)")
         selected = np.flatnonzero(self._part_mask(part, "sample_boundary(part=...)"))
         if self.dim == 1:
@@ -138,21 +136,18 @@ class Domain:
         mask = self._part_mask(parts, "distance(parts=...)")
         return self._compiled_adf(x, mask) / self._adf_scale(mask)
 
-    # the set operations are Domains themselves: import them at call time (no import cycle)
-    def __sub__(self, other: Domain) -> Difference:
-        from pinn.geometry.setops import Difference
+    # The set operations are Domains themselves, defined in _setops, which registers its
+    # classes here on import (pinn.geometry imports it): the base never imports a subclass.
+    _set_operations: dict[str, type[Domain]] = {}
 
-        return Difference(self, other)
+    def __sub__(self, other: Domain) -> Domain:
+        return self._set_operations["difference"](self, other)
 
-    def __or__(self, other: Domain) -> Union:
-        from pinn.geometry.setops import Union
+    def __or__(self, other: Domain) -> Domain:
+        return self._set_operations["union"](self, other)
 
-        return Union(self, other)
-
-    def __and__(self, other: Domain) -> Intersection:
-        from pinn.geometry.setops import Intersection
-
-        return Intersection(self, other)
+    def __and__(self, other: Domain) -> Domain:
+        return self._set_operations["intersection"](self, other)
 
     # ---- shared machinery
     @cached_property

@@ -15,8 +15,6 @@ the very points an uninterrupted one would have used.
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 from pathlib import Path
 from typing import Any
@@ -26,28 +24,11 @@ import numpy as np
 
 from jaxnn import parallel
 from jaxnn.training import Checkpoint
-from pinn import sampling
+from jaxnn.validate import check_int, check_number
+from pinn.solver._sampling import CollocationBatch
 from pinn.equations import PDE
-from pinn.residuals import observations
-
-METHODS = ("uniform", "grid", "sobol", "halton")
-
-
-def _count(value: Any, where: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: expected an integer >= {minimum}, got "
-                        f"{type(value).__name__} {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{where}: expected an integer >= {minimum}, got {value}.")
-    return int(value)
-
-
-def _weight(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{where}: expected a positive finite number, got {value!r}.")
-    return float(value)
-
+from pinn.geometry import METHODS
+from pinn.solver._residuals import observations
 
 class Refinement:
     """Residual-based adaptive refinement: every `every` steps, add the `add` points of largest
@@ -56,10 +37,10 @@ class Refinement:
 
     def __init__(self, every: int = 500, add: int = 200, candidates: int = 20_000,
                  rounds: int = 5):
-        self.every = _count(every, "Refinement(every=...)")
-        self.add = _count(add, "Refinement(add=...)")
-        self.candidates = _count(candidates, "Refinement(candidates=...)")
-        self.rounds = _count(rounds, "Refinement(rounds=...)")
+        self.every = check_int(every, "Refinement(every=...)", minimum=1)
+        self.add = check_int(add, "Refinement(add=...)", minimum=1)
+        self.candidates = check_int(candidates, "Refinement(candidates=...)", minimum=1)
+        self.rounds = check_int(rounds, "Refinement(rounds=...)", minimum=1)
         if self.candidates < self.add:
             raise ValueError(f"Refinement(candidates={candidates}): must be at least add={add} "
                              "(the points are chosen among them).")
@@ -83,13 +64,13 @@ class Collocation:
 
     def __init__(self, interior: int = 2000, boundary: int = 400, method: str = "uniform",
                  resample_every: int | None = None, refinement: Refinement | dict | None = None):
-        self.interior = _count(interior, "Collocation(interior=...)")
-        self.boundary = _count(boundary, "Collocation(boundary=...)")
+        self.interior = check_int(interior, "Collocation(interior=...)", minimum=1)
+        self.boundary = check_int(boundary, "Collocation(boundary=...)", minimum=1)
         if method not in METHODS:
             raise ValueError(f"Collocation(method={method!r}): expected one of {list(METHODS)}.")
         self.method = method
         if resample_every is not None:
-            resample_every = _count(resample_every, "Collocation(resample_every=...)")
+            resample_every = check_int(resample_every, "Collocation(resample_every=...)", minimum=1)
             if method == "grid":
                 raise ValueError(f"Collocation(resample_every={resample_every}): a grid is the "
                                  "same every time; use method='uniform' (or 'sobol'/'halton') "
@@ -119,9 +100,9 @@ class FixedWeights:
     balance = False
 
     def __init__(self, interior: float = 1.0, boundary: float = 1.0, data: float = 1.0):
-        self.interior = _weight(interior, f"{type(self).__name__}(interior=...)")
-        self.boundary = _weight(boundary, f"{type(self).__name__}(boundary=...)")
-        self.data = _weight(data, f"{type(self).__name__}(data=...)")
+        self.interior = check_number(interior, f"{type(self).__name__}(interior=...)", above=0.0)
+        self.boundary = check_number(boundary, f"{type(self).__name__}(boundary=...)", above=0.0)
+        self.data = check_number(data, f"{type(self).__name__}(data=...)", above=0.0)
 
 
 class GradientNormWeights(FixedWeights):
@@ -132,8 +113,8 @@ class GradientNormWeights(FixedWeights):
     balance = True
 
 
-class CollocationPoints(sampling.Collocation):
-    """The batch of a solve: `sampling.Collocation` plus the observation sets, and its state."""
+class CollocationPoints(CollocationBatch):
+    """The batch of a solve: `CollocationBatch` plus the observation sets, and its state."""
 
     def __init__(self, problem: PDE, spec: Collocation, weighting: FixedWeights, seed: int,
                  dtype):
@@ -148,7 +129,9 @@ class CollocationPoints(sampling.Collocation):
 
     def batch(self, epoch: int = 0) -> dict[str, Any]:
         batch = super().batch(epoch)
-        cast = lambda a: jnp.asarray(a, self.dtype)
+        def cast(a):
+            return jnp.asarray(a, self.dtype)
+
         batch["data"] = [tuple(cast(a) for a in arrays) for arrays in self.data]
         batch["weights"]["data"] = [cast(self.data_weight) for _ in self.data]
         batch.update(self.context)

@@ -21,18 +21,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn.models import MLP
-from pinn import bounce, geometry, operators
-from pinn.equations import (
-    PDE,
-    Dirichlet,
-    Helmholtz,
-    Initial,
-    Laplace,
-    Neumann,
-    Poisson,
-    Robin,
-)
-from pinn.inverse import Observations, Unknown
+from pinn import geometry, operators
+from pinn.conditions import Dirichlet, Initial, Neumann, Observations, Robin
+from pinn.equations import PDE, Helmholtz, Laplace, Poisson, Unknown
+from pinn.problems import _bounce as bounce
 from pinn.operators import partial
 
 PI = np.pi
@@ -71,8 +63,7 @@ class ProblemSpec:
         """Solve the entry's problem (or `problem`, e.g. one built before) with the settings
         of `mode`, `overrides` replacing any of them: `pinn.march` when the settings have
         ``windows``, else `pinn.solve`."""
-        from pinn.marching import march
-        from pinn.solver import solve
+        from pinn.solver import march, solve
 
         options = {**self.options(mode), **overrides}
         run = march if "windows" in options else solve

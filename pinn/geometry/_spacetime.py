@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pinn.geometry.base import Domain
-from pinn.geometry.boxes import Box
-from pinn.geometry.checks import _real
+from pinn.geometry._base import Domain
+from pinn.geometry._boxes import Box
+from pinn.geometry._checks import _real
 
 
 class SpaceTime(Box):

@@ -1,9 +1,9 @@
 """`solve`: train a network on a PDE's residual loss through jaxnn's one training loop.
 
-`solve` is built from parts: optimizer stages (`pinn.Adam`, `pinn.LBFGS`, `pinn.GaussNewton`,
-`pinn.stages`), collocation (`pinn.Collocation`, `pinn.collocation`), loss weighting
+`solve` is built from parts: optimizer stages (`pinn.Adam`, `pinn.LBFGS`, `pinn.GaussNewton`;
+``_stages``), collocation (`pinn.Collocation`; ``_collocation``), loss weighting
 (`pinn.FixedWeights`, `pinn.GradientNormWeights`) and precision (``dtype``). The loss is the
-squared norm of one stacked residual vector (`pinn.residuals`); each stage is a
+squared norm of one stacked residual vector (``_residuals``); each stage is a
 `jaxnn.train_loop` call whose epochs are ``log_every`` full-batch steps compiled as one
 `lax.scan`. The collocation points are the batch.
 
@@ -30,10 +30,8 @@ from jaxnn import parallel
 from jaxnn.training import DataRefresh, Progress
 from jaxnn.training import train_loop
 from jaxnn.models import MLP
-from jaxnn.training import prng_key
-from jaxnn.training import init_params
-from pinn import sampling
-from pinn.collocation import (
+from jaxnn.training import init_params, prng_key
+from pinn.solver._collocation import (
     Collocation,
     CollocationPoints,
     FixedWeights,
@@ -41,11 +39,12 @@ from pinn.collocation import (
     SolveCheckpoint,
 )
 from pinn.conditions import periodic_inputs
-from pinn.equations import PDE, as_point_function, check_point_function
-from pinn.inverse import initial_values
-from pinn.networks import FourierFeatures
-from pinn.optimizers import DENSE_PARAMETER_LIMIT, gauss_newton
-from pinn.residuals import (
+from pinn.equations import PDE, initial_values
+from pinn.fields import as_point_function, check_point_function, vector_point_function
+from pinn.solver._networks import FourierFeatures
+from pinn.solver._gauss_newton import DENSE_PARAMETER_LIMIT, gauss_newton
+from pinn.solver._sampling import exact_test_set
+from pinn.solver._residuals import (
     Bind,
     accepts_single_points,
     guess_terms,
@@ -55,9 +54,8 @@ from pinn.residuals import (
     stack_residuals,
     trained_only,
 )
-from pinn.solution import Solution, float_dtype, relative_l2, require_x64
-from pinn.stages import Stage, check_stages, stages_from_names
-from pinn.systems import vector_point_function
+from pinn.solver._solution import Solution, float_dtype, relative_l2, require_x64
+from pinn.solver._stages import Stage, check_stages, stages_from_names
 
 
 def _check_model(model: Any, params: Any, dim: int, fields: tuple[str, ...] | None = None
@@ -211,9 +209,9 @@ def solve(
         dtype: "float32" (default) or "float64" (needs JAX's x64 mode on; see the module).
         initial_guess: a function of one point (or a number): the network is first fitted to
             it for `guess_steps` steps (for a system, the function returns the m fields,
-            ``(m,)``; a number is taken for every field) (Gauss-Newton, or L-BFGS for large networks). For
-            nonlinear problems with several solutions (the bounce: φ = 0 solves it too), the
-            guess picks the one to converge to.
+            ``(m,)``; a number is taken for every field) (Gauss-Newton, or L-BFGS for large
+            networks). For nonlinear problems with several solutions (the bounce: φ = 0 solves
+            it too), the guess picks the one to converge to.
         initial_params: the network's parameters to start from (e.g. ``solution.params`` of
             an earlier solve with the same network) instead of a fresh initialisation.
         fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
@@ -299,7 +297,7 @@ class TracedFrom:
     `problem` is the problem the residuals are traced from (the same object for every window;
     the solve's own problem gives the domain its points are drawn in); `model` the network;
     ``field(bind(params, batch))(x)`` the solution at one point, `bind` taking the trained
-    parameters and the batch (`pinn.residuals.Bind`); `context` the arrays the batch (and the
+    parameters and the batch (`_residuals.Bind`); `context` the arrays the batch (and the
     validation data) carries for `bind`.
     """
 
@@ -430,7 +428,7 @@ def _initial_guess(initial_guess: Any, problem: PDE) -> Callable[[jax.Array], ja
 def _validation(problem: PDE, traced: TracedFrom, dtype) -> tuple[Callable | None, Any]:
     """What is evaluated on the device after every epoch: the relative L2 error against the
     exact solution (if known) and the unknowns' values (if any)."""
-    test_x, test_u = sampling.exact_test_set(problem, dtype)
+    test_x, test_u = exact_test_set(problem, dtype)
     if test_u is None and not problem.unknowns:
         return None, None
     field, bind, unknowns = traced.field, traced.bind, bool(traced.problem.unknowns)

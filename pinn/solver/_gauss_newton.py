@@ -22,8 +22,9 @@ A step that does not decrease the loss, or is not finite, is rejected and retrie
 tenfold, inside the same compiled step (one factorisation per try; the Jacobian is
 computed once). An ill-conditioned or singular system is damped until its solution is finite:
 never a LinAlgError, never a NaN step. The ingredients are standard; together they take
-float64 PINNs from ~1e-5 (plain Levenberg-Marquardt stalls in the sloppy directions of a tanh
-network) to 1e-7..1e-8 relative error in a hundred or two steps.
+float64 PINNs well past where plain Levenberg-Marquardt stalls (in the sloppy directions of a
+tanh network) in a hundred or two steps (`benchmarks/pinn_accuracy.py`, mode "accurate",
+measures the errors).
 
 Two ways to solve the linear systems:
 
@@ -55,7 +56,7 @@ JacobianFn = Callable[[Any, Any], tuple[jax.Array, jax.Array]]
 
 DENSE_PARAMETER_LIMIT = 6000
 # N·P² (Jacobian rows by columns squared) from which a CPU Gramian is formed by NumPy (see
-# `_gramian`): about 30 ms a step in XLA, 12 ms in NumPy
+# `_gramian`), faster there than XLA's product on CPU
 HOST_GRAMIAN_SIZE = 5e8
 _MIN_DAMPING, _MAX_DAMPING = 1e-12, 1e10
 _GEODESIC_RATIO = 0.75  # accept the acceleration when 2|a| <= this * |δ| (Transtrum & Sethna)

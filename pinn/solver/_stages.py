@@ -18,23 +18,8 @@ from typing import Any
 
 import optax
 
-from pinn.optimizers import check_dense_size, gauss_newton
-
-
-def _positive_int(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: expected a positive integer (a step count), got "
-                        f"{type(value).__name__} {value!r}.")
-    if value < 1:
-        raise ValueError(f"{where}: expected a positive integer (a step count), got {value}.")
-    return int(value)
-
-
-def _positive_real(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{where}: expected a positive finite number, got {value!r}.")
-    return float(value)
+from jaxnn.validate import check_int, check_number
+from pinn.solver._gauss_newton import check_dense_size, gauss_newton
 
 
 class Stage:
@@ -43,7 +28,7 @@ class Stage:
     name = "stage"
 
     def __init__(self, steps: int):
-        self.steps = _positive_int(steps, f"{type(self).__name__}(steps=...)")
+        self.steps = check_int(steps, f"{type(self).__name__}(steps=...)", minimum=1)
 
     def transformation(self, residual_vector: Callable, residuals_and_jacobian: Callable
                        ) -> optax.GradientTransformation:
@@ -66,8 +51,8 @@ class Adam(Stage):
 
     def __init__(self, steps: int = 2000, learning_rate: float = 1e-3, decay: float = 0.1):
         super().__init__(steps)
-        self.learning_rate = _positive_real(learning_rate, "Adam(learning_rate=...)")
-        self.decay = _positive_real(decay, "Adam(decay=...)")
+        self.learning_rate = check_number(learning_rate, "Adam(learning_rate=...)", above=0.0)
+        self.decay = check_number(decay, "Adam(decay=...)", above=0.0)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
         schedule = optax.exponential_decay(self.learning_rate, transition_steps=self.steps,
@@ -85,14 +70,14 @@ class LBFGS(Stage):
 
     def __init__(self, steps: int = 2000, memory_size: int = 10):
         super().__init__(steps)
-        self.memory_size = _positive_int(memory_size, "LBFGS(memory_size=...)")
+        self.memory_size = check_int(memory_size, "LBFGS(memory_size=...)", minimum=1)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
         return optax.lbfgs(memory_size=self.memory_size)
 
 
 class GaussNewton(Stage):
-    """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.optimizers`): dense
+    """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.gauss_newton`): dense
     (``solver="dense"``, up to a few thousand parameters) or matrix-free (``solver="cg"``).
     Other keyword arguments go to `pinn.gauss_newton` (damping, momentum, geodesic, ...).
     Run it in float64 (``solve(..., dtype="float64")``)."""

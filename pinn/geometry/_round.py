@@ -9,8 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.geometry.base import Domain
-from pinn.geometry.checks import _check_extent, _real, _vector
+from pinn.geometry._base import Domain
+from pinn.geometry._checks import _check_extent, _real, _vector
 
 
 class _Round(Domain):

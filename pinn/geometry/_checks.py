@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import jax
 import numpy as np
+
+from jaxnn.validate import check_number
 
 METHODS = ("uniform", "grid", "sobol", "halton")
 _CONTAINS_RTOL = 1e-6  # contains(): points this close (relative to the box diagonal) are inside
@@ -19,14 +19,7 @@ _SCALE_POINTS = 2048  # interior points that fix the scale of a distance functio
 
 # ---------------------------------------------------------------- checks at the door
 def _real(value: Any, argument: str) -> float:
-    if isinstance(value, (np.ndarray, jax.Array)) and np.ndim(value) == 0:
-        value = np.asarray(value).item()
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{argument}: expected a real number, got {type(value).__name__} "
-                        f"{value!r}.")
-    if not math.isfinite(value):
-        raise ValueError(f"{argument}: expected a finite number, got {value}.")
-    return float(value)
+    return check_number(value, argument, what="a real number")
 
 
 def _array(value: Any, argument: str) -> np.ndarray:
@@ -65,15 +58,6 @@ def _check_extent(lo: np.ndarray, hi: np.ndarray, where: str) -> None:
                          f"extent along axis {int(np.argmax(hi <= lo))}: a degenerate shape, or "
                          "one smaller than the resolution of float64 at its coordinates (then "
                          "shift the coordinates nearer the origin).")
-
-
-def _integer(value: Any, argument: str, minimum: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{argument}: expected an int, got {type(value).__name__} {value!r}; "
-                        f"pass int({value!r}) if that is what you mean.")
-    if value < minimum:
-        raise ValueError(f"{argument}: expected {what}, got {value}.")
-    return int(value)
 
 
 def _method(method: Any, argument: str) -> str:

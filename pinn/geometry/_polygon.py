@@ -9,10 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.geometry.base import Domain
-from pinn.geometry.checks import _array, _check_extent
-from pinn.geometry.crossings import first_crossing
-from pinn.geometry.distance import _r_equivalence, _segment_functions
+from pinn.geometry._base import Domain
+from pinn.geometry._checks import _array, _check_extent
+from pinn.geometry._crossings import first_crossing
+from pinn.geometry._distance import _r_equivalence, _segment_functions
 
 
 class Polygon(Domain):
@@ -21,7 +21,7 @@ class Polygon(Domain):
     Parts: ``edge0, edge1, ...``, edge i joining vertex i to vertex i+1 (the last one back to
     vertex 0) in the order given, or the names in `edge_names`. ``vertices`` holds the corners
     counter-clockwise. Self-intersection (edges that touch or cross) is an error, detected
-    exactly for any number of vertices by a sweep line (`pinn.geometry.crossings`).
+    exactly for any number of vertices by a sweep line (`pinn.geometry._crossings`).
     """
 
     dim, _scaled = 2, True

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from pinn.equations import PDE
-from pinn.systems import Fields
+from pinn.fields import Fields
 
 # (trained parameters, batch) -> what ``field(...)`` takes: the parameters themselves, or with
 # data the batch carries (`pinn.march`'s earlier windows)
@@ -64,7 +64,7 @@ def make_field(problem: PDE, model: nn.Module, single_points: bool = False
                ) -> Callable[[Any], Callable[[jax.Array], jax.Array]]:
     """``field(params)(x)``: the solution at one point, with the hard-constraint ansatz if any.
 
-    For a system (``problem.fields``), ``field(params)`` is a `pinn.systems.Fields`: the
+    For a system (``problem.fields``), ``field(params)`` is a `pinn.Fields`: the
     network's m outputs by name, each with its own hard Dirichlet condition if it has one,
     ``u_c = g_c + d_c(x)·N_c(x)``.
 

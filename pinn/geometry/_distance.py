@@ -21,7 +21,9 @@ def _trim(phi: jax.Array, t: jax.Array) -> jax.Array:
 
 def _segment_functions(x: jax.Array, starts: np.ndarray, ends: np.ndarray) -> jax.Array:
     """Trimmed distance φ (n, k) from points x (n, 2) to the segments starts_i -> ends_i."""
-    cast = lambda a: jnp.asarray(a, x.dtype)  # constants must not promote x's dtype
+    def cast(a):  # constants must not promote x's dtype
+        return jnp.asarray(a, x.dtype)
+
     direction = ends - starts
     length = np.linalg.norm(direction, axis=1)
     relative = x[:, None, :] - cast(starts)

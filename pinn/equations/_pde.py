@@ -1,4 +1,4 @@
-"""PDE problems and boundary conditions for physics-informed training.
+"""PDE problems for physics-informed training: the general PDE and the classical equations.
 
 Sign conventions (written once, here):
 
@@ -17,30 +17,11 @@ A residual takes the field ``u`` (a function of one point returning a scalar) an
                 - (P * R**2 + (1 - P)))
     problem = pinn.PDE(domain, grad_shafranov, bcs=[pinn.Dirichlet(0.0)])
 
-Boundary conditions apply to the whole boundary (``on=None``) or to named parts of it
-(``on="left"`` or ``on=["left", "right"]``; see ``domain.boundary_parts``):
+The boundary and initial conditions (`Dirichlet`, `Neumann`, `Robin`, `Initial`,
+`InitialRate`, `OperatorBC`, `Derivative`, `Periodic`) and `Observations` live in
+`pinn.conditions`.
 
-- `Dirichlet`: u = g
-- `Neumann`:   ∂u/∂n = g            (outward normal)
-- `Robin`:     a u + b ∂u/∂n = g
-- `OperatorBC`: residual(u, x, n) = g for a residual written with `pinn.operators` (any
-  derivative or combination: u'' = 0 at the free end of a beam); `Derivative`: ∂ᵏu/∂x_iᵏ = g
-- `Periodic`:  u and its first derivatives along an axis agree on the two opposite faces of a
-  box (``Periodic(axis=0, derivatives=1)``; ``hard=True`` makes it exact through the input)
-
-(`OperatorBC`, `Derivative` and `Periodic` live in `pinn.conditions`.)
-
-On a `pinn.SpaceTime` domain (time the last coordinate t), the initial conditions sit on its
-part ``"initial"`` (t = t0):
-
-- `Initial`:     u(x, t0) = g(x, t0)     (a Dirichlet condition on "initial"; ``hard=True`` too)
-- `InitialRate`: ∂u/∂t(x, t0) = v(x, t0) (the second initial condition of the wave equation)
-
-``Dirichlet(g, hard=True)`` imposes u = g exactly through the ansatz u = g + d(x)·N(x), where
-d is the domain's distance function (zero on the boundary parts); g must then be defined (and
-smooth) inside the domain too, since it is evaluated everywhere.
-
-Systems (several fields, ``PDE(..., fields=("x", "y"))``, see `pinn.systems`): the residual
+Systems (several fields, ``PDE(..., fields=("x", "y"))``, see `pinn.fields`): the residual
 receives ``u`` with ``u["x"]`` a scalar function of one point per component and returns one
 value per equation; every condition names its component with ``field="x"`` (a system of one
 field may leave it out), and each component may have one hard Dirichlet condition.
@@ -50,85 +31,31 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from jaxnn.validate import check_bool, check_number
+from jaxnn.validate import check_number, shown
 from pinn import operators
-from pinn.checks import check_domain, check_finite_on_probe, check_name, check_parts, shown
-from pinn.inverse import Observations, as_unknowns, check_unknowns_used
-from pinn.systems import (
-    check_field_name,
+from pinn.checks import check_domain, check_finite_on_probe, check_name
+from pinn.conditions import BoundaryCondition, Dirichlet, Observations
+from pinn.equations._unknown import as_unknowns, check_unknowns_used
+from pinn.fields import (
+    PointFn,
+    as_point_function,
     check_fields,
+    check_point_function,
     check_system_residual,
+    probe_field,
     resolve_component,
+    scalar_valued,
     vector_point_function,
     vector_valued,
 )
 
-PointFn = Callable[[jax.Array], jax.Array]
 Residual = Callable[[PointFn, jax.Array], jax.Array]
-
-
-def as_point_function(value: float | PointFn, argument: str) -> PointFn:
-    """A constant or a function of one point, as a function of one point returning shape ()
-    (a function returning shape (1,), such as ``jnp.sin(x)`` on a 1-D domain, is reshaped)."""
-    if callable(value):
-        return _scalar_valued(value)
-    if getattr(value, "shape", None) == () and getattr(value, "dtype", None) is not None and \
-            jnp.issubdtype(value.dtype, jnp.number) and not jnp.issubdtype(value.dtype, jnp.bool_):
-        value = value.item()  # a 0-d NumPy or JAX array holding one number
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        constant = float(value)
-        if not math.isfinite(constant):
-            raise ValueError(f"{argument}: expected a finite number or a function of one point, "
-                             f"got {value}.")
-        return lambda x: jnp.asarray(constant, x.dtype)
-    raise TypeError(
-        f"{argument}: expected a finite number or a function of one point x: (dim,) -> scalar, "
-        f"got {value!r}."
-    )
-
-
-def _scalar_valued(fn: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
-    """`fn` with its value reshaped to shape () (its size is checked at construction)."""
-    if getattr(fn, "_scalar_valued", False):
-        return fn
-
-    def scalar(*args):
-        return jnp.reshape(fn(*args), ())
-
-    scalar._scalar_valued = True
-    scalar.__wrapped__ = fn
-    return scalar
-
-
-def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
-    """Check (abstractly, nothing is compiled) that ``fn(x: (dim,))`` returns a scalar."""
-    fn = getattr(fn, "__wrapped__", fn) if getattr(fn, "_scalar_valued", False) else fn
-    try:
-        out = jax.eval_shape(fn, jax.ShapeDtypeStruct((dim,), jnp.float32))
-    except Exception as error:
-        raise ValueError(
-            f"{argument}: calling it on one point x of shape ({dim},) failed: {error}. It must "
-            "take ONE point x: (dim,) and return a scalar; the solver maps it over points."
-        ) from error
-    if math.prod(out.shape) != 1:
-        raise ValueError(
-            f"{argument}: must return one value per point (shape () or (1,)), got shape "
-            f"{out.shape} for a point of shape ({dim},). Write it for one point x: (dim,); the "
-            "solver maps it over points."
-        )
-
-
-def probe_field(x: jax.Array) -> jax.Array:
-    """A smooth scalar field of one point: the network's stand-in when a residual is checked
-    abstractly, so that the operators have a field to act on."""
-    return jnp.sum(jnp.sin(x))
 
 
 def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> None:
@@ -137,7 +64,8 @@ def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> No
     try:
         point = jax.ShapeDtypeStruct((dim,), jnp.float32)
         values = {unknown.name: jnp.float32(unknown.init) for unknown in unknowns}
-        out = jax.eval_shape(lambda x: residual(probe_field, x, *([values] if unknowns else [])), point)
+        extra = [values] if unknowns else []
+        out = jax.eval_shape(lambda x: residual(probe_field, x, *extra), point)
     except Exception as error:
         raise ValueError(
             f"PDE(residual=...): calling residual(u, x) on one point x of shape ({dim},) failed: "
@@ -151,122 +79,6 @@ def _check_residual(residual: Residual, dim: int, unknowns: Sequence = ()) -> No
             "For several equations in several fields, declare them: pinn.PDE(..., "
             "fields=('u', 'v'))."
         )
-
-
-class BoundaryCondition:
-    """Base class: a condition on the whole boundary (``on=None``) or on named parts.
-
-    `field` names the component of a system (``pinn.PDE(fields=...)``) the condition
-    constrains; None for a scalar problem (or a system of one field).
-    """
-
-    kind = "boundary"
-
-    def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
-                 field: str | None = None):
-        self.value = as_point_function(value, f"{type(self).__name__}(value=...)")
-        self.on = check_parts(on, f"{type(self).__name__}(on=...)")
-        self.field = check_field_name(field, f"{type(self).__name__}(field=...)")
-
-    def residual(self, u: PointFn, x: jax.Array, normal: jax.Array) -> jax.Array:
-        """The condition's residual at ONE boundary point `x` (dim,) with outward unit normal
-        `normal` (dim,), for the field ``u(x) -> scalar``: zero where the condition holds."""
-        raise NotImplementedError
-
-    def check(self, domain: Any) -> None:
-        """Check the boundary parts exist and the value returns a scalar per point."""
-        parts = tuple(domain.boundary_parts)
-        for name in self.on or ():
-            if name not in parts:
-                raise ValueError(
-                    f"{type(self).__name__}(on={name!r}): expected a boundary part of the "
-                    f"domain {type(domain).__name__}, one of {list(parts)}, got {name!r}."
-                )
-        check_point_function(self.value, domain.dim, f"{type(self).__name__}(value=...)")
-
-    def bind(self, domain: Any) -> BoundaryCondition:
-        """The condition as applied on `domain` (called by `PDE` after `check`): the condition
-        itself, or a copy that holds what it needs of the domain (`pinn.Periodic` its faces)."""
-        del domain
-        return self
-
-
-class Dirichlet(BoundaryCondition):
-    """u = value on the boundary (parts); ``hard=True`` imposes it exactly by the ansatz."""
-
-    def __init__(self, value: float | PointFn = 0.0, on: str | Sequence[str] | None = None,
-                 hard: bool = False, field: str | None = None):
-        super().__init__(value, on, field)
-        self.hard = check_bool(hard, f"{type(self).__name__}(hard=...)")
-
-    def residual(self, u, x, normal):
-        return u(x) - self.value(x)
-
-
-class Neumann(BoundaryCondition):
-    """∂u/∂n = value on the boundary (parts), n the outward unit normal."""
-
-    def residual(self, u, x, normal):
-        return operators.normal_derivative(u)(x, normal) - self.value(x)
-
-
-class Robin(BoundaryCondition):
-    """a·u + b·∂u/∂n = value on the boundary (parts)."""
-
-    def __init__(self, a: float, b: float, value: float | PointFn = 0.0,
-                 on: str | Sequence[str] | None = None, field: str | None = None):
-        super().__init__(value, on, field)
-        a, b = check_number(a, "Robin(a=...)"), check_number(b, "Robin(b=...)")
-        if a == 0 and b == 0:
-            raise ValueError(f"Robin(a={a}, b={b}): expected a and b not both zero, got both "
-                             "zero (the condition would read 0 = value).")
-        self.a, self.b = float(a), float(b)
-
-    def residual(self, u, x, normal):
-        return self.a * u(x) + self.b * operators.normal_derivative(u)(x, normal) - self.value(x)
-
-
-class _OnInitial:
-    """Mixin of the initial conditions: on the part "initial" of a `pinn.SpaceTime` domain."""
-
-    def check(self, domain: Any) -> None:
-        if "initial" not in tuple(domain.boundary_parts):
-            raise ValueError(
-                f"{type(self).__name__}(...): expected a pinn.SpaceTime domain (it has the part "
-                f"'initial', t = t0), got {type(domain).__name__} with parts "
-                f"{list(domain.boundary_parts)}. Build the domain as pinn.SpaceTime(space, t0, "
-                "t1), or name the part where t = t0 with pinn.Dirichlet(value, on=part)."
-            )
-        super().check(domain)
-
-
-class Initial(_OnInitial, Dirichlet):
-    """u(x, t0) = value(x, t0) on the part "initial" of a `pinn.SpaceTime` domain.
-
-    A `Dirichlet` condition on that part: ``hard=True`` builds it into the network the same
-    way (value then evaluated at every (x, t), so it must be smooth there).
-    """
-
-    def __init__(self, value: float | PointFn = 0.0, hard: bool = False,
-                 field: str | None = None):
-        super().__init__(value, on="initial", hard=hard, field=field)
-
-    def __repr__(self) -> str:
-        return f"Initial(hard={self.hard})"
-
-
-class InitialRate(_OnInitial, BoundaryCondition):
-    """∂u/∂t(x, t0) = value(x, t0) on the part "initial" of a `pinn.SpaceTime` domain.
-
-    Time is the last coordinate; the derivative is one forward-mode pass along it. The wave
-    equation u_tt = c² Δu needs it beside `Initial`.
-    """
-
-    def __init__(self, value: float | PointFn = 0.0, field: str | None = None):
-        super().__init__(value, on="initial", field=field)
-
-    def residual(self, u, x, normal):
-        return operators.partial(u, x.shape[-1] - 1)(x) - self.value(x)
 
 
 class PDE:
@@ -284,10 +96,10 @@ class PDE:
             a system ``x: (dim,) -> (len(fields),)``, the components in the order of `fields`.
         name: a label for reports.
         unknowns: `pinn.Unknown` coefficients learned with the network; the residual then
-            takes a third argument ``k``, a dict name -> scalar (see `pinn.inverse`).
+            takes a third argument ``k``, a dict name -> scalar (see `pinn.Unknown`).
         fields: None (one scalar field) or the names of the components of a vector-valued
             field, e.g. ``("x", "y")``: the network then has one output per field, in this
-            order (see `pinn.systems`).
+            order (see `pinn.fields`).
 
     Attributes:
         equations: the number of values the residual returns per point (1 for a scalar PDE).
@@ -304,7 +116,7 @@ class PDE:
         self.fields = check_fields(fields, f"{type(self).__name__}(fields=...)")
         self.unknowns = as_unknowns(unknowns)
         if self.fields is None:
-            self.residual = _scalar_valued(residual)
+            self.residual = scalar_valued(residual)
             _check_residual(residual, domain.dim, self.unknowns)
             self.equations = 1
         else:
@@ -314,8 +126,9 @@ class PDE:
         check_unknowns_used(residual, domain.dim, self.unknowns, self.fields)
         bcs = () if bcs is None else bcs
         if isinstance(bcs, str) or not isinstance(bcs, (BoundaryCondition, Observations, Sequence)):
-            raise TypeError(f"{type(self).__name__}(bcs=...): expected a condition (pinn.Dirichlet, "
-                            f"pinn.Neumann, pinn.Robin) or a list of them, got {shown(bcs)}.")
+            raise TypeError(f"{type(self).__name__}(bcs=...): expected a condition "
+                            "(pinn.Dirichlet, pinn.Neumann, pinn.Robin) or a list of them, got "
+                            f"{shown(bcs)}.")
         self.bcs = (bcs,) if isinstance(bcs, (BoundaryCondition, Observations)) else tuple(bcs)
         for bc in self.bcs:
             if not isinstance(bc, (BoundaryCondition, Observations)):
@@ -437,3 +250,6 @@ class Helmholtz(PDE):
             return laplacian + k2 * value - source_fn(x)
 
         super().__init__(domain, residual, bcs, exact, name)
+
+
+__all__ = ["PDE", "Helmholtz", "Laplace", "Poisson"]

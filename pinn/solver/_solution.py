@@ -16,8 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from pinn.equations import PDE
-from pinn.residuals import pointwise_map, pointwise_residual
-from pinn.systems import vector_point_function
+from pinn.solver._residuals import pointwise_map, pointwise_residual
+from pinn.fields import vector_point_function
 
 X64_LINE = 'jax.config.update("jax_enable_x64", True)'
 

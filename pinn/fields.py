@@ -1,4 +1,9 @@
-"""Systems: vector-valued fields with named components, and residuals of several equations.
+"""Fields: functions of one point, scalar or with named components (systems of equations).
+
+Functions of position (sources, boundary values, exact solutions) take ONE point ``x: (dim,)``
+and return a scalar; `as_point_function` turns a number or such a function into that form and
+`check_point_function` checks it abstractly (nothing is compiled). The conditions
+(`pinn.conditions`), the equations (`pinn.equations`) and the solver share these helpers.
 
 A `pinn.PDE` declared with ``fields=("x", "y")`` solves for several scalar fields at once
 (Lotka-Volterra's two populations, Stokes' velocity and pressure, two coupled scalar fields).
@@ -32,7 +37,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pinn.checks import shown
+from jaxnn.validate import is_number, shown
+
+PointFn = Callable[[jax.Array], jax.Array]  # a function of one point x: (dim,) -> ()
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -256,5 +263,64 @@ def vector_point_function(fn: Any, size: int, dim: int, argument: str) -> Callab
     return vector_valued(fn)
 
 
-__all__ = ["Fields", "as_vector", "check_field_name", "check_fields", "check_system_residual",
-           "probe_fields", "resolve_component", "vector_point_function", "vector_valued"]
+def as_point_function(value: float | PointFn, argument: str) -> PointFn:
+    """A constant or a function of one point, as a function of one point returning shape ()
+    (a function returning shape (1,), such as ``jnp.sin(x)`` on a 1-D domain, is reshaped)."""
+    if callable(value):
+        return scalar_valued(value)
+    if getattr(value, "shape", None) == () and getattr(value, "dtype", None) is not None and \
+            jnp.issubdtype(value.dtype, jnp.number) and not jnp.issubdtype(value.dtype, jnp.bool_):
+        value = value.item()  # a 0-d NumPy or JAX array holding one number
+    if is_number(value):
+        constant = float(value)
+        if not math.isfinite(constant):
+            raise ValueError(f"{argument}: expected a finite number or a function of one point, "
+                             f"got {value}.")
+        return lambda x: jnp.asarray(constant, x.dtype)
+    raise TypeError(
+        f"{argument}: expected a finite number or a function of one point x: (dim,) -> scalar, "
+        f"got {value!r}."
+    )
+
+
+def scalar_valued(fn: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """`fn` with its value reshaped to shape () (its size is checked at construction)."""
+    if getattr(fn, "_scalar_valued", False):
+        return fn
+
+    def scalar(*args):
+        return jnp.reshape(fn(*args), ())
+
+    scalar._scalar_valued = True
+    scalar.__wrapped__ = fn
+    return scalar
+
+
+def check_point_function(fn: PointFn, dim: int, argument: str) -> None:
+    """Check (abstractly, nothing is compiled) that ``fn(x: (dim,))`` returns a scalar."""
+    fn = getattr(fn, "__wrapped__", fn) if getattr(fn, "_scalar_valued", False) else fn
+    try:
+        out = jax.eval_shape(fn, jax.ShapeDtypeStruct((dim,), jnp.float32))
+    except Exception as error:
+        raise ValueError(
+            f"{argument}: calling it on one point x of shape ({dim},) failed: {error}. It must "
+            "take ONE point x: (dim,) and return a scalar; the solver maps it over points."
+        ) from error
+    if math.prod(out.shape) != 1:
+        raise ValueError(
+            f"{argument}: must return one value per point (shape () or (1,)), got shape "
+            f"{out.shape} for a point of shape ({dim},). Write it for one point x: (dim,); the "
+            "solver maps it over points."
+        )
+
+
+def probe_field(x: jax.Array) -> jax.Array:
+    """A smooth scalar field of one point: the network's stand-in when a residual is checked
+    abstractly, so that the operators have a field to act on."""
+    return jnp.sum(jnp.sin(x))
+
+
+__all__ = ["Fields", "as_point_function", "as_vector", "check_field_name",
+           "check_fields", "check_point_function", "check_system_residual", "probe_field",
+           "probe_fields", "resolve_component", "scalar_valued", "vector_point_function",
+           "vector_valued"]

@@ -1,0 +1,44 @@
+"""The solver: `solve` a `pinn.PDE` from parts, and `march` an evolution problem in time windows.
+
+    solution = pinn.solve(problem, network, collocation=pinn.Collocation(interior=2000),
+                          stages=[pinn.Adam(2000), pinn.LBFGS(500)], seed=0)
+
+The parts: `Collocation` (which points, how many, resampling, `Refinement`), the loss
+weighting (`FixedWeights`, `GradientNormWeights`), the optimizer stages (`Adam`, `LBFGS`,
+`GaussNewton`, any optax transformation as `OptaxStage`; `gauss_newton` is the optax-style
+Levenberg-Marquardt transformation behind `GaussNewton`), and the network wrappers
+`FourierFeatures` and `TimeWindow`. The result is a `Solution` (`MarchedSolution` for `march`).
+
+Files (private): ``_solve`` (solve and the training of one problem), ``_residuals`` (the
+stacked residual vector), ``_collocation`` (the settings and their checkpointed state),
+``_sampling`` (the fixed-shape batch: resampling, refinement, weights), ``_stages``,
+``_gauss_newton``, ``_solution``, ``_marching``, ``_networks``.
+"""
+
+from pinn.solver._collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
+from pinn.solver._gauss_newton import gauss_newton
+from pinn.solver._marching import MarchedSolution, march
+from pinn.solver._networks import FourierFeatures, TimeWindow
+from pinn.solver._solution import Solution, relative_l2
+from pinn.solver._solve import solve
+from pinn.solver._stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
+
+__all__ = [
+    "LBFGS",
+    "Adam",
+    "Collocation",
+    "FixedWeights",
+    "FourierFeatures",
+    "GaussNewton",
+    "GradientNormWeights",
+    "MarchedSolution",
+    "OptaxStage",
+    "Refinement",
+    "Solution",
+    "Stage",
+    "TimeWindow",
+    "gauss_newton",
+    "march",
+    "relative_l2",
+    "solve",
+]
