@@ -36,15 +36,14 @@ def registry_problem(name: str, args: argparse.Namespace) -> tuple[PDE, dict, st
 
     spec = problems.get(name)
     mode = "accurate" if args.accurate else "fast"
-    options = spec.options(mode)
+    changes: dict = {}
     if args.optimizer:
-        options["optimizer"] = args.optimizer
-        options.pop("steps", None)
+        changes.update(optimizer=args.optimizer, steps=None)
     if args.steps:
-        options["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
+        changes["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
     if args.float64:
-        options["float64"] = True
-    return spec.build(), options, mode
+        changes["float64"] = True
+    return spec.problem(mode), spec.options(mode, seed=args.seed, **changes), mode
 
 
 def solve_registered(name: str, args: argparse.Namespace) -> tuple[PDE, Solution, str]:

@@ -26,6 +26,7 @@ from pinn.conditions import Dirichlet, Initial, Neumann, Observations, Robin
 from pinn.equations import PDE, Helmholtz, Laplace, Poisson, Unknown
 from pinn.problems import _bounce as bounce
 from pinn.operators import partial
+from pinn.solver import NEW_SPELLING, FourierFeatures, parts_from_keywords
 
 PI = np.pi
 
@@ -46,18 +47,34 @@ class ProblemSpec:
     bars: dict[str, float]
     truth: dict[str, float] = dataclasses.field(default_factory=dict)
 
-    def options(self, mode: str = "fast") -> dict[str, Any]:
-        """`solve` keyword arguments for `mode` ("fast" or "accurate"), with a fresh model
-        (and ``windows`` for a marched entry: `pinn.march`'s keyword)."""
+    def options(self, mode: str = "fast", seed: int = 0, **changes: Any) -> dict[str, Any]:
+        """`solve` keyword arguments for `mode` ("fast" or "accurate"), as parts (stages,
+        collocation, weighting, dtype) with a fresh model (and ``windows`` for a marched entry:
+        `pinn.march`'s keyword). `changes` replace settings of the entry's compact form
+        (``optimizer``, ``steps``, ``float64``, ...) first; `seed` seeds Fourier features."""
         if mode not in self.settings:
             raise ValueError(f"{self.name}: unknown mode {mode!r}; expected one of "
                              f"{sorted(self.settings)}.")
-        options = dict(self.settings[mode])
-        width, depth = options.pop("width"), options.pop("depth")
-        activation = options.pop("activation", "tanh")
-        outputs = options.pop("outputs", 1)
-        options["model"] = MLP([width] * depth + [outputs], activation=activation)
-        return options
+        settings = {**self.settings[mode], **changes}
+        settings.pop("hard_constraints", None)  # the problem's part: see `problem(mode)`
+        width, depth = settings.pop("width"), settings.pop("depth")
+        activation = settings.pop("activation", "tanh")
+        outputs = settings.pop("outputs", 1)
+        model = MLP([width] * depth + [outputs], activation=activation)
+        features = settings.pop("fourier_features", None)
+        if features is not None:
+            model = FourierFeatures(model, num_features=features[0], scale=features[1], seed=seed)
+        compact = {name: settings.pop(name) for name in list(settings) if name in NEW_SPELLING}
+        _, parts = parts_from_keywords(self.name, None, {}, compact)
+        return {"model": model, **parts, **settings}
+
+    def problem(self, mode: str = "fast") -> PDE:
+        """The entry's problem as `mode` solves it (its Dirichlet condition made hard when the
+        settings say ``hard_constraints``)."""
+        problem = self.build()
+        if self.settings[mode].get("hard_constraints") and problem.hard_dirichlet is None:
+            problem = problem.with_hard_dirichlet()
+        return problem
 
     def solve(self, mode: str = "fast", problem: PDE | None = None, **overrides: Any):
         """Solve the entry's problem (or `problem`, e.g. one built before) with the settings
@@ -65,9 +82,9 @@ class ProblemSpec:
         ``windows``, else `pinn.solve`."""
         from pinn.solver import march, solve
 
-        options = {**self.options(mode), **overrides}
+        options = {**self.options(mode, seed=overrides.get("seed", 0)), **overrides}
         run = march if "windows" in options else solve
-        return run(self.build() if problem is None else problem, **options)
+        return run(self.problem(mode) if problem is None else problem, **options)
 
     def coefficient_errors(self, unknowns: dict[str, float]) -> dict[str, float]:
         """|found - true| / |true| of each unknown with a known true value."""

@@ -12,11 +12,13 @@ Levenberg-Marquardt transformation behind `GaussNewton`), and the network wrappe
 Files (private): ``_solve`` (solve and the training of one problem), ``_residuals`` (the
 stacked residual vector), ``_collocation`` (the settings and their checkpointed state),
 ``_sampling`` (the fixed-shape batch: resampling, refinement, weights), ``_stages``,
-``_gauss_newton``, ``_solution``, ``_marching``, ``_networks``.
+``_gauss_newton``, ``_solution``, ``_marching``, ``_networks``, ``_legacy`` (the older keyword
+form of `solve`, mapped onto the parts: `parts_from_keywords`, `NEW_SPELLING`).
 """
 
 from pinn.solver._collocation import Collocation, FixedWeights, GradientNormWeights, Refinement
 from pinn.solver._gauss_newton import gauss_newton
+from pinn.solver._legacy import NEW_SPELLING, parts_from_keywords
 from pinn.solver._marching import MarchedSolution, march
 from pinn.solver._networks import FourierFeatures, TimeWindow
 from pinn.solver._solution import Solution, relative_l2
@@ -24,6 +26,7 @@ from pinn.solver._solve import solve
 from pinn.solver._stages import LBFGS, Adam, GaussNewton, OptaxStage, Stage
 
 __all__ = [
+    "NEW_SPELLING",
     "LBFGS",
     "Adam",
     "Collocation",
@@ -39,6 +42,7 @@ __all__ = [
     "TimeWindow",
     "gauss_newton",
     "march",
+    "parts_from_keywords",
     "relative_l2",
     "solve",
 ]

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 import itertools
 import numbers
 import os
@@ -71,7 +70,7 @@ from pinn.geometry import Interval, SpaceTime
 from pinn.solver._networks import TimeWindow
 from pinn.solver._residuals import accepts_single_points
 from pinn.solver._solution import Solution
-from pinn.solver._solve import TracedFrom, _build_model, _resolve, _train, solve
+from pinn.solver._solve import TracedFrom, _build_model, _resolve, _train
 
 
 class MarchedSolution(Solution):
@@ -132,8 +131,11 @@ class MarchedSolution(Solution):
 
 
 def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4,
-          warm_start: bool = False, checkpoint_dir: str | None = None,
-          **options: Any) -> MarchedSolution:
+          warm_start: bool = False, stages: Any = None, collocation: Any = None,
+          weighting: Any = None, dtype: Any = None, initial_guess: Any = None,
+          guess_steps: int = 50, seed: int = 0, log_every: int = 100, verbose: int = 1,
+          checkpoint_dir: str | None = None, resume: bool = False, callbacks: Sequence = (),
+          **legacy: Any) -> MarchedSolution:
     """Solve the evolution problem `problem` window after window in time.
 
     Args:
@@ -151,8 +153,9 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
             `benchmarks/pinn_peer.py` measures the errors.
         checkpoint_dir: checkpoint each window in its own subfolder ``window_000``, ...;
             with ``resume=True`` a killed march goes on where it stopped.
-        **options: any keyword of `pinn.solve` (stages, collocation, dtype, seed, verbose,
-            resume, ...), applied to every window.
+        stages, collocation, weighting, dtype, initial_guess, guess_steps, seed, log_every,
+            verbose, resume, callbacks: as in `pinn.solve`, applied to every window.
+        **legacy: `pinn.solve`'s older keyword form, mapped as `solve` maps it.
 
     Returns:
         A `MarchedSolution`.
@@ -165,15 +168,14 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
     edges = _edges(windows, *np.asarray(problem.domain.bounding_box)[:, axis])
     _check_marchable(problem, initial)
     outputs = 1 if problem.fields is None else len(problem.fields)
-    network = _build_model(model, options.pop("fourier_features", None),
-                           options.get("seed", 0), outputs)
-    try:
-        keywords = inspect.signature(solve).bind(problem, network, **options)
-    except TypeError as error:
-        raise TypeError(f"march: {error}; it takes the keywords of pinn.solve.") from None
-    keywords.apply_defaults()
-    settings = _resolve(problem, {name: value for name, value in keywords.arguments.items()
-                                  if name not in ("problem", "model")})
+    settings = _resolve("march", problem, dict(
+        stages=stages, collocation=collocation, weighting=weighting, dtype=dtype,
+        initial_guess=initial_guess, guess_steps=guess_steps, initial_params=None, seed=seed,
+        log_every=log_every, verbose=verbose, checkpoint_dir=checkpoint_dir, resume=resume,
+        callbacks=callbacks), legacy)
+    network = _build_model(model, settings.fourier_features, seed, outputs)
+    # the network carries the Fourier features now; each window's solve must not add them again
+    settings = dataclasses.replace(settings, fourier_features=None)
     if _in_the_network(settings.problem, initial):
         solutions = _march_compiled_once(settings, network, axis, initial, edges, warm_start,
                                          checkpoint_dir)
@@ -181,13 +183,15 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
                                time.perf_counter() - start)
     solutions: list[Solution] = []
     for index, (t0, t1) in enumerate(itertools.pairwise(edges)):
-        window = _window_problem(problem, axis, initial, float(t0), float(t1),
+        window = _window_problem(settings.problem, axis, initial, float(t0), float(t1),
                                  solutions[-1] if solutions else None, index)
         folder = None if checkpoint_dir is None else \
             os.path.join(os.fspath(checkpoint_dir), f"window_{index:03d}")
         start_from = solutions[-1].params if warm_start and solutions else None
-        solutions.append(solve(window, TimeWindow(network, float(t0), float(t1)),
-                               initial_params=start_from, checkpoint_dir=folder, **options))
+        window_settings = dataclasses.replace(settings, problem=window,
+                                              initial_params=start_from, checkpoint_dir=folder)
+        solutions.append(_train(window_settings, TimeWindow(network, float(t0), float(t1)),
+                                time.perf_counter()))
         if solutions[-1].stop_reason:  # a window that diverged: the later ones cannot start
             break
     return MarchedSolution(problem, solutions, edges[:len(solutions) + 1],

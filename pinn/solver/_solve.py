@@ -31,11 +31,11 @@ from jaxnn.training import DataRefresh, Progress
 from jaxnn.training import train_loop
 from jaxnn.models import MLP
 from jaxnn.training import init_params, prng_key
+from jaxnn.validate import check_int, check_seed
 from pinn.solver._collocation import (
     Collocation,
     CollocationPoints,
     FixedWeights,
-    GradientNormWeights,
     SolveCheckpoint,
 )
 from pinn.conditions import periodic_inputs
@@ -55,7 +55,8 @@ from pinn.solver._residuals import (
     trained_only,
 )
 from pinn.solver._solution import Solution, float_dtype, relative_l2, require_x64
-from pinn.solver._stages import Stage, check_stages, stages_from_names
+from pinn.solver._legacy import parts_from_keywords, split_keywords
+from pinn.solver._stages import LBFGS, Adam, Stage, check_stages
 
 
 def _check_model(model: Any, params: Any, dim: int, fields: tuple[str, ...] | None = None
@@ -117,53 +118,6 @@ def _build_model(model: Any, fourier_features: Any, seed: int, outputs: int = 1)
     return FourierFeatures(model, num_features=int(count), scale=float(scale), seed=seed)
 
 
-_OLD_KEYWORDS = ("optimizer", "steps", "learning_rate", "n_interior", "n_boundary",
-                 "sampling_method", "resample_every", "adaptive", "weights",
-                 "gradient_weighting", "hard_constraints", "float64")
-_OLD_PARTS = {
-    "stages": ("optimizer", "steps", "learning_rate"),
-    "collocation": ("n_interior", "n_boundary", "sampling_method", "resample_every", "adaptive"),
-    "weighting": ("weights", "gradient_weighting"),
-    "dtype": ("float64",),
-}
-
-
-def _from_keywords(problem: PDE, stages, collocation, weighting, dtype, old: dict):
-    """The pieces from the older keyword form (optimizer=, steps=, n_interior=, float64=, ...):
-    each older group maps onto one piece, and giving both forms of one piece is refused."""
-    given = {key for key, value in old.items() if value is not None}
-    for piece, keys in _OLD_PARTS.items():
-        mixed = given & set(keys)
-        if mixed and {"stages": stages, "collocation": collocation, "weighting": weighting,
-                      "dtype": dtype}[piece] is not None:
-            raise ValueError(f"solve: {sorted(mixed)} and {piece}= describe the same thing; "
-                             f"give only {piece}=.")
-    if stages is None:
-        stages = stages_from_names(old["optimizer"] or "adam+lbfgs", old["steps"],
-                                   1e-3 if old["learning_rate"] is None else old["learning_rate"])
-    if collocation is None:
-        counts = {"n_interior": 2000 if old["n_interior"] is None else old["n_interior"],
-                  "n_boundary": 400 if old["n_boundary"] is None else old["n_boundary"]}
-        for name, value in counts.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
-        collocation = Collocation(counts["n_interior"], counts["n_boundary"],
-                                  old["sampling_method"] or "uniform", old["resample_every"],
-                                  old["adaptive"])
-    if weighting is None:
-        weights = dict(old["weights"] or {})
-        unknown = set(weights) - {"interior", "boundary", "data"}
-        if unknown:
-            raise ValueError(f"solve(weights=...): unknown keys {sorted(unknown)}; expected "
-                             "'interior', 'boundary' and/or 'data'.")
-        weighting = (GradientNormWeights if old["gradient_weighting"] else FixedWeights)(**weights)
-    if dtype is None:
-        dtype = "float64" if old["float64"] else "float32"
-    if old["hard_constraints"] and problem.hard_dirichlet is None:
-        problem = problem.with_hard_dirichlet()
-    return problem, stages, collocation, weighting, dtype
-
-
 def solve(
     problem: PDE,
     model: nn.Module | None = None,
@@ -175,25 +129,13 @@ def solve(
     initial_guess: float | Callable[[jax.Array], jax.Array] | None = None,
     guess_steps: int = 50,
     initial_params: Any = None,
-    fourier_features: tuple[int, float] | None = None,
     seed: int = 0,
     log_every: int = 100,
     verbose: int = 1,
     checkpoint_dir: str | None = None,
     resume: bool = False,
     callbacks: Sequence = (),
-    optimizer: Any = None,
-    steps: Any = None,
-    learning_rate: float | None = None,
-    n_interior: int | None = None,
-    n_boundary: int | None = None,
-    sampling_method: str | None = None,
-    resample_every: int | None = None,
-    adaptive: Mapping[str, int] | None = None,
-    weights: Mapping[str, float] | None = None,
-    gradient_weighting: bool | None = None,
-    hard_constraints: bool | None = None,
-    float64: bool | None = None,
+    **legacy: Any,
 ) -> Solution:
     """Solve `problem` with a physics-informed network.
 
@@ -214,7 +156,6 @@ def solve(
             it too), the guess picks the one to converge to.
         initial_params: the network's parameters to start from (e.g. ``solution.params`` of
             an earlier solve with the same network) instead of a fresh initialisation.
-        fourier_features: ``(num_features, scale)`` to put random Fourier features in front.
         seed: seeds the network initialisation and the collocation points.
         log_every: steps per compiled epoch (history and progress line every this many steps).
         verbose: 0 silent, 1 progress lines.
@@ -222,24 +163,30 @@ def solve(
             solve resumed with ``resume=True`` ends where an uninterrupted one ends.
         callbacks: `jaxnn.Callback` objects or functions, handed to every stage.
 
-    The older keyword form of the same pieces still works: ``optimizer``, ``steps``,
-    ``learning_rate``, ``n_interior``, ``n_boundary``, ``sampling_method``, ``resample_every``,
-    ``adaptive``, ``weights``, ``gradient_weighting``, ``hard_constraints``, ``float64`` (e.g.
-    ``optimizer="adam+lbfgs", steps=(500, 1000)``); ``hard_constraints=True`` marks the one
-    Dirichlet condition hard (same as ``Dirichlet(..., hard=True)``).
+        **legacy: the older keyword form of the same parts (``optimizer``, ``steps``,
+            ``learning_rate``, ``n_interior``, ``n_boundary``, ``sampling_method``,
+            ``resample_every``, ``adaptive``, ``weights``, ``gradient_weighting``,
+            ``hard_constraints``, ``float64``, ``fourier_features``) still solves, with a
+            `DeprecationWarning` that names each one's new spelling (``pinn.solver._legacy``).
 
     Returns:
         A `Solution`.
     """
-    keywords = {name: value for name, value in locals().items()
-                if name not in ("problem", "model")}  # every keyword of solve, as given
     start = time.perf_counter()
-    return _train(_resolve(problem, keywords), model, start)
+    settings = _resolve("solve", problem, dict(
+        stages=stages, collocation=collocation, weighting=weighting, dtype=dtype,
+        initial_guess=initial_guess, guess_steps=guess_steps, initial_params=initial_params,
+        seed=seed, log_every=log_every, verbose=verbose, checkpoint_dir=checkpoint_dir,
+        resume=resume, callbacks=callbacks), legacy)
+    return _train(settings, model, start)
+
+
+PARTS = ("stages", "collocation", "weighting", "dtype")  # what the older keywords map onto
 
 
 @dataclasses.dataclass
 class _Settings:
-    """solve's keywords, checked, the older keyword form mapped onto the parts."""
+    """solve's keywords, checked, the older keyword form mapped onto the parts (`_resolve`)."""
 
     problem: PDE
     stages: list[Stage]
@@ -258,35 +205,34 @@ class _Settings:
     callbacks: Sequence
 
 
-def _resolve(problem: PDE, keywords: Mapping[str, Any]) -> _Settings:
-    """Check solve's keywords (all of them, before anything is traced) and build the parts."""
+def _resolve(where: str, problem: PDE, keywords: Mapping[str, Any],
+             legacy: Mapping[str, Any]) -> _Settings:
+    """Check the keywords of `solve` (or `march`: `where`) before anything is traced, map the
+    older keyword form onto the parts, and fill in the default parts."""
     if not isinstance(problem, PDE):
-        raise TypeError(f"solve(problem=...): expected a pinn.PDE (Poisson, Laplace, Helmholtz, "
-                        f"PDE), got {type(problem).__name__}.")
-    old = {name: keywords[name] for name in _OLD_KEYWORDS}
-    problem, stages, collocation, weighting, dtype = _from_keywords(
-        problem, keywords["stages"], keywords["collocation"], keywords["weighting"],
-        keywords["dtype"], old)
-    stages = check_stages(stages)
+        raise TypeError(f"{where}(problem=...): expected a pinn.PDE (Poisson, Laplace, "
+                        f"Helmholtz, PDE), got {type(problem).__name__}.")
+    old = split_keywords(where, legacy)
+    fourier_features = old.pop("fourier_features", None)
+    problem, parts = parts_from_keywords(
+        where, problem, {name: keywords[name] for name in PARTS}, old)
+    stages = check_stages(parts["stages"] if parts["stages"] is not None
+                          else [Adam(2000), LBFGS(2000)])
+    collocation = parts["collocation"] if parts["collocation"] is not None else Collocation()
+    weighting = parts["weighting"] if parts["weighting"] is not None else FixedWeights()
     if not isinstance(collocation, Collocation):
-        raise TypeError(f"solve(collocation=...): expected pinn.Collocation(interior=..., "
+        raise TypeError(f"{where}(collocation=...): expected pinn.Collocation(interior=..., "
                         f"boundary=...), got {type(collocation).__name__}.")
     if not isinstance(weighting, FixedWeights):
-        raise TypeError(f"solve(weighting=...): expected pinn.FixedWeights(...) or "
+        raise TypeError(f"{where}(weighting=...): expected pinn.FixedWeights(...) or "
                         f"pinn.GradientNormWeights(...), got {type(weighting).__name__}.")
-    dtype = float_dtype(dtype)
+    dtype = float_dtype("float32" if parts["dtype"] is None else parts["dtype"])
     for name in ("log_every", "guess_steps"):
-        value = keywords[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"solve({name}={value!r}): expected a positive integer.")
-    seed = keywords["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"solve(seed={seed!r}): expected an integer >= 0.")
-    rest = {name: keywords[name] for name in ("initial_guess", "guess_steps", "initial_params",
-                                              "fourier_features", "seed", "log_every",
-                                              "verbose", "checkpoint_dir", "resume",
-                                              "callbacks")}
-    return _Settings(problem, stages, collocation, weighting, dtype, **rest)
+        check_int(keywords[name], f"{where}({name}=...)", minimum=1)
+    check_seed(keywords["seed"], f"{where}(seed=...)")
+    rest = {name: keywords[name] for name in keywords if name not in PARTS}
+    return _Settings(problem=problem, stages=stages, collocation=collocation,
+                     weighting=weighting, dtype=dtype, fourier_features=fourier_features, **rest)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,13 +257,11 @@ class TracedFrom:
 def _train(settings: _Settings, model: Any, start: float,
            traced: TracedFrom | None = None) -> Solution:
     """Initialise the network and run the stages through `jaxnn.train_loop` (see `solve`)."""
-    (problem, stages, collocation, weighting, dtype, initial_guess, guess_steps, initial_params,
-     fourier_features, seed, log_every, verbose, checkpoint_dir, resume, callbacks) = (
-        getattr(settings, f.name) for f in dataclasses.fields(settings))
+    problem, dtype, seed = settings.problem, settings.dtype, settings.seed
     domain = problem.domain
     outputs = 1 if problem.fields is None else len(problem.fields)
     if traced is None:
-        model = periodic_inputs(problem, _build_model(model, fourier_features, seed, outputs))
+        model = periodic_inputs(problem, _build_model(model, settings.fourier_features, seed, outputs))
     else:
         model = traced.model
     try:
@@ -329,17 +273,17 @@ def _train(settings: _Settings, model: Any, start: float,
                          f"{domain.dim}): {str(error).splitlines()[0]} Use a network of points, "
                          "e.g. jaxnn.MLP([32, 32, 1], activation='tanh').") from error
     _check_model(model, weights_init, domain.dim, problem.fields)
-    if initial_params is not None:
-        weights_init = _same_structure(initial_params, weights_init)
+    if settings.initial_params is not None:
+        weights_init = _same_structure(settings.initial_params, weights_init)
     params = weights_init
     if problem.unknowns:
         params = {"network": weights_init, "unknowns": initial_values(problem.unknowns, dtype)}
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
     n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
-    for stage in stages:
+    for stage in settings.stages:
         stage.check(n_params)
 
-    points = CollocationPoints(problem, collocation, weighting, seed, dtype)
+    points = CollocationPoints(problem, settings.collocation, settings.weighting, seed, dtype)
     if traced is None:
         field = make_field(problem, model,
                            accepts_single_points(model, weights_init, domain.dim, outputs))
@@ -353,14 +297,14 @@ def _train(settings: _Settings, model: Any, start: float,
         return residuals(params, batch)[0]
 
     plan = [(stage.name, stage.transformation(residual_vector, residuals_and_jacobian),
-             stage.steps, residuals) for stage in stages]
-    if initial_guess is not None:
-        guess = _initial_guess(initial_guess, problem)
+             stage.steps, residuals) for stage in settings.stages]
+    if settings.initial_guess is not None:
+        guess = _initial_guess(settings.initial_guess, problem)
         guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess), bind)
         fit = gauss_newton(lambda p, b: guess_residuals(p, b)[0], guess_jacobian) \
             if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
-        plan.insert(0, ("initial_guess", fit, guess_steps, guess_residuals))
-    verbose = verbose if parallel.is_main_process() else 0
+        plan.insert(0, ("initial_guess", fit, settings.guess_steps, guess_residuals))
+    verbose = settings.verbose if parallel.is_main_process() else 0
     history: dict[str, list] = {}
     stop_reason, done = None, 0
     for index, (name, transformation, count, stage_residuals) in enumerate(plan):
@@ -369,21 +313,21 @@ def _train(settings: _Settings, model: Any, start: float,
             r, parts = stage_residuals(params, batch)
             return jnp.sum(r**2), parts
 
-        per_epoch = min(collocation.resample_every or log_every, log_every, count)
-        if collocation.refinement is not None:
-            per_epoch = min(per_epoch, collocation.refinement.every)
+        per_epoch = min(settings.collocation.resample_every or settings.log_every, settings.log_every, count)
+        if settings.collocation.refinement is not None:
+            per_epoch = min(per_epoch, settings.collocation.refinement.every)
         epochs = -(-count // per_epoch)
         if verbose:
             print(f"stage {index + 1}/{len(plan)}: {name}, {count} steps")
         stage_callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
-        refresh = points.data_fn(field, per_epoch, collocation.resample_every, weighting.balance,
+        refresh = points.data_fn(field, per_epoch, settings.collocation.resample_every, settings.weighting.balance,
                                  steps_before=done, bind=bind, problem=traced.problem)
         if refresh is not None:
             stage_callbacks.append(DataRefresh(refresh))
-        stage_callbacks.extend(callbacks)
-        if checkpoint_dir is not None:
-            stage_callbacks.append(SolveCheckpoint(f"{checkpoint_dir}/stage{index}", points,
-                                                   resume=resume, verbose=verbose))
+        stage_callbacks.extend(settings.callbacks)
+        if settings.checkpoint_dir is not None:
+            stage_callbacks.append(SolveCheckpoint(f"{settings.checkpoint_dir}/stage{index}", points,
+                                                   resume=settings.resume, verbose=verbose))
         result = train_loop(
             loss_fn, params, points.batch(), optimizer=transformation, epochs=epochs,
             batch_size=None, steps_per_epoch=per_epoch, total_steps=count, seed=seed + index,

@@ -1,0 +1,132 @@
+"""The older keyword form of `solve` and `march` (``optimizer="adam+lbfgs"``, ``steps``,
+``n_interior``, ``float64=True``, ...), mapped onto the parts in one place.
+
+Each older keyword still works: it is mapped onto the part it describes, one
+`DeprecationWarning` per call names the new spelling of every older keyword used, and an error
+in an older keyword's value is reported in the words the user wrote (``solve(sampling_method=
+'lhs')``, not ``Collocation(method='lhs')``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from pinn.equations import PDE
+from pinn.solver._collocation import Collocation, FixedWeights, GradientNormWeights
+from pinn.solver._stages import stages_from_names
+
+# older keyword -> the part it maps onto, written as the user would write it now
+NEW_SPELLING = {
+    "optimizer": "stages=[pinn.Adam(...), pinn.LBFGS(...)] or stages=[pinn.GaussNewton(...)]",
+    "steps": "the step count of each stage, e.g. pinn.Adam(2000)",
+    "learning_rate": "pinn.Adam(steps, learning_rate=...)",
+    "n_interior": "collocation=pinn.Collocation(interior=...)",
+    "n_boundary": "collocation=pinn.Collocation(boundary=...)",
+    "sampling_method": "collocation=pinn.Collocation(method=...)",
+    "resample_every": "collocation=pinn.Collocation(resample_every=...)",
+    "adaptive": "collocation=pinn.Collocation(refinement=pinn.Refinement(...))",
+    "weights": "weighting=pinn.FixedWeights(interior=..., boundary=..., data=...)",
+    "gradient_weighting": "weighting=pinn.GradientNormWeights(...)",
+    "hard_constraints": "pinn.Dirichlet(..., hard=True)",
+    "float64": 'dtype="float64"',
+    "fourier_features": "model=pinn.FourierFeatures(network, num_features=..., scale=...)",
+}
+# the part each older keyword belongs to (giving both forms of one part is refused)
+_PART = {"optimizer": "stages", "steps": "stages", "learning_rate": "stages",
+         "n_interior": "collocation", "n_boundary": "collocation",
+         "sampling_method": "collocation", "resample_every": "collocation",
+         "adaptive": "collocation", "weights": "weighting", "gradient_weighting": "weighting",
+         "float64": "dtype"}
+# how a part's own messages name what the older keywords set: (pattern, replacement), the
+# replacement's {where} filled with "solve" or "march"
+_IN_OLD_WORDS = [
+    (r"Collocation\(interior=", "{where}(n_interior="),
+    (r"Collocation\(boundary=", "{where}(n_boundary="),
+    (r"Collocation\(method=", "{where}(sampling_method="),
+    (r"Collocation\(resample_every=", "{where}(resample_every="),
+    (r"Collocation\(refinement=", "{where}(adaptive="),
+    (r"Refinement\((\w+)=([^)]*)\)", r"{where}(adaptive={{'\1': \2}})"),
+    (r"(?:Fixed|GradientNorm)Weights\((\w+)=([^)]*)\)", r"{where}(weights={{'\1': \2}})"),
+]
+
+
+def split_keywords(where: str, legacy: Mapping[str, Any]) -> dict[str, Any]:
+    """The older keywords among `legacy` (solve's or march's ``**legacy``); anything else is
+    refused as Python refuses an unknown keyword, with the closest name."""
+    unknown = [name for name in legacy if name not in NEW_SPELLING]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, [*NEW_SPELLING, *_CURRENT], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{where}() got an unexpected keyword argument {name!r}.{hint}")
+    given = {name: value for name, value in legacy.items() if value is not None}
+    if given:
+        spellings = "; ".join(f"{name}= -> {NEW_SPELLING[name]}" for name in given)
+        warnings.warn(f"{where}: {sorted(given)} are the older keyword form; write the parts "
+                      f"instead ({spellings}).", DeprecationWarning, stacklevel=4)
+    return given
+
+
+_CURRENT = ("stages", "collocation", "weighting", "dtype", "initial_guess", "guess_steps",
+            "initial_params", "seed", "log_every", "verbose", "checkpoint_dir", "resume",
+            "callbacks", "windows", "warm_start")
+
+
+def _in_old_words(where: str, error: Exception) -> Exception:
+    """`error` with the parts' names in its message replaced by the older keywords."""
+    message = str(error)
+    for pattern, replacement in _IN_OLD_WORDS:
+        message = re.sub(pattern, replacement.format(where=where), message)
+    return type(error)(message)
+
+
+def parts_from_keywords(where: str, problem: PDE | None, parts: Mapping[str, Any],
+                        old: Mapping[str, Any]) -> tuple[PDE, dict[str, Any]]:
+    """(problem, parts) with the older keywords `old` mapped onto the parts: stages,
+    collocation, weighting, dtype; ``hard_constraints=True`` marks the problem's one Dirichlet
+    condition hard. Giving an older keyword and the part it belongs to is refused."""
+    parts = dict(parts)
+    for name in old:
+        part = _PART.get(name)
+        if part is not None and parts.get(part) is not None:
+            raise ValueError(f"{where}: {name}= and {part}= describe the same thing; give only "
+                             f"{part}= ({NEW_SPELLING[name]}).")
+    try:
+        if any(_PART.get(name) == "stages" for name in old):
+            parts["stages"] = stages_from_names(old.get("optimizer", "adam+lbfgs"),
+                                                old.get("steps"), old.get("learning_rate", 1e-3))
+        if any(_PART.get(name) == "collocation" for name in old):
+            parts["collocation"] = _collocation(where, old)
+        if any(_PART.get(name) == "weighting" for name in old):
+            parts["weighting"] = _weighting(where, old)
+    except (ValueError, TypeError) as error:
+        raise _in_old_words(where, error) from None
+    if "float64" in old:
+        parts["dtype"] = "float64" if old["float64"] else "float32"
+    if old.get("hard_constraints") and problem is not None and problem.hard_dirichlet is None:
+        problem = problem.with_hard_dirichlet()
+    return problem, parts
+
+
+def _collocation(where: str, old: Mapping[str, Any]) -> Collocation:
+    counts = {"n_interior": old.get("n_interior", 2000), "n_boundary": old.get("n_boundary", 400)}
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{where}({name}={value!r}): expected a positive integer.")
+    return Collocation(counts["n_interior"], counts["n_boundary"],
+                       old.get("sampling_method", "uniform"), old.get("resample_every"),
+                       old.get("adaptive"))
+
+
+def _weighting(where: str, old: Mapping[str, Any]) -> FixedWeights:
+    weights = dict(old.get("weights") or {})
+    unknown = set(weights) - {"interior", "boundary", "data"}
+    if unknown:
+        raise ValueError(f"{where}(weights=...): unknown keys {sorted(unknown)}; expected "
+                         "'interior', 'boundary' and/or 'data'.")
+    kind = GradientNormWeights if old.get("gradient_weighting") else FixedWeights
+    return kind(**weights)
