@@ -391,7 +391,7 @@ def test_a_corrupt_only_checkpoint_says_there_is_nothing_older(tmp_path):
 
 
 def test_a_file_from_a_newer_format_version_asks_for_an_upgrade(tmp_path, monkeypatch):
-    import jaxnn.saving._checkpoint as checkpoint_module
+    import jaxnn.saving._params as checkpoint_module
 
     monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", FORMAT_VERSION + 1)
     path = save_params(tmp_path / "p.msgpack", {"w": jnp.ones(2)})

@@ -27,9 +27,11 @@ def public_names(module: types.ModuleType) -> list[str]:
 
 def submodules(package: types.ModuleType) -> list[types.ModuleType]:
     """The package's public submodules: the modules in ``__all__`` and the lazy extras."""
-    names = {name for name in package.__all__ if isinstance(getattr(package, name), types.ModuleType)}
-    names |= set(PACKAGES.get(package.__name__, []))
-    return [importlib.import_module(f"{package.__name__}.{name}") for name in sorted(names)]
+    modules = {name: getattr(package, name) for name in package.__all__
+               if isinstance(getattr(package, name), types.ModuleType)}
+    for name in PACKAGES.get(package.__name__, []):  # loaded on first use
+        modules[name] = importlib.import_module(f"{package.__name__}.{name}")
+    return [modules[name] for name in sorted(modules)]
 
 
 def public_objects(methods: bool = False) -> Iterator[tuple[str, object]]:

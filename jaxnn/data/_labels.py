@@ -14,6 +14,8 @@ ENCODE_HINT = "Encode class names as 0, 1, ... with jaxnn.data.LabelEncoder."
 
 
 def to_numpy(value: Any, argument: str) -> np.ndarray:
+    """`value` (a NumPy or JAX array, or nested lists) as a NumPy array; a TypeError naming
+    `argument` when NumPy cannot take it."""
     try:
         return np.asarray(jax.device_get(value) if isinstance(value, jax.Array) else value)
     except (TypeError, ValueError) as error:  # ragged nested lists, objects numpy cannot take

@@ -111,6 +111,8 @@ class NNXModel(_Adapted):
 
     def apply(self, params: Any, x: jax.Array, train: bool = False,
               rngs: dict[str, jax.Array] | None = None) -> jax.Array:
+        """The wrapped module's outputs for `x: (batch, ...)` with `params`; ``train=True`` with
+        ``rngs={"dropout": key}`` runs it in training mode (dropout on)."""
         from flax import nnx
 
         key = None if not rngs else next(iter(rngs.values()))
@@ -118,6 +120,7 @@ class NNXModel(_Adapted):
         return nnx.merge(graph, params, self._fresh_rngs(key), self._rest)(x)
 
     def merge(self, params: Any) -> Any:
+        """A copy of the wrapped module with `params` (e.g. a trained ``result.params``) put back."""
         from flax import nnx
 
         return nnx.merge(self._eval_graph, params, self._rngs, self._rest)
@@ -151,6 +154,8 @@ class EquinoxModel(_Adapted):
 
     def apply(self, params: Any, x: jax.Array, train: bool = False,
               rngs: dict[str, jax.Array] | None = None) -> jax.Array:
+        """The wrapped module's outputs for `x: (batch, ...)` with `params`; ``train=True`` with
+        ``rngs={"dropout": key}`` runs it in training mode (dropout on)."""
         import equinox as eqx
 
         module = eqx.nn.inference_mode(eqx.combine(params, self._static), value=not train)
@@ -162,6 +167,7 @@ class EquinoxModel(_Adapted):
         return jax.vmap(module)(x)
 
     def merge(self, params: Any) -> Any:
+        """A copy of the wrapped module with `params` (e.g. a trained ``result.params``) put back."""
         import equinox as eqx
 
         return eqx.combine(params, self._static)

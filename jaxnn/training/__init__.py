@@ -19,7 +19,6 @@ from jaxnn.training._run import Run, TrainResult
 from jaxnn.training._step import (
     BatchAwareTransformation,
     Carry,
-    LossFn,
     TrainState,
     make_epoch,
     make_train_step,
@@ -37,7 +36,6 @@ __all__ = [
     "CompileCache",
     "DataRefresh",
     "EarlyStopping",
-    "LossFn",
     "Program",
     "StopperState",
     "Progress",

@@ -36,6 +36,7 @@ class CompileCache:
         return value
 
     def clear(self) -> None:
+        """Forget every entry (and the hit and miss counts)."""
         self._entries.clear()
         self.hits = self.misses = 0
 
