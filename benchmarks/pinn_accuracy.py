@@ -52,11 +52,11 @@ def _time_to(history: dict, seconds: float, target: float) -> float | None:
 
 def run_pinn(name: str, mode: str, seed: int) -> dict:
     spec = problems.get(name)
-    options = spec.options(mode)
-    solution = solver.solve(spec.build(), seed=seed, verbose=0, **options)
+    options = spec.options(mode, seed=seed)
+    solution = solver.solve(spec.problem(mode), seed=seed, verbose=0, **options)
     record = {
         "benchmark": "pinn_accuracy", "problem": name, "mode": mode, "impl": "pinn.solve",
-        "optimizer": str(options["optimizer"]), "steps": options.get("steps"),
+        "stages": [repr(stage) for stage in options["stages"]],
         "float64": solution.float64, "seconds": round(solution.seconds, 2),
         "stop_reason": solution.stop_reason,
     }

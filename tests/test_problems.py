@@ -57,8 +57,9 @@ def test_every_problem_builds_with_fresh_models_for_both_modes(name):
     for mode in spec.settings:
         first, second = spec.options(mode), spec.options(mode)
         outputs = 1 if problem.fields is None else len(problem.fields)
-        assert isinstance(first["model"], jaxnn.MLP)
-        assert first["model"].features[-1] == outputs
+        network = getattr(first["model"], "network", first["model"])  # inside FourierFeatures
+        assert isinstance(network, jaxnn.MLP)
+        assert network.features[-1] == outputs
         assert first["model"] is not second["model"]
         assert "width" not in first and "depth" not in first
     assert problems.get(name) is spec

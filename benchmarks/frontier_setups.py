@@ -1,0 +1,287 @@
+"""The frontier problems of `frontier.py`: each as its source defines it, solved with pinn, and
+its reference (computed here, with its own error estimated by refinement).
+
+A `Row` holds the published figure (value, source, that run's budget), the issue's bar, how
+pinn solves it (``solve(seed) -> (predict, settings)``) and where its reference comes from
+(``reference() -> (points, values, estimated error)``). The settings are written once per row
+and printed with every result: a network, points, windows and stages.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+import numpy as np
+from peer_problems import burgers_cole_hopf
+
+import jaxnn
+import pinn
+from pinn.operators import laplacian, partial
+
+PI = np.pi
+
+
+@dataclass
+class Row:
+    """One problem of the frontier table."""
+
+    title: str
+    published: dict
+    bar: float
+    solve: Callable[[int], tuple[Callable, str]]
+    reference: Callable[[], tuple[np.ndarray, np.ndarray, float]]
+    notes: str = ""
+    settings: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """The settings as the table prints them when there is no run yet."""
+        return _describe(self.settings)
+
+
+def _describe(s: dict) -> str:
+    text = f"MLP {s['layers']} {s.get('activation', 'tanh')}, {s['points']} points"
+    if s.get("windows", 1) > 1:
+        text += f", {s['windows']} windows"
+    return text + f", {s['stages']}, float64"
+
+
+def _grid(lows, highs, counts) -> np.ndarray:
+    axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(lows, highs, counts, strict=True)]
+    return np.stack([a.reshape(-1) for a in np.meshgrid(*axes, indexing="ij")], axis=1)
+
+
+def _solve_with(problem: pinn.PDE, s: dict, seed: int) -> tuple[Callable, str]:
+    """pinn.solve (pinn.march with ``windows``) with the row's settings `s`."""
+    model = jaxnn.MLP(s["layers"], activation=s.get("activation", "tanh"))
+    stages = [pinn.GaussNewton(s["gauss_newton"], **s.get("gauss_newton_options", {}))]
+    collocation = pinn.Collocation(s["points"], s.get("boundary", 1),
+                                   method=s.get("method", "uniform"),
+                                   refinement=s.get("refinement"))
+    options = dict(stages=stages, collocation=collocation, dtype="float64", seed=seed,
+                   verbose=0, log_every=s.get("log_every", 10))
+    if s.get("windows", 1) > 1:
+        solution = pinn.march(problem, model, windows=s["windows"],
+                              warm_start=s.get("warm_start", False), **options)
+    else:
+        solution = pinn.solve(problem, model, **options)
+    settings = dict(s, stages=f"GaussNewton({s['gauss_newton']})"
+                    + ("" if s.get("windows", 1) == 1 else " per window"))
+    return (lambda points: np.asarray(solution(points))), _describe(settings)
+
+
+# --- Burgers (Raissi, Perdikaris & Karniadakis 2019): u_t + u u_x = (0.01/π) u_xx on
+# [-1, 1] x [0, 1], u(x, 0) = -sin πx, u(±1, t) = 0; evaluated on burgers_shock.mat's grid
+# (256 x 100, t in [0, 0.99]). Reference: Cole-Hopf, the heat-kernel integral on a uniform
+# grid of z = η/√(4νt); its error is estimated by doubling the nodes.
+BURGERS_NU = 0.01 / PI
+BURGERS = {"layers": [30, 30, 30, 1], "points": 2000, "windows": 8, "warm_start": True,
+           "gauss_newton": 80, "method": "uniform",
+           "refinement": pinn.Refinement(every=20, add=300, candidates=20_000, rounds=2)}
+
+
+def burgers_problem() -> pinn.PDE:
+    """Burgers as Raissi et al. pose it, initial and boundary values hard."""
+    def residual(u, x):
+        return partial(u, 1)(x) + u(x) * partial(u, 0)(x) - BURGERS_NU * partial(u, 0, 2)(x)
+
+    data = pinn.Dirichlet(lambda x: -jnp.sin(PI * x[0]), on=["left", "right", "initial"],
+                          hard=True)
+    return pinn.PDE(pinn.SpaceTime(pinn.Interval(-1.0, 1.0), 0.0, 0.99), residual, bcs=[data])
+
+
+@functools.cache
+def burgers_reference() -> tuple[np.ndarray, np.ndarray, float]:
+    """Cole-Hopf on the 256 x 100 grid, and |u_8001 - u_16001| / |u| as its error."""
+    points = _grid([-1.0, 0.0], [1.0, 0.99], [256, 100])
+    coarse = burgers_cole_hopf(points[:, 0], points[:, 1], nodes=8001)
+    fine = burgers_cole_hopf(points[:, 0], points[:, 1], nodes=16001)
+    error = float(np.linalg.norm(coarse - fine) / np.linalg.norm(fine))
+    return points, fine, max(error, 1e-15)
+
+
+# --- KdV as jaxpi poses it (examples/kdv): u_t + η u u_x + μ² u_xxx = 0, η = 1, μ = 0.022,
+# periodic on [-1, 1], t in [0, 1], u(x, 0) = cos πx. Reference: Fourier ETDRK4 (references/).
+KDV = {"layers": [40, 40, 40, 1], "points": 2000, "windows": 10, "warm_start": True,
+       "gauss_newton": 60, "method": "uniform"}
+
+
+def kdv_problem() -> pinn.PDE:
+    """KdV, periodic in x (in the network's input) and the initial value hard."""
+    def residual(u, x):
+        return partial(u, 1)(x) + u(x) * partial(u, 0)(x) + 0.022**2 * partial(u, 0, 3)(x)
+
+    return pinn.PDE(pinn.SpaceTime(pinn.Interval(-1.0, 1.0), 0.0, 1.0), residual,
+                    bcs=[pinn.Periodic(0, hard=True),
+                         pinn.Dirichlet(lambda x: jnp.cos(PI * x[0]), on="initial", hard=True)])
+
+
+# --- Allen-Cahn as jaxpi poses it (examples/allen_cahn): u_t - 1e-4 u_xx + 5u³ - 5u = 0,
+# periodic on [-1, 1], t in [0, 1], u(x, 0) = x² cos πx. The initial value is not periodic in
+# its slope (u_x(±1, 0) = ∓2), so it stays soft beside the periodic input.
+ALLEN_CAHN = {"layers": [40, 40, 40, 1], "points": 2000, "boundary": 200, "windows": 10,
+              "warm_start": True, "gauss_newton": 60, "method": "uniform"}
+
+
+def allen_cahn_problem() -> pinn.PDE:
+    """Allen-Cahn, periodic in x (in the network's input), the initial value soft."""
+    def residual(u, x):
+        return partial(u, 1)(x) - 1e-4 * partial(u, 0, 2)(x) + 5 * u(x) ** 3 - 5 * u(x)
+
+    return pinn.PDE(pinn.SpaceTime(pinn.Interval(-1.0, 1.0), 0.0, 1.0), residual,
+                    bcs=[pinn.Periodic(0, hard=True),
+                         pinn.Initial(lambda x: x[0] ** 2 * jnp.cos(PI * x[0]))])
+
+
+def _spectral(name: str) -> Callable[[], tuple[np.ndarray, np.ndarray, float]]:
+    def load() -> tuple[np.ndarray, np.ndarray, float]:
+        from references import spectral
+
+        t, x, u, error = getattr(spectral, f"{name}_reference")()
+        tt, xx = np.meshgrid(t, x, indexing="ij")
+        return np.stack([xx.reshape(-1), tt.reshape(-1)], axis=1), u.reshape(-1), error
+
+    return load
+
+
+# --- Wave1d-C (PINNacle, src/pde/wave.py): u_tt = 4 u_xx on [0, 1] x [0, 1], u = 0 at the
+# ends, u(x, 0) = sin πx + sin(4πx)/2, u_t(x, 0) = 0; exact
+# u = sin πx cos 2πt + sin(4πx) cos(8πt)/2.
+WAVE = {"layers": [40, 40, 40, 1], "points": 2500, "boundary": 100, "gauss_newton": 150,
+        "method": "sobol"}
+
+
+def wave_exact(x):
+    """PINNacle Wave1d-C's exact solution at points ``(n, 2)`` = (x, t) (NumPy or JAX)."""
+    xp = jnp if isinstance(x, jnp.ndarray) else np
+    return (xp.sin(PI * x[..., 0]) * xp.cos(2 * PI * x[..., 1])
+            + 0.5 * xp.sin(4 * PI * x[..., 0]) * xp.cos(8 * PI * x[..., 1]))
+
+
+def wave_problem() -> pinn.PDE:
+    """Wave1d-C with the end and initial values hard, the initial rate soft."""
+    def residual(u, x):
+        return partial(u, 1, 2)(x) - 4.0 * partial(u, 0, 2)(x)
+
+    start = pinn.Dirichlet(lambda x: wave_exact(x), on=["left", "right", "initial"], hard=True)
+    return pinn.PDE(pinn.SpaceTime(pinn.Interval(0.0, 1.0), 0.0, 1.0), residual,
+                    bcs=[start, pinn.InitialRate(0.0)], exact=wave_exact)
+
+
+def _exact_on(points: np.ndarray, exact: Callable) -> tuple[np.ndarray, np.ndarray, float]:
+    return points, np.asarray(exact(points), float), 0.0
+
+
+# --- Poisson-ND (PINNacle PNd, src/pde/poisson.py): -Δu = π²/4 Σ sin(π x_i / 2) on [0, 1]⁵,
+# u = Σ sin(π x_i / 2) on the boundary; exact u = Σ sin(π x_i / 2).
+POISSON_ND = {"layers": [30, 30, 1], "points": 3000, "gauss_newton": 100, "method": "sobol"}
+
+
+def poisson_nd_exact(x):
+    """Σ sin(π x_i / 2) at points ``(n, 5)`` (NumPy or JAX)."""
+    xp = jnp if isinstance(x, jnp.ndarray) else np
+    return xp.sum(xp.sin(PI * x / 2), axis=-1)
+
+
+def poisson_nd_problem() -> pinn.PDE:
+    """PNd with the boundary values hard."""
+    domain = pinn.Box([0.0] * 5, [1.0] * 5)
+    return pinn.Poisson(domain, source=lambda x: PI**2 / 4 * jnp.sum(jnp.sin(PI * x / 2)),
+                        bcs=[pinn.Dirichlet(lambda x: poisson_nd_exact(x), hard=True)],
+                        exact=poisson_nd_exact)
+
+
+# --- Kovasznay flow (Kovasznay 1948; DeepXDE's example): steady Navier-Stokes at Re = 20 on
+# [-0.5, 1] x [-0.5, 1.5], u·∇u + ∇p - Δu/Re = 0, ∇·u = 0; exact
+# u = 1 - e^{λx} cos 2πy, v = λ/(2π) e^{λx} sin 2πy, p = (1 - e^{2λx})/2,
+# λ = Re/2 - sqrt(Re²/4 + 4π²). Velocity given on the boundary (hard), the pressure at one point.
+KOVASZNAY_RE = 20.0
+KOVASZNAY_LAMBDA = KOVASZNAY_RE / 2 - np.sqrt(KOVASZNAY_RE**2 / 4 + 4 * PI**2)
+KOVASZNAY = {"layers": [30, 30, 30, 3], "points": 2000, "gauss_newton": 150, "method": "sobol"}
+
+
+def kovasznay_exact(x):
+    """(u, v, p) at points ``(n, 2)`` (NumPy or JAX): ``(n, 3)``."""
+    xp = jnp if isinstance(x, jnp.ndarray) else np
+    lam = KOVASZNAY_LAMBDA
+    e = xp.exp(lam * x[..., 0])
+    return xp.stack([1 - e * xp.cos(2 * PI * x[..., 1]),
+                     lam / (2 * PI) * e * xp.sin(2 * PI * x[..., 1]),
+                     0.5 * (1 - xp.exp(2 * lam * x[..., 0]))], axis=-1)
+
+
+def kovasznay_problem() -> pinn.PDE:
+    """Kovasznay flow: fields u, v, p; velocity hard on the boundary, p(-0.5, -0.5) observed."""
+    def residual(f, x):
+        u, v = f["u"](x), f["v"](x)
+        ux, uy = partial(f["u"], 0)(x), partial(f["u"], 1)(x)
+        vx, vy = partial(f["v"], 0)(x), partial(f["v"], 1)(x)
+        px, py = partial(f["p"], 0)(x), partial(f["p"], 1)(x)
+        nu = 1.0 / KOVASZNAY_RE
+        return (u * ux + v * uy + px - nu * laplacian(f["u"])(x),
+                u * vx + v * vy + py - nu * laplacian(f["v"])(x),
+                ux + vy)
+
+    corner = np.array([[-0.5, -0.5]])
+    bcs = [pinn.Dirichlet(lambda x: kovasznay_exact(x)[0], field="u", hard=True),
+           pinn.Dirichlet(lambda x: kovasznay_exact(x)[1], field="v", hard=True),
+           pinn.Observations(corner, kovasznay_exact(corner)[:, 2], field="p")]
+    return pinn.PDE(pinn.Rectangle((-0.5, -0.5), (1.0, 1.5)), residual, bcs=bcs,
+                    fields=("u", "v", "p"))
+
+
+def _kovasznay_reference() -> tuple[np.ndarray, np.ndarray, float]:
+    # the velocity, as PINNacle and DeepXDE report it
+    points = _grid([-0.5, -0.5], [1.0, 1.5], [101, 101])
+    return points, kovasznay_exact(points)[:, :2], 0.0
+
+
+def _velocity(predict: Callable) -> Callable:
+    return lambda points: np.asarray(predict(points))[:, :2]
+
+
+def _kovasznay_solve(seed: int) -> tuple[Callable, str]:
+    predict, settings = _solve_with(kovasznay_problem(), KOVASZNAY, seed)
+    return _velocity(predict), settings
+
+
+ROWS: dict[str, Row] = {
+    "burgers": Row(
+        "Burgers, ν = 0.01/π, u0 = -sin πx (Raissi et al.)",
+        {"value": 6.7e-4, "source": "Raissi et al. 2019, Table 1; PINNacle Table 3: 1.45e-2",
+         "budget": "L-BFGS to convergence, 9 x 20 tanh; PINNacle 20,000 Adam steps"},
+        1e-6, lambda seed: _solve_with(burgers_problem(), BURGERS, seed), burgers_reference,
+        settings=BURGERS),
+    "allen_cahn": Row(
+        "Allen-Cahn, jaxpi's (d = 1e-4, 5u³ - 5u, periodic)",
+        {"value": 2.24e-5, "source": "jaxpi README (PirateNet)",
+         "budget": "3·10^5 Adam steps, A100 GPU"},
+        2e-6, lambda seed: _solve_with(allen_cahn_problem(), ALLEN_CAHN, seed),
+        _spectral("allen_cahn"), settings=ALLEN_CAHN),
+    "kdv": Row(
+        "KdV, jaxpi's (η = 1, μ = 0.022, u0 = cos πx, periodic)",
+        {"value": 4.27e-4, "source": "jaxpi README (PirateNet)",
+         "budget": "2·10^5 Adam steps, A100 GPU"},
+        4e-5, lambda seed: _solve_with(kdv_problem(), KDV, seed), _spectral("kdv"),
+        settings=KDV),
+    "wave1d_c": Row(
+        "Wave 1-D, PINNacle Wave1d-C",
+        {"value": 9.79e-2, "source": "PINNacle Table 3", "budget": "20,000 Adam steps, 5 x 100"},
+        1e-5, lambda seed: _solve_with(wave_problem(), WAVE, seed),
+        lambda: _exact_on(_grid([0.0, 0.0], [1.0, 1.0], [101, 101]), wave_exact),
+        settings=WAVE),
+    "poisson_nd": Row(
+        "Poisson 5-D, PINNacle PNd",
+        {"value": 4.67e-4, "source": "PINNacle Table 3 (ENGD: ~3.5e-8 on a cosine-sum "
+         "variant, 3,000 s GPU)", "budget": "20,000 Adam steps, 5 x 100"},
+        1e-8, lambda seed: _solve_with(poisson_nd_problem(), POISSON_ND, seed),
+        lambda: _exact_on(np.random.default_rng(1234).uniform(0, 1, (20_000, 5)),
+                          poisson_nd_exact),
+        settings=POISSON_ND),
+    "kovasznay": Row(
+        "Navier-Stokes: Kovasznay flow (Re = 20)",
+        {"value": "-", "source": "no PINNacle row (DeepXDE example)", "budget": "-"},
+        1e-6, _kovasznay_solve, _kovasznay_reference, settings=KOVASZNAY),
+}
