@@ -182,8 +182,11 @@ def roc_auc_score(y_true: Any, scores: Any, *, average: str | None = "macro",
         raise ValueError(f"{where}(average={average!r}): average has to be one of "
                          f"{_BINARY_AVERAGES}.")
     score = score_array(score, where, len(truth))  # binary scores are 1-D
+    positive = truth == classes[-1]
+    if positive.all():  # one class only: undefined whatever the weights (as scikit-learn)
+        return _one_vs_rest(positive, score, None, where)
     weights = sample_weights(sample_weight, len(truth), where)
-    return _one_vs_rest(truth == classes[-1], score, weights, where, max_fpr)
+    return _one_vs_rest(positive, score, weights, where, max_fpr)
 
 
 def roc_curves(y_true: Any, scores: Any, *, labels: Any = None, sample_weight: Any = None,

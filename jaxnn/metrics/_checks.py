@@ -8,6 +8,7 @@ text ones through `jaxnn.data.LabelEncoder`, so every metric sees integer codes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
@@ -105,9 +106,9 @@ def label_array(value: Any, argument: str, *, indices: bool) -> np.ndarray:
     if array.dtype.kind == "S":
         raise TypeError(f"{argument}: Support for labels represented as bytes is not supported; "
                         "decode them to text first, e.g. np.char.decode(y).")
-    if is_text(array):
+    if is_text(array) or array.dtype.kind == "b":  # booleans are the classes False/True = 0/1
         return array
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in "iuf":
         raise TypeError(f"{argument}: expected class labels (integers, booleans or text), got "
                         f"dtype {array.dtype}.")
     if array.dtype.kind in "fu":  # a label must be a whole number that fits int64
@@ -148,10 +149,8 @@ def sample_weights(value: Any, samples: int, where: str) -> np.ndarray | None:
     argument = f"{where}(sample_weight=...)"
     weights = to_numpy(value, argument)
     if weights.dtype == object:  # numbers held as Python objects
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             weights = weights.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
     if weights.dtype == object or weights.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected numbers, one weight per sample, got dtype "
                         f"{weights.dtype}.")
@@ -162,6 +161,9 @@ def sample_weights(value: Any, samples: int, where: str) -> np.ndarray | None:
         bad = np.flatnonzero(~np.isfinite(weights))
         raise ValueError(f"{argument}: {len(bad)} weight(s) are NaN/inf, the first at index "
                          f"{int(bad[0])}.")
+    if not weights.any():
+        raise ValueError(f"{argument}: every weight is 0 (Sample weights must contain at least "
+                         "one non-zero number); nothing is left to count.")
     return weights.astype(np.int64 if weights.dtype.kind in "biu" else np.float64)
 
 

@@ -33,7 +33,8 @@ def _matrix_labels(encoded: Encoded, num_classes: int | None, where: str) -> tup
         np.ndarray, np.ndarray, int]:
     """Row/column index of every sample's true and predicted class (-1: not counted) and C."""
     if encoded.indices:  # jaxnn: class indices, the matrix has max label + 1 rows
-        true, pred = encoded.classes[encoded.true], encoded.classes[encoded.pred]
+        true = encoded.classes[encoded.true].astype(np.int64)
+        pred = encoded.classes[encoded.pred].astype(np.int64)
         size = int(encoded.classes.max()) + 1 if num_classes is None else num_classes
         for name, values in (("y_true", true), ("y_pred", pred)):
             if values.max() >= size:

@@ -80,11 +80,8 @@ def curve_counts(positive: np.ndarray, score: np.ndarray, weights: np.ndarray | 
                  where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """False and true positives (summed weights) of `score >= t` at every distinct score t,
     highest first: (fps, tps, thresholds). Samples of weight 0 are left out (no threshold)."""
-    if weights is not None:
+    if weights is not None:  # some weight is not 0 (checked by sample_weights)
         kept = weights != 0
-        if not kept.any():
-            raise ValueError(f"{where}(sample_weight=...): every weight is 0; no sample is left "
-                             "to select.")
         positive, score, weights = positive[kept], score[kept], weights[kept]
     order = np.argsort(-score, kind="stable")
     score, positive = score[order], positive[order]

@@ -93,9 +93,9 @@ def classification_report(
                  f"{len(given)} ({where}).", UserWarning)
         names = given
     micro_is_accuracy = encoded.chosen is None or set(encoded.present) <= set(encoded.chosen)
-    options = dict(pos_label=None, labels=encoded.classes[shown], sample_weight=sample_weight,
-                   zero_division=zero_division, where=where,
-                   warn_for=("precision", "recall", "f-score"))
+    options = {"pos_label": None, "labels": encoded.classes[shown],
+               "sample_weight": sample_weight, "zero_division": zero_division, "where": where,
+               "warn_for": ("precision", "recall", "f-score")}
     per_class = precision_recall_f1_support(y_true, y_pred, average=None, **options)
     support = per_class[3]
     total = support.sum()
