@@ -81,7 +81,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None, *
         for counts and integer weights, float64 for float weights or `normalize`.
     """
     where = "confusion_matrix"
-    if normalize not in _NORMALIZE:
+    if not (normalize is None or isinstance(normalize, str)) or normalize not in _NORMALIZE:
         raise ValueError(f"{where}(normalize={normalize!r}): expected 'true', 'pred', 'all' or "
                          "None.")
     if num_classes is not None:
@@ -141,12 +141,19 @@ def accuracy(y_true: Any, y_pred: Any, *, normalize: bool = True,
 
 
 def _check_average(average: Any, where: str) -> None:
-    if average == "samples":
+    if average is None or (isinstance(average, str) and average in _AVERAGES):
+        return
+    if isinstance(average, str) and average == "samples":
         raise ValueError(f"{where}(average='samples'): sample-wise averaging is for "
                          "multilabel targets, which jaxnn does not support. Use 'binary', "
                          "'micro', 'macro', 'weighted' or None.")
-    if not (average is None or isinstance(average, str)) or average not in _AVERAGES:
-        raise ValueError(f"{where}(average={average!r}): expected one of {list(_AVERAGES)}.")
+    raise ValueError(f"{where}(average={average!r:.60}): expected one of {list(_AVERAGES)}.")
+
+
+def _check_pos_label_type(pos_label: Any, where: str) -> None:
+    if not (pos_label is None or isinstance(pos_label, (str, int, float, np.generic))):
+        raise TypeError(f"{where}(pos_label={pos_label!r:.60}): expected a class label (an "
+                        "integer, a boolean or text), or None.")
 
 
 def _check_pos_label(pos_label: Any, encoded: Encoded, where: str) -> None:
@@ -185,7 +192,8 @@ def precision_recall_f1_support(
     """Precision, recall, F1 and support (summed weight per true class) as scikit-learn's
     `precision_recall_fscore_support`: floats for an `average`, else arrays per label."""
     _check_average(average, where)
-    check_zero_division(zero_division, f"{where}")
+    _check_pos_label_type(pos_label, where)
+    check_zero_division(zero_division, where)
     encoded = encode_pair(y_true, y_pred, where, labels=labels, sample_weight=sample_weight,
                           indices=False)
     if average == "binary":
