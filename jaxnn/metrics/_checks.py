@@ -85,7 +85,8 @@ def _one_kind(value: Any, array: np.ndarray, argument: str) -> np.ndarray:
 
 
 def label_array(value: Any, argument: str, *, indices: bool) -> np.ndarray:
-    """Check 1-D class labels: text (returned as is) or whole numbers (returned as int64).
+    """Check 1-D class labels: text or booleans (returned as they are) or whole numbers
+    (returned as int64).
 
     Args:
         value: (samples,) labels.
