@@ -85,8 +85,15 @@ def test_precision_recall_f1_match_sklearn_for_binary_labels(seed, pos_label, av
         (metrics.recall, skm.recall_score),
         (metrics.f1_score, skm.f1_score),
     ]:
-        expected = theirs(y_true, y_pred, average=average, pos_label=pos_label, zero_division=0)
-        got = ours(y_true, y_pred, average=average, pos_label=pos_label)
+        def both(ours=ours, theirs=theirs):
+            return (ours(y_true, y_pred, average=average, pos_label=pos_label),
+                    theirs(y_true, y_pred, average=average, pos_label=pos_label, zero_division=0))
+
+        if average != "binary" and pos_label != 1:  # both warn that pos_label is ignored
+            with pytest.warns(UserWarning, match="pos_label.*ignored"):
+                got, expected = both()
+        else:
+            got, expected = both()
         assert got == pytest.approx(expected, abs=1e-6)
 
 
@@ -105,10 +112,11 @@ def test_binary_scores_are_zero_when_nothing_is_predicted_positive():
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("decimals", [0, 1, 6])
-def test_roc_curve_matches_sklearn_all_thresholds_with_ties(seed, decimals):
+@pytest.mark.parametrize("drop_intermediate", [False, True])
+def test_roc_curve_matches_sklearn_with_ties(seed, decimals, drop_intermediate):
     y_true, scores = _binary_scores(seed, decimals=decimals)
-    fpr, tpr, thresholds = metrics.roc_curve(y_true, scores)
-    expected = skm.roc_curve(y_true, scores, drop_intermediate=False)
+    fpr, tpr, thresholds = metrics.roc_curve(y_true, scores, drop_intermediate=drop_intermediate)
+    expected = skm.roc_curve(y_true, scores, drop_intermediate=drop_intermediate)
     np.testing.assert_allclose(fpr, expected[0], atol=1e-12)
     np.testing.assert_allclose(tpr, expected[1], atol=1e-12)
     np.testing.assert_array_equal(thresholds, expected[2])
@@ -120,7 +128,7 @@ def test_roc_curve_accepts_bool_labels_and_jax_float32_scores():
     y_true, scores = _binary_scores(0, decimals=3)
     scores32 = jnp.asarray(scores, jnp.float32)
     fpr, tpr, _ = metrics.roc_curve(y_true.astype(bool), scores32)
-    expected = skm.roc_curve(y_true, np.asarray(scores32), drop_intermediate=False)
+    expected = skm.roc_curve(y_true, np.asarray(scores32))
     np.testing.assert_allclose(fpr, expected[0], atol=1e-12)
     np.testing.assert_allclose(tpr, expected[1], atol=1e-12)
 
@@ -149,6 +157,59 @@ def test_auc_matches_sklearn_for_increasing_and_decreasing_x(seed):
     assert metrics.auc(x[::-1], y[::-1]) == pytest.approx(skm.auc(x[::-1], y[::-1]), abs=1e-12)
 
 
+@pytest.mark.parametrize("zero_division", [0, 1, np.nan])
+def test_zero_division_sets_the_value_of_0_over_0(zero_division):
+    y_true, y_pred = np.array([0, 0, 1, 1]), np.array([0, 0, 0, 0])  # class 1 never predicted
+    got = metrics.precision(y_true, y_pred, zero_division=zero_division)
+    np.testing.assert_equal(got, float(zero_division))
+    per_class = metrics.precision(y_true, y_pred, average=None, zero_division=zero_division)
+    np.testing.assert_equal(per_class, [0.5, zero_division])
+    expected = skm.precision_score(y_true, y_pred, average="macro", zero_division=zero_division)
+    assert metrics.precision(y_true, y_pred, average="macro",
+                             zero_division=zero_division) == pytest.approx(expected)
+
+
+def test_zero_division_warn_is_zero_with_an_undefined_metric_warning():
+    with pytest.warns(metrics.UndefinedMetricWarning,
+                      match="precision: Precision is ill-defined and being set to 0.0 due to no "
+                            "predicted samples"):
+        assert metrics.precision([0, 1], [0, 0], zero_division="warn") == 0.0
+    with pytest.warns(metrics.UndefinedMetricWarning, match="F-score is ill-defined"):
+        assert metrics.f1_score([0, 0], [0, 0], zero_division="warn") == 0.0
+
+
+def test_text_labels_follow_sklearn_sorted_or_as_labels_says():
+    y_true = ["cat", "ant", "cat", "cat", "ant", "bird"]
+    y_pred = ["ant", "ant", "cat", "cat", "ant", "cat"]
+    np.testing.assert_array_equal(metrics.confusion_matrix(y_true, y_pred),
+                                  skm.confusion_matrix(y_true, y_pred))
+    order = ["cat", "bird"]  # a subset, in the caller's order: other samples are left out
+    np.testing.assert_array_equal(metrics.confusion_matrix(y_true, y_pred, labels=order),
+                                  skm.confusion_matrix(y_true, y_pred, labels=order))
+    assert metrics.classification_report(y_true, y_pred) == skm.classification_report(
+        y_true, y_pred, digits=3, zero_division=0)
+    assert metrics.f1_score(y_true, y_pred, average="weighted") == pytest.approx(
+        skm.f1_score(y_true, y_pred, average="weighted", zero_division=0))
+
+
+def test_integer_labels_keep_the_class_index_convention_unless_labels_are_given():
+    y_true, y_pred = [1, 2, 2], [2, 2, 1]
+    matrix = metrics.confusion_matrix(y_true, y_pred)  # rows 0, 1, 2: class 0 has a row
+    np.testing.assert_array_equal(matrix, skm.confusion_matrix(y_true, y_pred, labels=[0, 1, 2]))
+    np.testing.assert_array_equal(metrics.confusion_matrix(y_true, y_pred, labels=[1, 2]),
+                                  skm.confusion_matrix(y_true, y_pred))
+
+
+def test_classification_report_with_labels_warns_on_a_target_names_mismatch_as_sklearn():
+    y_true, y_pred = [0, 1, 2, 2], [0, 2, 2, 1]
+    with pytest.warns(UserWarning, match="labels size, 2, does not match size of target_names, 3"):
+        report = metrics.classification_report(y_true, y_pred, labels=[0, 2],
+                                               target_names=["a", "b", "c"])
+    with pytest.warns(UserWarning, match="labels size, 2, does not match"):
+        assert report == skm.classification_report(
+            y_true, y_pred, labels=[0, 2], target_names=["a", "b", "c"], digits=3)
+
+
 # Background rejection and signal efficiency
 
 
@@ -162,7 +223,8 @@ def test_background_rejection_matches_interpolated_sklearn_roc(seed, decimals):
     complement = metrics.background_rejection(y_true, scores, efficiency)
     inverse = metrics.background_rejection(y_true, scores, efficiency, rejection="inverse")
     np.testing.assert_allclose(complement, 1.0 - expected_fpr, atol=1e-9)
-    np.testing.assert_allclose(inverse, 1.0 / expected_fpr, rtol=1e-9)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(inverse, 1.0 / expected_fpr, rtol=1e-9)
 
 
 def test_background_rejection_at_a_reached_efficiency_takes_the_smallest_fpr():
@@ -211,7 +273,8 @@ def test_signal_efficiency_inverts_background_rejection_on_a_strictly_rising_roc
     rng = np.random.default_rng(3)
     levels = np.arange(10.0)
     signal_counts, background_counts = rng.integers(1, 20, 10), rng.integers(1, 20, 10)
-    scores = np.concatenate([np.repeat(levels, signal_counts), np.repeat(levels, background_counts)])
+    scores = np.concatenate([np.repeat(levels, signal_counts),
+                             np.repeat(levels, background_counts)])
     y_true = np.concatenate([np.ones(signal_counts.sum()), np.zeros(background_counts.sum())])
     efficiency = np.linspace(0.0, 1.0, 41)
     for rejection in ["complement", "inverse"]:
@@ -231,16 +294,25 @@ def test_classification_report_matches_sklearn_text(seed, digits):
     assert metrics.classification_report(y_true, y_pred, digits=digits) == expected
 
 
-def test_classification_report_with_target_names_lists_every_class():
+def test_classification_report_with_labels_lists_a_class_absent_from_the_data():
     y_true = np.array([0, 0, 1, 1, 1, 0, 1])
     y_pred = np.array([0, 1, 1, 1, 0, 0, 1])
     names = ["pion", "kaon", "proton"]  # no proton in the data: a row with support 0
     expected = skm.classification_report(
         y_true, y_pred, labels=[0, 1, 2], target_names=names, digits=3, zero_division=0
     )
-    report = metrics.classification_report(y_true, y_pred, target_names=names)
+    report = metrics.classification_report(y_true, y_pred, target_names=names, labels=[0, 1, 2])
     assert report == expected
     assert "proton" in report
+
+
+def test_classification_report_refuses_target_names_that_do_not_match_the_classes_present():
+    y_true, y_pred = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"classification_report\(target_names=...\): Number of "
+                       r"classes, 2, does not match size of target_names, 3.*labels=range\(3\)"):
+        metrics.classification_report(y_true, y_pred, target_names=["pion", "kaon", "proton"])
+    with pytest.raises(ValueError, match="Number of classes, 2, does not match"):
+        skm.classification_report(y_true, y_pred, target_names=["pion", "kaon", "proton"])
 
 
 # Errors at the door
@@ -253,29 +325,60 @@ def test_classification_report_with_target_names_lists_every_class():
         (lambda: metrics.accuracy([[0, 1]], [[0, 1]]), ValueError, r"1-D array .* shape \(1, 2\)"),
         (lambda: metrics.accuracy([0, 1], np.ones((2, 3))), ValueError, "argmax"),
         (lambda: metrics.accuracy([0, 1], [0.2, 0.9]), ValueError, "not scores or probabilities"),
-        (lambda: metrics.accuracy([0, -1], [0, 1]), ValueError, "labels >= 0, got -1"),
-        (lambda: metrics.accuracy(["a", "b"], [0, 1]), TypeError, "LabelEncoder"),
+        (lambda: metrics.confusion_matrix([0, -1], [0, 1]), ValueError,
+         r"confusion_matrix\(y_true=...\): expected class labels >= 0 .* got -1.*labels="),
+        (lambda: metrics.accuracy(["a", "b"], [0, 1]), TypeError,
+         "y_true holds text and y_pred holds numbers.*LabelEncoder"),
+        (lambda: metrics.accuracy([b"a", b"b"], [b"a", b"a"]), TypeError, "bytes"),
+        (lambda: metrics.accuracy(["a", 1], ["a", "a"]), TypeError, "labels mix text"),
+        (lambda: metrics.accuracy([0, 1], [0, 1], sample_weight=[1.0]), ValueError,
+         r"accuracy\(sample_weight=...\): expected one weight per sample, shape \(2,\)"),
+        (lambda: metrics.accuracy([0, 1], [0, 1], sample_weight=[1.0, np.nan]), ValueError,
+         "NaN/inf, the first at index 1"),
+        (lambda: metrics.accuracy([0, 1], [0, 1], sample_weight=[1.0, -1.0]), ValueError,
+         "weights sum to 0"),
         (lambda: metrics.accuracy([], []), ValueError, "empty"),
         (lambda: metrics.confusion_matrix([0, 3], [0, 1], num_classes=3), ValueError,
          r"y_true=.*\[0, 3\) .* got 3"),
         (lambda: metrics.confusion_matrix([0, 1], [0, 1], num_classes=0), ValueError,
-         "num_classes=0"),
+         r"num_classes=...\): expected an integer >= 1, got 0"),
+        (lambda: metrics.confusion_matrix([0, 1], [0, 1], normalize="rows"), ValueError,
+         "normalize='rows'.*'true', 'pred', 'all'"),
+        (lambda: metrics.confusion_matrix([0, 1], [0, 1], labels=[3, 4]), ValueError,
+         r"labels=...\): At least one label specified must be in y_true"),
+        (lambda: metrics.confusion_matrix([0, 1], [0, 1], labels=[0, 0]), ValueError,
+         "must be unique"),
+        (lambda: metrics.confusion_matrix(["a"], ["b"], labels=[0, 1]), TypeError,
+         "labels are numbers but y_true holds text"),
         (lambda: metrics.precision([0, 1, 2], [0, 1, 2]), ValueError,
-         "3 classes .* average='macro'"),
+         r"precision\(average='binary'\).*3 classes.*one of \[None, 'micro', 'macro'"),
+        (lambda: metrics.precision([0, 1], [0, 1], zero_division="nan"), ValueError,
+         r"precision\(zero_division='nan'\): expected 'warn', 0, 1 or np.nan"),
+        (lambda: metrics.precision(["a", "b"], ["a", "b"], pos_label=1), TypeError,
+         r"precision\(pos_label=1\): expected a text label"),
         (lambda: metrics.recall([0, 1], [0, 1], average="samples"), ValueError,
          "average='samples'"),
         (lambda: metrics.f1_score([0, 2], [2, 0], pos_label=1), ValueError,
          r"pos_label=1.*\[0, 2\]"),
         (lambda: metrics.roc_curve([0, 1, 2], [0.1, 0.2, 0.3]), ValueError,
          r"binary labels 0/1, got values \[0, 1, 2\]"),
-        (lambda: metrics.roc_curve([1, 1, 1], [0.1, 0.2, 0.3]), ValueError,
-         "ROC needs both classes.*background"),
-        (lambda: metrics.roc_curve([0, 0], [0.1, 0.2]), ValueError, "ROC needs both classes.*signal"),
+        (lambda: metrics.background_rejection([1, 1, 1], [0.1, 0.2, 0.3], 0.5), ValueError,
+         r"background_rejection\(y_true=...\): ROC needs both classes.*background"),
+        (lambda: metrics.signal_efficiency([0, 0], [0.1, 0.2], 0.5), ValueError,
+         r"signal_efficiency\(y_true=...\): ROC needs both classes.*signal"),
+        (lambda: metrics.roc_curve(["s", "b"], [0.1, 0.2]), ValueError,
+         r"roc_curve\(y_true=...\).*pass pos_label explicitly.*pos_label='s'"),
+        (lambda: metrics.roc_curve([0, 1], [0.1, 0.2], pos_label="s"), TypeError,
+         r"roc_curve\(pos_label='s'\): expected an integer label"),
+        (lambda: metrics.roc_curve([0, 1], [0.1, 0.2], sample_weight=[0, 0]), ValueError,
+         r"roc_curve\(sample_weight=...\): every weight is 0"),
         (lambda: metrics.roc_curve([0, 1], [0.1, np.nan]), ValueError, "NaN/inf score.*index 1"),
         (lambda: metrics.roc_curve([0, 1], [0.1]), ValueError, "same length, got 2 and 1"),
         (lambda: metrics.roc_curve([0, 1], np.ones((2, 2))), ValueError, r"scores\[:, 1\]"),
-        (lambda: metrics.roc_curve(["s", "b"], [0.1, 0.2]), TypeError, "LabelEncoder"),
-        (lambda: metrics.roc_auc_score([0, 1], [np.inf, 0.0]), ValueError, "NaN/inf"),
+        (lambda: metrics.roc_auc_score([0, 1], [np.inf, 0.0]), ValueError,
+         r"roc_auc_score\(scores=...\): 1 NaN/inf"),
+        (lambda: metrics.roc_auc_score([0, 1], [0.1]), ValueError,
+         r"roc_auc_score: y_true and scores must have the same length"),
         (lambda: metrics.auc([0, 1, 0.5], [0, 1, 1]), ValueError, "monotonic"),
         (lambda: metrics.auc([0], [1]), ValueError, "length >= 2"),
         (lambda: metrics.background_rejection([0, 1], [0.1, 0.9], 1.2), ValueError,
@@ -285,9 +388,9 @@ def test_classification_report_with_target_names_lists_every_class():
         (lambda: metrics.signal_efficiency([0, 1], [0.1, 0.9], 0.5, rejection="inverse"),
          ValueError, r"\[1, inf\], got 0.5"),
         (lambda: metrics.classification_report([0, 3], [0, 1], target_names=["a", "b"]),
-         ValueError, r"2 target_names.*got 3"),
+         ValueError, r"Number of classes, 3, does not match size of target_names, 2"),
         (lambda: metrics.classification_report([0, 1], [0, 1], digits=-1), ValueError,
-         "digits=-1"),
+         r"digits=...\): expected an integer >= 0, got -1"),
     ],
 )
 def test_bad_input_raises_a_message_that_names_the_problem(call, error, match):

@@ -64,6 +64,7 @@ NAMED = re.compile(r"[\w.]+( '\w+')?[(:=\[]")
 PACKAGE_DIRS = tuple(Path(m.__file__).resolve().parent for m in (jaxnn, pinn))
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.UndefinedMetricWarning",
+    "ignore::jaxnn.metrics.UndefinedMetricWarning",  # one-class ROC: NaN, as scikit-learn
     "ignore:.*pos_label.*ignored:UserWarning",
     "ignore::RuntimeWarning",  # fit's non-finite-loss warning; overflow in the oracles
     "ignore:A single label was found:UserWarning",
@@ -460,13 +461,22 @@ def as_ints(labels) -> np.ndarray:
     return np.asarray(labels).astype(np.int64)
 
 
+def as_labels(labels) -> np.ndarray:
+    """Labels as jaxnn.metrics reads them: text stays text, numbers are int64 class indices."""
+    array = np.asarray(labels)
+    return array if array.dtype.kind == "U" else array.astype(np.int64)
+
+
 @PROPERTY
 @given(label_pairs(), mostly(st.none(), pick(st.integers(-1, 8), garbage())))
 def test_confusion_matrix_matches_sklearn(pair, num_classes):
     y_true, y_pred = pair
     worked, matrix = outcome(lambda: metrics.confusion_matrix(y_true, y_pred, num_classes))
     if worked:
-        t, p = as_ints(y_true), as_ints(y_pred)
+        t, p = as_labels(y_true), as_labels(y_pred)
+        if t.dtype.kind == "U":  # text labels: scikit-learn's sorted labels
+            np.testing.assert_array_equal(matrix, skm.confusion_matrix(t, p))
+            return
         c = int(max(t.max(), p.max())) + 1 if num_classes is None else int(num_classes)
         np.testing.assert_array_equal(matrix, skm.confusion_matrix(t, p, labels=np.arange(c)))
 
@@ -477,7 +487,7 @@ def test_accuracy_matches_sklearn(pair):
     y_true, y_pred = pair
     worked, value = outcome(lambda: metrics.accuracy(y_true, y_pred))
     if worked:
-        assert abs(value - skm.accuracy_score(as_ints(y_true), as_ints(y_pred))) < 1e-12
+        assert abs(value - skm.accuracy_score(as_labels(y_true), as_labels(y_pred))) < 1e-12
 
 
 AVERAGES = mostly(st.sampled_from(["binary", "macro", "micro", "weighted"]),
@@ -497,9 +507,9 @@ def test_precision_recall_f1_match_sklearn(name, oracle, pair, average, pos_labe
     worked, value = outcome(lambda: function(y_true, y_pred, average=average,
                                              pos_label=pos_label))
     if worked:
-        expected = oracle(as_ints(y_true), as_ints(y_pred), average=average, pos_label=pos_label,
-                          zero_division=0)
-        assert abs(value - expected) < 1e-6
+        expected = oracle(as_labels(y_true), as_labels(y_pred), average=average,
+                          pos_label=pos_label, zero_division=0)
+        np.testing.assert_allclose(value, expected, rtol=0, atol=1e-6)
 
 
 @st.composite
@@ -535,7 +545,7 @@ def sklearn_roc(labels, scores):
 @given(scored_labels())
 def test_roc_curve_matches_sklearn(case):
     labels, scores = case
-    worked, curve = outcome(lambda: metrics.roc_curve(labels, scores))
+    worked, curve = outcome(lambda: metrics.roc_curve(labels, scores, drop_intermediate=False))
     if worked:
         expected = sklearn_roc(labels, scores)
         for ours, theirs in zip(curve, expected, strict=True):
@@ -548,8 +558,8 @@ def test_roc_auc_score_matches_sklearn(case):
     labels, scores = case
     worked, value = outcome(lambda: metrics.roc_auc_score(labels, scores))
     if worked:
-        expected = skm.roc_auc_score(as_ints(labels), np.asarray(scores, np.float64))
-        assert abs(value - expected) < 1e-9
+        expected = skm.roc_auc_score(as_labels(labels), np.asarray(scores, np.float64))
+        assert value == pytest.approx(expected, abs=1e-9, nan_ok=True)
 
 
 @PROPERTY
@@ -641,12 +651,14 @@ def test_classification_report_matches_sklearn(pair, target_names, digits):
                                                                    digits))
     if not worked:
         return
-    t, p = as_ints(y_true), as_ints(y_pred)
-    if target_names is None:
-        labels = np.union1d(t, p)
-        names = [str(label) for label in labels]
+    t, p = as_labels(y_true), as_labels(y_pred)
+    labels = np.union1d(t, p)  # the classes present (target_names must name exactly these)
+    if target_names is not None:
+        names = [str(n) for n in target_names]
+    elif np.asarray(y_true).dtype == bool and np.asarray(y_pred).dtype == bool:
+        names = [str(bool(label)) for label in labels]
     else:
-        labels, names = np.arange(len(target_names)), [str(n) for n in target_names]
+        names = [str(label) for label in labels]
     if not all(re.fullmatch(r"\w+", name) for name in names):  # rows the regex cannot split
         return
     expected = skm.classification_report(t, p, labels=labels, output_dict=True, zero_division=0)
