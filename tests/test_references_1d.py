@@ -100,6 +100,7 @@ def test_burgers_reference_on_the_standard_grid_and_its_error():
     np.testing.assert_allclose(reference.u[0], -np.sin(PI * x), atol=0)
     assert reference.max_error < 1e-13 and reference.error < 1e-14
     assert burgers.reference_error() == reference.error
+    assert reference.method == "Cole-Hopf, 256 Gauss-Hermite nodes"
     # fewer nodes do not suffice, and the estimate says so
     assert burgers.burgers_reference(t[::10], x, nodes=32).max_error > 1e-8
 
@@ -148,10 +149,12 @@ def test_fourier_coefficients_are_the_exact_integrals_of_a_kinked_function():
 def test_etdrk4_carries_a_linear_mode_exactly_on_a_shifted_domain():
     # u_t = -c u_x + d u_xx - e u_xxx on [-1, 3): each mode turns and decays exactly
     c, d, e, length = 0.7, 0.01, 0.003, 4.0
+    def initial(x):
+        return np.sin(2 * PI * 3 * (x + 1) / length) + 0.5 * np.cos(2 * PI * 5 * (x + 1) / length)
+
     problem = spectral.PeriodicProblem(
         "linear", (-1.0, 3.0), 1.0, lambda k: -1j * c * k - d * k**2 + 1j * e * k**3,
-        lambda k: np.zeros_like(k), lambda u: u, 1,
-        lambda x: np.sin(2 * PI * 3 * (x + 1) / length) + 0.5 * np.cos(2 * PI * 5 * (x + 1) / length))
+        lambda k: np.zeros_like(k), lambda u: u, 1, initial)
     t, x = np.linspace(0, 1, 6), np.linspace(-1, 3, 37)
     u = spectral.evaluate(spectral.solve(problem, 32, t, 3), 32, problem.domain, x)
     exact = 0.0

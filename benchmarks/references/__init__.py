@@ -6,12 +6,12 @@
   KdV.
 - `compare_jaxpi.py`: measures jaxpi's published data files against these.
 
-Every reference comes as a `Reference(t, x, u, error, max_error)`, `u` of shape (nt, nx), with
-its own error estimated by refinement. NumPy and SciPy only (benchmark dependencies): nothing in
-jaxnn or pinn imports this package. Run from `benchmarks/` on the path:
+Every reference comes as a `Reference(t, x, u, error, max_error, method)`, `u` of shape
+(nt, nx), with its own error estimated by refinement. NumPy and SciPy only (benchmark
+dependencies): nothing in jaxnn or pinn imports this package. Run from `benchmarks/` on the path:
 
     from references import burgers_reference, allen_cahn_reference, kdv_reference
-    t, x, u, error, max_error = allen_cahn_reference()
+    t, x, u, error, max_error, method = allen_cahn_reference()
 """
 
 from .burgers import burgers_reference

@@ -112,15 +112,16 @@ def burgers_reference(t=None, x=None, nodes: int = NODES) -> Reference:
         nodes: Gauss-Hermite nodes of the returned solution.
 
     Returns:
-        Reference(t, x, u (nt, nx), error, max_error): error is the relative L2 change and
-        max_error the largest change over the grid when the nodes are doubled.
+        Reference(t, x, u (nt, nx), error, max_error, method): error is the relative L2
+        change and max_error the largest change over the grid when the nodes are doubled.
     """
     default_t, default_x = grid()
     t = default_t if t is None else np.asarray(t, np.float64).reshape(-1)
     x = default_x if x is None else np.asarray(x, np.float64).reshape(-1)
     u = _on_grid(t, x, nodes)
     refined = _on_grid(t, x, 2 * _check_nodes(nodes, "burgers_reference"))
-    return Reference(t, x, u, relative_l2(u, refined), float(np.max(np.abs(u - refined))))
+    return Reference(t, x, u, relative_l2(u, refined), float(np.max(np.abs(u - refined))),
+                     f"Cole-Hopf, {nodes} Gauss-Hermite nodes")
 
 
 def reference_error(t=None, x=None, nodes: int = NODES) -> float:

@@ -24,7 +24,7 @@ CACHE_VERSION = 1
 class Reference(NamedTuple):
     """A reference solution on a (t, x) grid and its own estimated error.
 
-    Unpacks as `t, x, u, error, max_error = reference`.
+    Unpacks as `t, x, u, error, max_error, method = reference`.
 
     Attributes:
         t: (nt,) times.
@@ -34,6 +34,7 @@ class Reference(NamedTuple):
             refined (quadrature nodes doubled; or modes doubled and time step halved):
             `||u - u_refined|| / ||u_refined||`, the estimate of the reference's own error.
         max_error: the largest pointwise change, `max |u - u_refined|`.
+        method: how `u` was computed, in words (for tables).
     """
 
     t: np.ndarray
@@ -41,6 +42,7 @@ class Reference(NamedTuple):
     u: np.ndarray
     error: float
     max_error: float
+    method: str
 
 
 def relative_l2(approximation: np.ndarray, reference: np.ndarray) -> float:
