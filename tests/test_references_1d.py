@@ -154,7 +154,7 @@ def test_etdrk4_carries_a_linear_mode_exactly_on_a_shifted_domain():
 
     problem = spectral.PeriodicProblem(
         "linear", (-1.0, 3.0), 1.0, lambda k: -1j * c * k - d * k**2 + 1j * e * k**3,
-        lambda k: np.zeros_like(k), lambda u: u, 1, initial)
+        lambda k: 0.0, lambda u: u, 1, initial)
     t, x = np.linspace(0, 1, 6), np.linspace(-1, 3, 37)
     u = spectral.evaluate(spectral.solve(problem, 32, t, 3), 32, problem.domain, x)
     exact = 0.0

@@ -59,7 +59,8 @@ class PeriodicProblem:
         domain: (a, b), the period is b - a.
         t_final: the end of the time span.
         linear: k -> the symbol of L, k: (m,) wavenumbers 2 pi m / (b - a).
-        nonlinear_symbol: k -> D(k), the Fourier multiplier applied to g(u).
+        nonlinear_symbol: k -> D(k), the Fourier multiplier applied to g(u) (a scalar
+            broadcasts).
         nonlinear: u -> g(u), pointwise, a polynomial of degree `degree`.
         degree: g's degree; g(u) is evaluated on a grid padded by (degree + 1) / 2.
         initial: x -> u(x, 0), vectorised; smooth on [a, b] (a kink at the ends is fine).
@@ -81,7 +82,7 @@ class PeriodicProblem:
 
 ALLEN_CAHN = PeriodicProblem(
     name="allen_cahn", domain=(-1.0, 1.0), t_final=1.0,
-    linear=lambda k: 5.0 - 1e-4 * k**2, nonlinear_symbol=lambda k: np.full(k.shape, -5.0),
+    linear=lambda k: 5.0 - 1e-4 * k**2, nonlinear_symbol=lambda k: -5.0,
     nonlinear=lambda u: u**3, degree=3, initial=lambda x: x**2 * np.cos(np.pi * x))
 
 KDV = PeriodicProblem(
@@ -181,7 +182,7 @@ def solve(problem: PeriodicProblem, modes: int, times: np.ndarray, steps_per_out
     modes, steps_per_output = _check_discretisation(modes, steps_per_output, "solve")
     k = wavenumbers(modes, problem.length)
     padded = _padded_size(modes, problem.degree)
-    symbol = problem.nonlinear_symbol(k)
+    symbol = np.broadcast_to(problem.nonlinear_symbol(k), k.shape).copy()
     symbol[-1] = 0.0  # the Nyquist mode stays 0
     half = modes // 2 + 1
 
@@ -192,7 +193,7 @@ def solve(problem: PeriodicProblem, modes: int, times: np.ndarray, steps_per_out
         return symbol * scipy.fft.rfft(problem.nonlinear(u))[:half] * (modes / padded)
 
     dt = (times[1] - times[0]) / steps_per_output if times.size > 1 else 0.0
-    e, e2, q, f1, f2, f3 = etdrk4_coefficients(problem.linear(k), dt)
+    e, e2, q, f1, f2, f3 = etdrk4_coefficients(np.broadcast_to(problem.linear(k), k.shape), dt)
     v = fourier_coefficients(problem.initial, modes, problem.domain)
     out = np.empty((times.size, half), complex)
     out[0] = v
