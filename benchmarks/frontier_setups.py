@@ -9,13 +9,11 @@ and printed with every result: a network, points, windows and stages.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jax.numpy as jnp
 import numpy as np
-from peer_problems import burgers_cole_hopf
 
 import jaxnn
 import pinn
@@ -92,14 +90,12 @@ def burgers_problem() -> pinn.PDE:
     return pinn.PDE(pinn.SpaceTime(pinn.Interval(-1.0, 1.0), 0.0, 0.99), residual, bcs=[data])
 
 
-@functools.cache
 def burgers_reference() -> tuple[np.ndarray, np.ndarray, float]:
-    """Cole-Hopf on the 256 x 100 grid, and |u_8001 - u_16001| / |u| as its error."""
-    points = _grid([-1.0, 0.0], [1.0, 0.99], [256, 100])
-    coarse = burgers_cole_hopf(points[:, 0], points[:, 1], nodes=8001)
-    fine = burgers_cole_hopf(points[:, 0], points[:, 1], nodes=16001)
-    error = float(np.linalg.norm(coarse - fine) / np.linalg.norm(fine))
-    return points, fine, max(error, 1e-15)
+    """Cole-Hopf by Gauss-Hermite quadrature on burgers_shock.mat's 256 x 100 grid, and its
+    refinement change as its error (`references.burgers`)."""
+    from references import burgers
+
+    return _on_grid(burgers.burgers_reference())
 
 
 # --- KdV as jaxpi poses it (examples/kdv): u_t + η u u_x + μ² u_xxx = 0, η = 1, μ = 0.022,
@@ -135,13 +131,18 @@ def allen_cahn_problem() -> pinn.PDE:
                          pinn.Initial(lambda x: x[0] ** 2 * jnp.cos(PI * x[0]))])
 
 
+def _on_grid(reference) -> tuple[np.ndarray, np.ndarray, float]:
+    """A `references.Reference` (u on a t x x grid) as points (x, t), values and its error."""
+    tt, xx = np.meshgrid(reference.t, reference.x, indexing="ij")
+    return (np.stack([xx.reshape(-1), tt.reshape(-1)], axis=1), reference.u.reshape(-1),
+            max(float(reference.error), 1e-16))
+
+
 def _spectral(name: str) -> Callable[[], tuple[np.ndarray, np.ndarray, float]]:
     def load() -> tuple[np.ndarray, np.ndarray, float]:
         from references import spectral
 
-        t, x, u, error = getattr(spectral, f"{name}_reference")()
-        tt, xx = np.meshgrid(t, x, indexing="ij")
-        return np.stack([xx.reshape(-1), tt.reshape(-1)], axis=1), u.reshape(-1), error
+        return _on_grid(getattr(spectral, f"{name}_reference")())
 
     return load
 
