@@ -75,8 +75,8 @@ def _solve_with(problem: pinn.PDE, s: dict, seed: int) -> tuple[Callable, str]:
 # (256 x 100, t in [0, 0.99]). Reference: Cole-Hopf, the heat-kernel integral on a uniform
 # grid of z = η/√(4νt); its error is estimated by doubling the nodes.
 BURGERS_NU = 0.01 / PI
-BURGERS = {"layers": [30, 30, 30, 1], "points": 2000, "windows": 8, "warm_start": True,
-           "gauss_newton": 80, "method": "uniform",
+BURGERS = {"layers": [20, 20, 20, 1], "points": 1500, "windows": 8, "warm_start": True,
+           "gauss_newton": 100, "method": "uniform",
            "refinement": pinn.Refinement(every=20, add=300, candidates=20_000, rounds=2)}
 
 
@@ -100,7 +100,7 @@ def burgers_reference() -> tuple[np.ndarray, np.ndarray, float]:
 
 # --- KdV as jaxpi poses it (examples/kdv): u_t + η u u_x + μ² u_xxx = 0, η = 1, μ = 0.022,
 # periodic on [-1, 1], t in [0, 1], u(x, 0) = cos πx. Reference: Fourier ETDRK4 (references/).
-KDV = {"layers": [40, 40, 40, 1], "points": 2000, "windows": 10, "warm_start": True,
+KDV = {"layers": [24, 24, 24, 1], "points": 1500, "windows": 10, "warm_start": True,
        "gauss_newton": 60, "method": "uniform"}
 
 
@@ -117,7 +117,7 @@ def kdv_problem() -> pinn.PDE:
 # --- Allen-Cahn as jaxpi poses it (examples/allen_cahn): u_t - 1e-4 u_xx + 5u³ - 5u = 0,
 # periodic on [-1, 1], t in [0, 1], u(x, 0) = x² cos πx. The initial value is not periodic in
 # its slope (u_x(±1, 0) = ∓2), so it stays soft beside the periodic input.
-ALLEN_CAHN = {"layers": [40, 40, 40, 1], "points": 2000, "boundary": 200, "windows": 10,
+ALLEN_CAHN = {"layers": [24, 24, 24, 1], "points": 1500, "boundary": 200, "windows": 10,
               "warm_start": True, "gauss_newton": 60, "method": "uniform"}
 
 
@@ -150,7 +150,7 @@ def _spectral(name: str) -> Callable[[], tuple[np.ndarray, np.ndarray, float]]:
 # --- Wave1d-C (PINNacle, src/pde/wave.py): u_tt = 4 u_xx on [0, 1] x [0, 1], u = 0 at the
 # ends, u(x, 0) = sin πx + sin(4πx)/2, u_t(x, 0) = 0; exact
 # u = sin πx cos 2πt + sin(4πx) cos(8πt)/2.
-WAVE = {"layers": [40, 40, 40, 1], "points": 2500, "boundary": 100, "gauss_newton": 150,
+WAVE = {"layers": [30, 30, 30, 1], "points": 2500, "boundary": 100, "gauss_newton": 150,
         "method": "sobol"}
 
 
