@@ -51,6 +51,7 @@ _IN_OLD_WORDS = [
     (r"Collocation\(refinement=", "{where}(adaptive="),
     (r"Refinement\((\w+)=([^)]*)\)", r"{where}(adaptive={{'\1': \2}})"),
     (r"(?:Fixed|GradientNorm)Weights\((\w+)=([^)]*)\)", r"{where}(weights={{'\1': \2}})"),
+    (r"\bsolve\((?=optimizer=|steps=|learning_rate=)", "{where}("),  # stages_from_names says solve(
 ]
 
 
