@@ -276,7 +276,7 @@ def test_n_interior_alone_keeps_400_points_per_boundary_condition(no_training):
     ({"resample_every": -5}, ValueError, r"^solve\(resample_every=...\).*got -5",
      "Collocation("),
     ({"sampling_method": "grid", "resample_every": 100}, ValueError,
-     r"^solve\(resample_every=100\): a grid", "Collocation("),
+     r"^solve\(resample_every=100\): a grid.*use sampling_method='uniform'", " method="),
     ({"n_interior": 0}, ValueError, r"^solve\(n_interior=0\): expected a positive integer", ""),
     ({"n_interior": -3}, ValueError, r"^solve\(n_interior=-3\)", "Collocation("),
     ({"n_interior": 2.5}, ValueError, r"^solve\(n_interior=2.5\)", "Collocation("),
