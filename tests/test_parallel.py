@@ -212,8 +212,9 @@ EIGHT_DEVICES = textwrap.dedent(
     def solve():
         import pinn
 
-        return pinn.solve(pinn.problems.get("poisson1d").build(), optimizer="adam", steps=10,
-                          log_every=5, n_interior=64, n_boundary=8, seed=0, verbose=0)
+        return pinn.solve(pinn.problems.get("poisson1d").build(), stages=[pinn.Adam(10)],
+                          collocation=pinn.Collocation(64, boundary=8), log_every=5, seed=0,
+                          verbose=0)
 
     try:
         with parallel.use(1):

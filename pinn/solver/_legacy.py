@@ -51,6 +51,8 @@ _IN_OLD_WORDS = [
     (r"Collocation\(refinement=", "{where}(adaptive="),
     (r"Refinement\((\w+)=([^)]*)\)", r"{where}(adaptive={{'\1': \2}})"),
     (r"(?:Fixed|GradientNorm)Weights\((\w+)=([^)]*)\)", r"{where}(weights={{'\1': \2}})"),
+    (r"\bsolve\((?=optimizer=|steps=|learning_rate=)", "{where}("),  # stages_from_names says solve(
+    (r"\bmethod='", "sampling_method='"),  # "a grid ...; use method='uniform'" (resample_every)
 ]
 
 
