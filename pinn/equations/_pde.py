@@ -195,13 +195,13 @@ class PDE:
             count = len(dirichlet) if self.fields is None or not several else \
                 max(several.values())
             raise ValueError(
-                f"hard_constraints=True: {where} has {count} Dirichlet conditions; "
+                f"{where}.with_hard_dirichlet(): the problem has {count} Dirichlet conditions; "
                 "the distance-function ansatz imposes exactly one"
                 + (" per field. " if self.fields is not None else ". ")
-                + ("Add a Dirichlet condition or leave hard_constraints=False."
+                + ("Add a Dirichlet condition, or keep the conditions soft."
                    if not dirichlet else
                    "Combine them into one Dirichlet(value, on=[parts]) whose value function "
-                   "covers all parts, or leave hard_constraints=False.")
+                   "covers all parts, or keep the conditions soft.")
             )
         constrained = copy.copy(self)
         constrained.bcs = tuple(Dirichlet(bc.value, bc.on, hard=True, field=bc.field)

@@ -50,19 +50,23 @@ _IN_OLD_WORDS = [
     (r"Collocation\(resample_every=", "{where}(resample_every="),
     (r"Collocation\(refinement=", "{where}(adaptive="),
     (r"Refinement\((\w+)=([^)]*)\)", r"{where}(adaptive={{'\1': \2}})"),
+    (r"\S+\.with_hard_dirichlet\(\)", "{where}(hard_constraints=True)"),
+    (r"keep the conditions soft", "leave hard_constraints=False"),
     (r"(?:Fixed|GradientNorm)Weights\((\w+)=([^)]*)\)", r"{where}(weights={{'\1': \2}})"),
     (r"\bsolve\((?=optimizer=|steps=|learning_rate=)", "{where}("),  # stages_from_names says solve(
     (r"\bmethod='", "sampling_method='"),  # "a grid ...; use method='uniform'" (resample_every)
 ]
 
 
-def split_keywords(where: str, legacy: Mapping[str, Any]) -> dict[str, Any]:
+def split_keywords(where: str, legacy: Mapping[str, Any], current: tuple[str, ...] = ()
+                   ) -> dict[str, Any]:
     """The older keywords among `legacy` (solve's or march's ``**legacy``); anything else is
-    refused as Python refuses an unknown keyword, with the closest name."""
+    refused as Python refuses an unknown keyword, with the closest of the older keywords and
+    the caller's `current` keywords."""
     unknown = [name for name in legacy if name not in NEW_SPELLING]
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, [*NEW_SPELLING, *_CURRENT], n=1)
+        close = difflib.get_close_matches(name, [*NEW_SPELLING, *current], n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise TypeError(f"{where}() got an unexpected keyword argument {name!r}.{hint}")
     given = {name: value for name, value in legacy.items() if value is not None}
@@ -71,11 +75,6 @@ def split_keywords(where: str, legacy: Mapping[str, Any]) -> dict[str, Any]:
         warnings.warn(f"{where}: {sorted(given)} are the older keyword form; write the parts "
                       f"instead ({spellings}).", DeprecationWarning, stacklevel=4)
     return given
-
-
-_CURRENT = ("stages", "collocation", "weighting", "dtype", "initial_guess", "guess_steps",
-            "initial_params", "seed", "log_every", "verbose", "checkpoint_dir", "resume",
-            "callbacks", "windows", "warm_start")
 
 
 def _in_old_words(where: str, error: Exception) -> Exception:
@@ -105,12 +104,12 @@ def parts_from_keywords(where: str, problem: PDE | None, parts: Mapping[str, Any
             parts["collocation"] = _collocation(where, old)
         if any(_PART.get(name) == "weighting" for name in old):
             parts["weighting"] = _weighting(where, old)
+        if old.get("hard_constraints") and problem is not None and problem.hard_dirichlet is None:
+            problem = problem.with_hard_dirichlet()
     except (ValueError, TypeError) as error:
         raise _in_old_words(where, error) from None
     if "float64" in old:
         parts["dtype"] = "float64" if old["float64"] else "float32"
-    if old.get("hard_constraints") and problem is not None and problem.hard_dirichlet is None:
-        problem = problem.with_hard_dirichlet()
     return problem, parts
 
 

@@ -108,6 +108,9 @@ def _build_model(model: Any, fourier_features: Any, seed: int, outputs: int = 1)
                         f"jaxnn.MLP([32, 32, 1], activation='tanh'), got {type(model).__name__}.")
     if fourier_features is None:
         return model
+    if isinstance(model, FourierFeatures):
+        raise ValueError(f"solve(fourier_features={fourier_features!r}): the model is already a "
+                         "pinn.FourierFeatures; give the features once, in the model.")
     ok = isinstance(fourier_features, (tuple, list)) and len(fourier_features) == 2
     count, scale = fourier_features if ok else (None, None)
     if not (ok and isinstance(count, numbers.Integral) and not isinstance(count, bool)
@@ -212,7 +215,8 @@ def _resolve(where: str, problem: PDE, keywords: Mapping[str, Any],
     if not isinstance(problem, PDE):
         raise TypeError(f"{where}(problem=...): expected a pinn.PDE (Poisson, Laplace, "
                         f"Helmholtz, PDE), got {type(problem).__name__}.")
-    old = split_keywords(where, legacy)
+    old = split_keywords(where, legacy, ("model", *keywords) if where == "solve"
+                         else ("model", "windows", "warm_start", *keywords))
     fourier_features = old.pop("fourier_features", None)
     problem, parts = parts_from_keywords(
         where, problem, {name: keywords[name] for name in PARTS}, old)
