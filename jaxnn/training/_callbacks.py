@@ -93,9 +93,22 @@ def as_callback(callback: Callback | Callable) -> Callback:
                     f"callback(epoch, logs), got {type(callback).__name__} {callback!r:.60}.")
 
 
-def format_logs(logs: Mapping[str, float]) -> str:
-    """One line ``"loss 0.1234  val_loss 0.2345"`` of an epoch's logs (epoch and time left out)."""
-    return "  ".join(f"{k} {v:.4g}" for k, v in logs.items() if k not in ("epoch", "time"))
+def format_logs(logs: Mapping[str, Any]) -> str:
+    """One line ``"loss 0.1234  val_loss 0.2345"`` of an epoch's logs (epoch and time left out).
+    A log with one value per model (`jaxnn.fit_many`) shows their range, ``"loss 0.12..0.34"``."""
+    return "  ".join(f"{k} {_format_value(v)}" for k, v in logs.items()
+                     if k not in ("epoch", "time"))
+
+
+def _format_value(value: Any) -> str:
+    if np.ndim(value) == 0 and not isinstance(value, (list, tuple)):
+        return f"{value:.4g}"
+    values = np.array([np.nan if v is None else v for v in np.ravel(np.asarray(value, object))],
+                      np.float64)
+    if np.isnan(values).all():
+        return "nan"
+    low, high = np.nanmin(values), np.nanmax(values)
+    return f"{low:.4g}" if low == high else f"{low:.4g}..{high:.4g}"
 
 
 class Progress(Callback):
@@ -140,8 +153,9 @@ class Progress(Callback):
     def on_train_end(self, result: TrainResult) -> None:
         if self.bar is not None:
             self.bar.close()
-        if self.verbose and result.stop_reason and not result.nonfinite:
-            print(result.stop_reason)
+        message = self.run.end_message()
+        if self.verbose and message:
+            print(message)
         if self.verbose == 2 and result.compile_seconds > 0:
             print(f"(compiling took {result.compile_seconds:.2f} s)")
 
@@ -208,9 +222,10 @@ class Checkpoint(Callback):
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
-        unsaved = result.epochs_run > 0 and self.saved != (result.epochs_run, result.stop_reason)
+        run = self.run
+        unsaved = run.epoch > 0 and self.saved != (run.epoch, run.stop_reason)
         if unsaved and not self._save():
-            result.stop_reason = result.stop_reason or self.run.stop_reason
+            result.stop_reason = result.stop_reason or run.stop_reason
 
     def _save(self) -> bool:
         """Write the checkpoint of the run as it stands; False (and a stopped run) on failure."""
@@ -229,6 +244,28 @@ class Checkpoint(Callback):
         return True
 
 
+def callback_list(callbacks: Any, *, verbose: int = 1, log_every: int = 1,
+                  checkpoint_dir: Any = None, checkpoint_every: int = 1, keep: int = 3,
+                  resume: bool = False, where: str = "fit") -> list[Callback]:
+    """The callbacks `fit` and `fit_many` hand to the host loop: the user's (functions
+    ``callback(epoch, logs)`` or `Callback` objects), then `Progress` (`verbose`,
+    `log_every`) and, with a `checkpoint_dir`, `Checkpoint` (`checkpoint_every`, `keep`,
+    `resume`). `where` names the calling function in the errors."""
+    callbacks = list(callbacks) if isinstance(callbacks, (tuple, list)) else callbacks
+    if not isinstance(callbacks, list) or not all(
+            isinstance(c, Callback) or callable(c) for c in callbacks):
+        raise TypeError(f"{where}(callbacks={callbacks!r}): expected a list of functions "
+                        "callback(epoch, logs) or jaxnn.Callback objects.")
+    callbacks.append(Progress(verbose, log_every))
+    if checkpoint_dir is not None:
+        callbacks.append(Checkpoint(checkpoint_dir, every=checkpoint_every, keep=keep,
+                                    resume=resume, verbose=verbose))
+    elif resume:
+        raise ValueError(f"{where}(resume=True): needs checkpoint_dir, the directory of the run "
+                         "to continue.")
+    return callbacks
+
+
 def _check_same_start(start_epoch: int, directory: Any) -> None:
     """Several processes must resume from the same epoch, or their compiled steps would differ."""
     if jax.process_count() == 1:
@@ -245,4 +282,4 @@ def _check_same_start(start_epoch: int, directory: Any) -> None:
 
 
 __all__ = ["Callback", "Checkpoint", "DataRefresh", "FunctionCallback", "Progress",
-           "as_callback", "format_logs"]
+           "as_callback", "callback_list", "format_logs"]
