@@ -83,6 +83,8 @@ class ManyResult:
         best_epochs: per model the epoch early stopping restored, or None.
         select: the log that ranks the models (`best`, `scores`).
         compile_seconds, seconds: compilation time and wall time of the whole call.
+        stop_reason: why the whole run stopped early (a callback asked, a checkpoint could not
+            be saved), or None.
     """
 
     model: Any
@@ -97,6 +99,7 @@ class ManyResult:
     select: str
     compile_seconds: float = 0.0
     seconds: float = 0.0
+    stop_reason: str | None = None
 
     def __len__(self) -> int:
         return len(self.configs)
