@@ -111,7 +111,7 @@ class EarlyStopping:
         """Whether early stopping ends training after an epoch that left the counter at `wait`
         (epochs since the last improvement): once `patience` epochs did not improve, and never
         after an epoch that improved. NumPy or JAX values, scalars or one per model."""
-        return wait > patience  # KERAS-TODO
+        return (wait > 0) & (wait >= patience)
 
     def stop_message(self, best: float | None = None, best_epoch: int | None = None,
                      wait: int | None = None, stopped_epoch: int | None = None) -> str:
