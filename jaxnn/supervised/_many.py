@@ -93,9 +93,9 @@ from jaxnn.training import (
 class ManyObjective:
     """``(tree, batch, key) -> (loss, aux)`` of one model, ``tree = {"params", "hyper"}``.
 
-    `jaxnn.supervised._objectives.SupervisedObjective` on ``tree["params"]``, with the traced dropout rate
-    (``hyper["dropout_rate"]``) and loss keyword arguments (``hyper[name]`` for each name in
-    `loss_arguments`) of this model."""
+    `SupervisedObjective` (`jaxnn.supervised._objectives`) on ``tree["params"]``, with the
+    traced dropout rate (``hyper["dropout_rate"]``) and loss keyword arguments (``hyper[name]``
+    for each name in `loss_arguments`) of this model."""
 
     model: nn.Module
     loss_fn: Callable
@@ -114,8 +114,8 @@ class ManyObjective:
 
 @dataclasses.dataclass(frozen=True)
 class ManyValidation:
-    """`jaxnn.supervised._objectives.SupervisedValidation` of one model's ``tree["params"]`` (dropout off;
-    the loss with this model's loss keyword arguments)."""
+    """`SupervisedValidation` (`jaxnn.supervised._objectives`) of one model's
+    ``tree["params"]`` (dropout off; the loss with this model's loss keyword arguments)."""
 
     validation: SupervisedValidation
     loss_arguments: tuple[str, ...]
@@ -388,7 +388,7 @@ def _train_group(model, prepared: _Prepared, configs, roles, factory, defaults, 
     if failed:
         warnings.warn(f"fit_many: {len(failed)} of {count} models became non-finite and were "
                       "stopped at their last finite parameters (see ManyResult.stop_reasons); "
-                      "the others trained on.", RuntimeWarning, stacklevel=4)
+                      "the others trained on.", RuntimeWarning, stacklevel=3)
     return ManyResult(
         model=model, configs=configs, params=jax.device_get(trained.params["params"]),
         histories=trained.histories, state=trained.state, epochs_run=trained.epochs_run,

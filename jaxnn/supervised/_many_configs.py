@@ -164,7 +164,7 @@ def expand_configs(seeds: Any, hyperparameters: Mapping[str, Any] | None,
                              "one value.")
         columns[name] = [_check_value(name, v, i) for i, v in enumerate(listed)]
     if grid:
-        return [{"seed": combo[0], **dict(zip(columns, combo[1:]))}
+        return [{"seed": combo[0], **dict(zip(columns, combo[1:], strict=True))}
                 for combo in itertools.product(seeds, *columns.values())]
     lengths = {"seeds": len(seeds), **{name: len(v) for name, v in columns.items()}}
     n = max(lengths.values())

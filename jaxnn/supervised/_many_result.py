@@ -58,10 +58,10 @@ def format_table(rows: list[dict], best: int | None = None) -> str:
 
     cells = [[text(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(columns)]
-    lines = ["  " + "  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines = ["  " + "  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
     for i, row in enumerate(cells):
         mark = "* " if i == best else "  "
-        lines.append(mark + "  ".join(v.rjust(w) for v, w in zip(row, widths)))
+        lines.append(mark + "  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
     return "\n".join(lines)
 
 

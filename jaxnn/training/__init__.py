@@ -20,7 +20,12 @@ from jaxnn.training._callbacks import (
     callback_list,
     format_logs,
 )
-from jaxnn.training._compile_cache import CompileCache, abstract_signature, eval_shape, use_persistent_cache
+from jaxnn.training._compile_cache import (
+    CompileCache,
+    abstract_signature,
+    eval_shape,
+    use_persistent_cache,
+)
 from jaxnn.training._init import init_params
 from jaxnn.training._loop import WAKE_SECONDS, HostLoop, train_loop
 from jaxnn.training._many_run import ManyRun, ManyTrainResult

@@ -63,7 +63,8 @@ class FunctionCallback(Callback):
             accepts_positional(fn, 2) is not True or _required_positional(fn) >= 3)
 
     def on_epoch_end(self, epoch, state, logs):
-        answer = self.fn(epoch, dict(logs), state) if self.wants_state else self.fn(epoch, dict(logs))
+        logs = dict(logs)
+        answer = self.fn(epoch, logs, state) if self.wants_state else self.fn(epoch, logs)
         if isinstance(answer, (np.ndarray, np.generic)) and np.ndim(answer) == 0:
             answer = answer.item()  # np.True_, np.array(False)
         if answer is not None and not isinstance(answer, (bool, int)):
@@ -256,6 +257,8 @@ def callback_list(callbacks: Any, *, verbose: int = 1, log_every: int = 1,
             isinstance(c, Callback) or callable(c) for c in callbacks):
         raise TypeError(f"{where}(callbacks={callbacks!r}): expected a list of functions "
                         "callback(epoch, logs) or jaxnn.Callback objects.")
+    for name, value in (("checkpoint_every", checkpoint_every), ("keep", keep)):
+        check_int(value, f"{where}({name}={value!r})", minimum=1)
     callbacks.append(Progress(verbose, log_every))
     if checkpoint_dir is not None:
         callbacks.append(Checkpoint(checkpoint_dir, every=checkpoint_every, keep=keep,

@@ -1,4 +1,6 @@
-"""The compiled chunk of epochs (`make_chunk`) and `Program`, everything it depends on besides the shapes of its arguments, compiled once and cached by fingerprint."""
+"""The compiled chunk of epochs (`make_chunk`) and `Program`: everything it depends on
+besides the shapes of its arguments, compiled once and cached by fingerprint. With
+``models=True`` the chunk is `jax.vmap`-ed over many models (`ManyRun` keeps their record)."""
 
 from __future__ import annotations
 
