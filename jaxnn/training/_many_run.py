@@ -106,6 +106,7 @@ class ManyRun(Run):
 
     @property
     def training(self) -> bool:
+        """Whether any model is still to train (and no callback or failed save stopped all)."""
         active = ~self.stopped & (self.model_epochs < self.epochs)
         return not self.finished and self.stop_reason is None and bool(active.any())
 
@@ -115,6 +116,7 @@ class ManyRun(Run):
             jax.device_put(tree))
 
     def base_key(self) -> jax.Array:
+        """``(N, ...)``: each model's key, from which its per-epoch keys are derived."""
         return self.base_keys
 
     def chunk_epochs(self, length: int) -> tuple[jax.Array, jax.Array]:
