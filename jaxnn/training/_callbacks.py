@@ -3,12 +3,14 @@
 A callback is an object with three hooks and a period:
 
 - ``on_train_begin(run)``: once, before anything is compiled; `run` is the `jaxnn.training.Run`
-  the loop and the callbacks share (settings, history, state, data).
+  the loop and the callbacks share (settings, history, state, data; a `ManyRun` for
+  `jaxnn.fit_many`).
 - ``on_epoch_end(epoch, state, logs) -> bool | None``: after epochs that are multiples of
   `every` (the loop ends a compiled call there, so `state` is the state after exactly that
   epoch), or, with ``every = None``, whenever the host wakes (about five times a second, and
-  at the end), with the newest epoch. Returning True stops training.
-- ``on_train_end(result)``: once, with the `TrainResult`.
+  at the end), with the newest epoch. Returning True stops training. For many models
+  (`jaxnn.fit_many`) every log but ``epoch`` and ``time`` is an array of one value per model.
+- ``on_train_end(result)``: once, with the `TrainResult` (`ManyTrainResult` for many models).
 
 A plain function ``callback(epoch, logs)`` is wrapped in `FunctionCallback` (every epoch).
 Early stopping is not a host callback: it runs on the device (`jaxnn.EarlyStopping`) so that
@@ -44,11 +46,13 @@ class Callback:
     def on_epoch_end(self, epoch: int, state: Any, logs: Mapping[str, float]) -> bool | None:
         """Called after epoch `epoch` (counted from 1) every `every` epochs, with the training
         state (``state.params``, ``state.opt_state``) and that epoch's logs ("loss",
-        "val_loss", ...). Return True to stop training."""
+        "val_loss", ...; for many models each an array of one value per model, NaN for a
+        model that has stopped). Return True to stop training."""
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
-        """Called once with the `TrainResult` when training ends (finished, stopped or failed)."""
+        """Called once with the `TrainResult` (a `ManyTrainResult` for many models) when
+        training ends (finished, stopped or failed)."""
 
 
 class FunctionCallback(Callback):
@@ -183,7 +187,7 @@ class DataRefresh(Callback):
 class Checkpoint(Callback):
     """Save the full training state every `every` epochs; with ``resume=True`` continue a run.
 
-    The files go to `directory` (`jaxnn.checkpoint.TrainingCheckpoints`: atomic, newest `keep`
+    The files go to `directory` (`jaxnn.saving.TrainingCheckpoints`: atomic, newest `keep`
     kept; only files of this run are ever deleted). A directory holding checkpoints of another
     run is refused unless resuming it. Resuming a run that had ended (all its epochs, early
     stopping, a callback's stop, a non-finite loss) returns its result without training.

@@ -170,14 +170,14 @@ class Program:
     log_dtypes: Mapping[str, Any]
     mesh: Any
     guarded: bool = False
-    # Many models of one architecture (`jaxnn.many`): the chunk is vmapped over the leading
-    # axis of the carry, the early-stopping state, the first epoch, the epoch count and the key
-    # (one model each); with a mesh the models, not the batch, are split along its axis.
+    # Many models of one architecture (`jaxnn.fit_many`, `ManyRun`): the chunk is vmapped over
+    # the leading axis of the carry, the early-stopping state, the first epoch, the epoch count
+    # and the key (one model each); with a mesh the models, not the batch, are split along it.
     models: bool = False
 
     @functools.cached_property
     def key(self) -> Any:
-        """Equal for programs that compute the same thing (`jaxnn.compile_cache`); taken once."""
+        """Equal for programs that compute the same thing (`CompileCache`); taken once."""
         return fingerprint((
             self.loss_fn, self.optimizer.update,
             isinstance(self.optimizer, BatchAwareTransformation), self.validation_fn,

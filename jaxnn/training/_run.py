@@ -3,7 +3,9 @@
 `Run` is the mutable context the host loop and the callbacks share: the epoch count, the
 history, the current state and data. Callbacks read it and may change what is theirs to
 change: `data` (fresh collocation points), `state`/`history`/`epoch` (a restored checkpoint),
-`stop_reason`/`finished` (ending the run).
+`stop_reason`/`finished` (ending the run). The host loop (`HostLoop`) asks it what the next
+compiled call runs and hands it what the call returned: the bookkeeping of a run lives here,
+the loop itself knows nothing of one model or many (`ManyRun` is the record of many).
 """
 
 from __future__ import annotations
