@@ -149,7 +149,7 @@ class Progress(Callback):
             for index in range(len(history["epoch"]) - (epoch - self.shown), len(history["epoch"])):
                 number = history["epoch"][index]
                 if number % self.log_every == 0 or number in (first, self.run.epochs):
-                    row = {key: values[index] for key, values in history.items()}
+                    row = self.run.logs(index)
                     print(f"{self.unit} {number}/{self.run.epochs}  {format_logs(row)}  "
                           f"({row['time']:.3g} s)")
             sys.stdout.flush()

@@ -8,10 +8,10 @@ have stopped (early stopping, a non-finite loss), which model's epoch is to be r
 the NaN guard, and each model's history and stop reason.
 
 The run's own `epoch` is the newest epoch any model has run; the models still training are
-all there, so callbacks and checkpoints see every model after the same epoch. The history is
-one list per log, one entry per epoch, each entry a list of the N models' values (None for a
-model that did not run that epoch); it is what a checkpoint stores, and each model's own
-history is the first `epochs_run[i]` entries of its column.
+all there, so callbacks and checkpoints see every model after the same epoch. The history
+holds ``"epoch"`` and ``"time"`` per epoch of the run, and for every other log one list per
+model (model i's values of its epochs 1, 2, ..., as many as it ran): what a checkpoint
+stores, and each model's own history in a few slices.
 """
 
 from __future__ import annotations
@@ -98,9 +98,8 @@ class ManyRun(Run):
         self.step_limit = np.int32(NO_STEP_LIMIT)
         self.nonfinite = [None if n is None else [int(n[0]), int(n[1])]
                           for n in (self.nonfinite or [None] * self.count)]
-        losses = self.history.get("loss", [])
-        self.model_epochs = np.array([sum(row[i] is not None for row in losses)
-                                      for i in range(self.count)], np.int64)
+        losses = self.history.get("loss", [[]] * self.count)
+        self.model_epochs = np.array([len(values) for values in losses], np.int64)
         self.stopped = np.array([n is not None for n in self.nonfinite]) | self._stopped_early()
         self.replay = np.zeros(self.count, bool)
 
@@ -135,12 +134,10 @@ class ManyRun(Run):
         """`Run.record` per model: `done`, `failed`, `bad_step`, `start_step` have one entry
         per model, and so has each buffer (``(N, epochs)``)."""
         buffers.pop("steps")
+        done = np.asarray(done, np.int64)
+        self._append(buffers, done, seconds_per_epoch)
         fired = self._stopped_early()
         for i in range(self.count):
-            count = int(done[i])
-            if count:
-                self._append(i, {k: v[i, :count].tolist() for k, v in buffers.items()},
-                             seconds_per_epoch)
             if bad_step[i] >= 0 and self.nonfinite[i] is None:
                 self.nonfinite[i] = [int(self.model_epochs[i]),
                                      int(bad_step[i]) - int(start_step[i]) + 1]
@@ -150,28 +147,31 @@ class ManyRun(Run):
         self.replay = np.asarray(failed, bool) & ~self.stopped & (start_step is None)
         self.epoch = max(self.epoch, int(self.model_epochs.max()))
 
-    def _append(self, index: int, logs: dict[str, list], seconds_per_epoch: float | None) -> None:
-        """Write model `index`'s logs of its next ``len(logs["loss"])`` epochs into the rows
-        of the history (adding rows for epochs no model has run yet)."""
-        first = int(self.model_epochs[index])
-        count = len(logs["loss"])
+    def _append(self, buffers: dict[str, np.ndarray], done: np.ndarray,
+                seconds_per_epoch: float | None) -> None:
+        """Extend each model's lists by the `done` epochs it ran, and the run's ``"epoch"``
+        and ``"time"`` by the epochs no model had run yet."""
         rows = len(self.history.get("epoch", []))
-        for epoch in range(rows + 1, first + count + 1):
-            self.history.setdefault("epoch", []).append(epoch)
-            for key in logs:
-                self.history.setdefault(key, []).append([None] * self.count)
-            self.history.setdefault("time", []).append(seconds_per_epoch)
-        for key, values in logs.items():
-            for offset, value in enumerate(values):
-                self.history[key][first + offset][index] = value
-        self.model_epochs[index] += count
+        last = int((self.model_epochs + done).max())
+        self.history.setdefault("epoch", []).extend(range(rows + 1, last + 1))
+        for key, values in buffers.items():
+            columns = self.history.setdefault(key, [[] for _ in range(self.count)])
+            for i in np.flatnonzero(done):
+                columns[i].extend(values[i, : done[i]].tolist())
+        self.history.setdefault("time", []).extend([seconds_per_epoch] * (last - rows))
+        self.model_epochs = self.model_epochs + done
 
-    def logs(self) -> dict[str, Any]:
-        """``{"epoch": e, "time": seconds, name: (N,) array}`` after epoch e: every log as one
-        value per model, NaN for a model that did not run epoch e (it had stopped)."""
-        return {key: values[-1] if key in _BOOKKEEPING else
-                np.array([np.nan if v is None else v for v in values[-1]], np.float64)
-                for key, values in self.history.items()}
+    def logs(self, index: int = -1) -> dict[str, Any]:
+        """``{"epoch": e, "time": seconds, name: (N,) array}`` of row `index` of the history
+        (default the newest epoch e): every log as one value per model, NaN for a model that
+        did not run epoch e (it had stopped)."""
+        epoch = self.history["epoch"][index]
+        logs = {"epoch": epoch, "time": self.history["time"][index]}
+        for key, columns in self.history.items():
+            if key not in _BOOKKEEPING:
+                logs[key] = np.array([values[epoch - 1] if len(values) >= epoch else np.nan
+                                      for values in columns], np.float64)
+        return logs
 
     def end_message(self) -> str | None:
         """Why the whole run stopped early, or how many models stopped on their own."""
@@ -191,13 +191,10 @@ class ManyRun(Run):
         return np.asarray(self.early_stopping.fired(wait, patience), bool)
 
     def histories(self) -> list[dict[str, list]]:
-        """Each model's own history: the first `model_epochs[i]` entries of its column."""
-        out = []
-        for i, count in enumerate(self.model_epochs.tolist()):
-            out.append({key: values[:count] if key in _BOOKKEEPING else
-                        [row[i] for row in values[:count]]
-                        for key, values in self.history.items()})
-        return out
+        """Each model's own history: its lists, and the run's epochs and times it ran."""
+        return [{key: values[:count] if key in _BOOKKEEPING else values[i]
+                 for key, values in self.history.items()}
+                for i, count in enumerate(self.model_epochs.tolist())]
 
     def stop_reasons(self) -> list[str | None]:
         """Per model why it stopped (its non-finite step, its early stopping, or the run's

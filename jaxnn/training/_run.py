@@ -169,9 +169,10 @@ class Run:
         elif step >= self.step_limit:
             self.finished = True  # the step budget is spent: a normal end
 
-    def logs(self) -> dict[str, Any]:
-        """What the callbacks see after the newest epoch: its entry of every history list."""
-        return {key: values[-1] for key, values in self.history.items()}
+    def logs(self, index: int = -1) -> dict[str, Any]:
+        """What the callbacks see after an epoch: row `index` of the history (default the
+        newest), one entry of every list."""
+        return {key: values[index] for key, values in self.history.items()}
 
     def end_message(self) -> str | None:
         """The line a progress display prints at the end: why the run stopped early (a
