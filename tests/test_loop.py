@@ -129,7 +129,7 @@ def test_fused_and_one_epoch_per_call_give_identical_runs(case):
     assert fused.best_epoch == stepwise.best_epoch
     if patience is not None:
         assert fused.stop_reason.startswith("early stopping")
-        assert fused.epochs_run - fused.best_epoch == patience + 1
+        assert fused.epochs_run - fused.best_epoch == patience  # Keras: patience epochs, no gain
 
 
 def test_the_host_wakes_a_bounded_number_of_times_on_tiny_epochs():
@@ -457,3 +457,128 @@ def test_budgeted_epoch_skips_alike_with_the_step_traced_or_the_loss_shapes_give
         w -= 0.1 * np.mean(2 * (w * x - y) * x)
     assert results[0][1] == 3 and results[0][2]["steps"] == 3
     np.testing.assert_allclose(results[0][0], w, rtol=1e-5)
+
+
+# --------------------------------------------------------------------------- early stopping
+
+
+def keras_early_stopping(values, patience, min_delta=0.0):
+    """(epoch training stops after, best epoch) by Keras's EarlyStopping.on_epoch_end ("min"
+    mode), written out: the counter goes up every epoch and back to 0 on an improvement."""
+    best, best_epoch, wait = np.inf, None, 0
+    for epoch, value in enumerate(values, start=1):
+        wait += 1
+        if value + min_delta < best:
+            best, best_epoch, wait = value, epoch, 0
+            continue
+        if wait >= patience and epoch > 1:
+            return epoch, best_epoch
+    return len(values), best_epoch
+
+
+# A monitored "score" that improves until epoch 4 and then worsens, one with a plateau (a tie
+# is no improvement), and one whose late gains are smaller than min_delta.
+_IMPROVES_UNTIL_4 = [5.0, 4.0, 3.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+_PLATEAU = [3.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+_SMALL_GAINS = [3.0, 2.0, 1.0, 0.96, 0.92, 0.88, 0.84, 0.8, 0.76, 0.72, 0.68, 0.64, 0.6, 0.56]
+_SEQUENCES = [  # (values, patience, min_delta, stopped after epoch, best epoch), by hand
+    (_IMPROVES_UNTIL_4, 5, 0.0, 9, 4),
+    (_IMPROVES_UNTIL_4, 0, 0.0, 5, 4),
+    (_IMPROVES_UNTIL_4, 1, 0.0, 5, 4),
+    (_IMPROVES_UNTIL_4, 2, 0.0, 6, 4),
+    (_IMPROVES_UNTIL_4, 10, 0.0, 14, 4),  # the 10th epoch without gain is the last one
+    (_IMPROVES_UNTIL_4, 11, 0.0, 14, 4),  # never stops: all 14 epochs
+    (_PLATEAU, 0, 0.0, 4, 3),
+    (_PLATEAU, 2, 0.0, 5, 3),
+    (_PLATEAU, 3, 0.0, 9, 6),  # the gain at epoch 6 starts the count again
+    (_SMALL_GAINS, 1, 0.1, 4, 3),
+    (_SMALL_GAINS, 2, 0.1, 5, 3),
+    (_SMALL_GAINS, 3, 0.1, 14, 12),  # gains of 0.12 every third epoch: never stops
+]
+
+
+def _score_table(values):
+    """SGD at rate 1 on -w walks w = 0, 1, 2, ...: epoch e (one step) logs values[e - 1]."""
+    table = jnp.asarray(values, jnp.float32)
+
+    def loss_fn(params, batch, key):
+        return -params["w"], {"score": table[params["w"].astype(jnp.int32)]}
+
+    return loss_fn
+
+
+@pytest.mark.parametrize(("values", "patience", "min_delta", "stopped", "best"), _SEQUENCES)
+def test_early_stopping_stops_after_patience_epochs_without_improvement_as_keras(
+        values, patience, min_delta, stopped, best):
+    assert keras_early_stopping(values, patience, min_delta) == (stopped, best)  # the oracle
+    stopper = EarlyStopping(monitor="score", patience=patience, min_delta=min_delta)
+    result = train_loop(_score_table(values), {"w": jnp.float32(0.0)}, {},
+                        optimizer=optax.sgd(1.0), epochs=len(values), early_stopping=stopper)
+    np.testing.assert_array_equal(result.history["score"], np.float32(values[:stopped]))
+    assert (result.epochs_run, result.best_epoch) == (stopped, best)
+    assert float(result.state.params["w"]) == stopped  # trained to the stop
+    assert float(result.params["w"]) == best  # the best epoch's parameters put back
+    if result.stop_reason is None:
+        assert stopped == len(values) and stopper.stopped_epoch == 0
+        return
+    waited = stopped - best
+    assert waited == max(patience, 1)
+    assert result.stop_reason == (
+        f"early stopping: score did not improve for {waited} epoch{'s' * (waited != 1)} "
+        f"(best {values[best - 1]:.6g} at epoch {best}); stopped after epoch {stopped}")
+    assert (stopper.best_epoch, stopper.wait, stopper.stopped_epoch) == (best, waited, stopped)
+
+
+def test_early_stopping_is_the_same_with_one_epoch_per_call():
+    values, patience = _IMPROVES_UNTIL_4, 5
+    fused, stepwise = (train_loop(_score_table(values), {"w": jnp.float32(0.0)}, {},
+                                  optimizer=optax.sgd(1.0), epochs=len(values),
+                                  early_stopping=EarlyStopping(monitor="score",
+                                                               patience=patience),
+                                  callbacks=callbacks)
+                       for callbacks in ([], [_every_epoch]))
+    _assert_same_run(fused, stepwise)
+    assert fused.epochs_run == 9
+
+
+@pytest.mark.parametrize("patience", [0, 2])
+def test_fit_stops_where_keras_would_on_the_validation_losses_it_logged(patience):
+    x, y = _blobs(200)
+    seen = []
+    # A learning rate this large makes the validation loss go up and down.
+    result = jaxnn.fit(jaxnn.MLP([16, 2]), (x, y), optimizer=optax.sgd(3.0), epochs=40,
+                       batch_size=20, validation_split=0.25, verbose=0, seed=1,
+                       early_stopping=EarlyStopping(patience=patience),
+                       callbacks=[lambda epoch, logs: seen.append(logs["val_loss"])])
+    stopped, best = keras_early_stopping(seen, patience)
+    assert stopped < 40 and result.stop_reason.startswith("early stopping")
+    assert (result.epochs_run, result.best_epoch, len(seen)) == (stopped, best, stopped)
+    assert result.stop_reason.endswith(f"stopped after epoch {stopped}")
+
+
+# --------------------------------------------------------------------------- counters
+
+
+@pytest.mark.parametrize(("every", "keep", "saved"), [
+    (1, 2, [9, 10]),
+    (3, 2, [9, 10]),  # after 3, 6, 9 and the last epoch
+    (3, 4, [3, 6, 9, 10]),
+    (5, 3, [5, 10]),  # the last epoch is a multiple: saved once
+    (10, 3, [10]),
+    (11, 3, [10]),  # a period past the end: only the final save
+])
+def test_checkpoint_every_and_keep_count_epochs_from_one(every, keep, saved, tmp_path,
+                                                        monkeypatch):
+    write, seen = checkpoint_lib._atomic_write, []
+
+    def saves(path, payload):
+        if path.name.startswith("checkpoint_"):
+            seen.append(int(path.stem.split("_")[1]))
+        write(path, payload)
+
+    monkeypatch.setattr(checkpoint_lib, "_atomic_write", saves)
+    train_loop(_quadratic, {"w": jnp.float32(0.0)}, {}, optimizer=optax.sgd(0.1), epochs=10,
+               callbacks=[jaxnn.Checkpoint(tmp_path, every=every, keep=keep, verbose=0)])
+    written = [e for e in range(1, 11) if e % every == 0]
+    assert seen == written + ([] if 10 in written else [10])  # and the last epoch, once
+    assert checkpoint_lib.TrainingCheckpoints(tmp_path).epochs() == saved

@@ -21,7 +21,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 from jaxnn import losses as losses_lib
 from jaxnn import parallel
 from jaxnn.models import adapt
-from jaxnn.training import Callback, Checkpoint, Progress
+from jaxnn.training import Callback, callback_list
 from jaxnn.supervised._checks import (
     as_float_array,
     check_auc,
@@ -199,19 +199,9 @@ def evaluate(
 def _callbacks(callbacks: Any, verbose: int, log_every: int, checkpoint_dir, checkpoint_every,
                keep, resume) -> list:
     """The user's callbacks, then progress and checkpointing as callbacks of their own."""
-    callbacks = list(callbacks) if isinstance(callbacks, (tuple, list)) else callbacks
-    if not isinstance(callbacks, list) or not all(
-            isinstance(c, Callback) or callable(c) for c in callbacks):
-        raise TypeError(f"fit(callbacks={callbacks!r}): expected a list of functions "
-                        "callback(epoch, logs) or jaxnn.Callback objects.")
-    callbacks.append(Progress(verbose, log_every))
-    if checkpoint_dir is not None:
-        callbacks.append(Checkpoint(checkpoint_dir, every=checkpoint_every, keep=keep,
-                                    resume=resume, verbose=verbose))
-    elif resume:
-        raise ValueError("fit(resume=True): needs checkpoint_dir, the directory of the run to "
-                         "continue.")
-    return callbacks
+    return callback_list(callbacks, verbose=verbose, log_every=log_every,
+                         checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+                         keep=keep, resume=resume, where="fit")
 
 
 def _initial_params(model: nn.Module, params: Any, x: np.ndarray, seed: int):

@@ -58,10 +58,10 @@ def format_table(rows: list[dict], best: int | None = None) -> str:
 
     cells = [[text(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(columns)]
-    lines = ["  " + "  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines = ["  " + "  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
     for i, row in enumerate(cells):
         mark = "* " if i == best else "  "
-        lines.append(mark + "  ".join(v.rjust(w) for v, w in zip(row, widths)))
+        lines.append(mark + "  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
     return "\n".join(lines)
 
 
@@ -83,6 +83,8 @@ class ManyResult:
         best_epochs: per model the epoch early stopping restored, or None.
         select: the log that ranks the models (`best`, `scores`).
         compile_seconds, seconds: compilation time and wall time of the whole call.
+        stop_reason: why the whole run stopped early (a callback asked, a checkpoint could not
+            be saved), or None.
     """
 
     model: Any
@@ -97,6 +99,7 @@ class ManyResult:
     select: str
     compile_seconds: float = 0.0
     seconds: float = 0.0
+    stop_reason: str | None = None
 
     def __len__(self) -> int:
         return len(self.configs)

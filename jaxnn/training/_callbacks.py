@@ -3,12 +3,14 @@
 A callback is an object with three hooks and a period:
 
 - ``on_train_begin(run)``: once, before anything is compiled; `run` is the `jaxnn.training.Run`
-  the loop and the callbacks share (settings, history, state, data).
+  the loop and the callbacks share (settings, history, state, data; a `ManyRun` for
+  `jaxnn.fit_many`).
 - ``on_epoch_end(epoch, state, logs) -> bool | None``: after epochs that are multiples of
   `every` (the loop ends a compiled call there, so `state` is the state after exactly that
   epoch), or, with ``every = None``, whenever the host wakes (about five times a second, and
-  at the end), with the newest epoch. Returning True stops training.
-- ``on_train_end(result)``: once, with the `TrainResult`.
+  at the end), with the newest epoch. Returning True stops training. For many models
+  (`jaxnn.fit_many`) every log but ``epoch`` and ``time`` is an array of one value per model.
+- ``on_train_end(result)``: once, with the `TrainResult` (`ManyTrainResult` for many models).
 
 A plain function ``callback(epoch, logs)`` is wrapped in `FunctionCallback` (every epoch).
 Early stopping is not a host callback: it runs on the device (`jaxnn.EarlyStopping`) so that
@@ -44,11 +46,13 @@ class Callback:
     def on_epoch_end(self, epoch: int, state: Any, logs: Mapping[str, float]) -> bool | None:
         """Called after epoch `epoch` (counted from 1) every `every` epochs, with the training
         state (``state.params``, ``state.opt_state``) and that epoch's logs ("loss",
-        "val_loss", ...). Return True to stop training."""
+        "val_loss", ...; for many models each an array of one value per model, NaN for a
+        model that has stopped). Return True to stop training."""
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
-        """Called once with the `TrainResult` when training ends (finished, stopped or failed)."""
+        """Called once with the `TrainResult` (a `ManyTrainResult` for many models) when
+        training ends (finished, stopped or failed)."""
 
 
 class FunctionCallback(Callback):
@@ -63,7 +67,8 @@ class FunctionCallback(Callback):
             accepts_positional(fn, 2) is not True or _required_positional(fn) >= 3)
 
     def on_epoch_end(self, epoch, state, logs):
-        answer = self.fn(epoch, dict(logs), state) if self.wants_state else self.fn(epoch, dict(logs))
+        logs = dict(logs)
+        answer = self.fn(epoch, logs, state) if self.wants_state else self.fn(epoch, logs)
         if isinstance(answer, (np.ndarray, np.generic)) and np.ndim(answer) == 0:
             answer = answer.item()  # np.True_, np.array(False)
         if answer is not None and not isinstance(answer, (bool, int)):
@@ -93,9 +98,22 @@ def as_callback(callback: Callback | Callable) -> Callback:
                     f"callback(epoch, logs), got {type(callback).__name__} {callback!r:.60}.")
 
 
-def format_logs(logs: Mapping[str, float]) -> str:
-    """One line ``"loss 0.1234  val_loss 0.2345"`` of an epoch's logs (epoch and time left out)."""
-    return "  ".join(f"{k} {v:.4g}" for k, v in logs.items() if k not in ("epoch", "time"))
+def format_logs(logs: Mapping[str, Any]) -> str:
+    """One line ``"loss 0.1234  val_loss 0.2345"`` of an epoch's logs (epoch and time left out).
+    A log with one value per model (`jaxnn.fit_many`) shows their range, ``"loss 0.12..0.34"``."""
+    return "  ".join(f"{k} {_format_value(v)}" for k, v in logs.items()
+                     if k not in ("epoch", "time"))
+
+
+def _format_value(value: Any) -> str:
+    if np.ndim(value) == 0 and not isinstance(value, (list, tuple)):
+        return f"{value:.4g}"
+    values = np.array([np.nan if v is None else v for v in np.ravel(np.asarray(value, object))],
+                      np.float64)
+    if np.isnan(values).all():
+        return "nan"
+    low, high = np.nanmin(values), np.nanmax(values)
+    return f"{low:.4g}" if low == high else f"{low:.4g}..{high:.4g}"
 
 
 class Progress(Callback):
@@ -131,7 +149,7 @@ class Progress(Callback):
             for index in range(len(history["epoch"]) - (epoch - self.shown), len(history["epoch"])):
                 number = history["epoch"][index]
                 if number % self.log_every == 0 or number in (first, self.run.epochs):
-                    row = {key: values[index] for key, values in history.items()}
+                    row = self.run.logs(index)
                     print(f"{self.unit} {number}/{self.run.epochs}  {format_logs(row)}  "
                           f"({row['time']:.3g} s)")
             sys.stdout.flush()
@@ -140,8 +158,9 @@ class Progress(Callback):
     def on_train_end(self, result: TrainResult) -> None:
         if self.bar is not None:
             self.bar.close()
-        if self.verbose and result.stop_reason and not result.nonfinite:
-            print(result.stop_reason)
+        message = self.run.end_message()
+        if self.verbose and message:
+            print(message)
         if self.verbose == 2 and result.compile_seconds > 0:
             print(f"(compiling took {result.compile_seconds:.2f} s)")
 
@@ -208,9 +227,10 @@ class Checkpoint(Callback):
         return None
 
     def on_train_end(self, result: TrainResult) -> None:
-        unsaved = result.epochs_run > 0 and self.saved != (result.epochs_run, result.stop_reason)
+        run = self.run
+        unsaved = run.epoch > 0 and self.saved != (run.epoch, run.stop_reason)
         if unsaved and not self._save():
-            result.stop_reason = result.stop_reason or self.run.stop_reason
+            result.stop_reason = result.stop_reason or run.stop_reason
 
     def _save(self) -> bool:
         """Write the checkpoint of the run as it stands; False (and a stopped run) on failure."""
@@ -229,6 +249,30 @@ class Checkpoint(Callback):
         return True
 
 
+def callback_list(callbacks: Any, *, verbose: int = 1, log_every: int = 1,
+                  checkpoint_dir: Any = None, checkpoint_every: int = 1, keep: int = 3,
+                  resume: bool = False, where: str = "fit") -> list[Callback]:
+    """The callbacks `fit` and `fit_many` hand to the host loop: the user's (functions
+    ``callback(epoch, logs)`` or `Callback` objects), then `Progress` (`verbose`,
+    `log_every`) and, with a `checkpoint_dir`, `Checkpoint` (`checkpoint_every`, `keep`,
+    `resume`). `where` names the calling function in the errors."""
+    callbacks = list(callbacks) if isinstance(callbacks, (tuple, list)) else callbacks
+    if not isinstance(callbacks, list) or not all(
+            isinstance(c, Callback) or callable(c) for c in callbacks):
+        raise TypeError(f"{where}(callbacks={callbacks!r}): expected a list of functions "
+                        "callback(epoch, logs) or jaxnn.Callback objects.")
+    for name, value in (("checkpoint_every", checkpoint_every), ("keep", keep)):
+        check_int(value, f"{where}({name}={value!r})", minimum=1)
+    callbacks.append(Progress(verbose, log_every))
+    if checkpoint_dir is not None:
+        callbacks.append(Checkpoint(checkpoint_dir, every=checkpoint_every, keep=keep,
+                                    resume=resume, verbose=verbose))
+    elif resume:
+        raise ValueError(f"{where}(resume=True): needs checkpoint_dir, the directory of the run "
+                         "to continue.")
+    return callbacks
+
+
 def _check_same_start(start_epoch: int, directory: Any) -> None:
     """Several processes must resume from the same epoch, or their compiled steps would differ."""
     if jax.process_count() == 1:
@@ -245,4 +289,4 @@ def _check_same_start(start_epoch: int, directory: Any) -> None:
 
 
 __all__ = ["Callback", "Checkpoint", "DataRefresh", "FunctionCallback", "Progress",
-           "as_callback", "format_logs"]
+           "as_callback", "callback_list", "format_logs"]

@@ -1,30 +1,35 @@
 """The one training loop: any ``loss_fn(params, batch, key) -> (loss, aux)``, compiled once.
 
-Everything that trains in this project, a classifier (`jaxnn.fit`) or a PDE solver
-(`pinn.solve`), goes through `train_loop`. It is three layers:
+Everything that trains in this project goes through the one host loop here (`HostLoop`): a
+classifier (`jaxnn.fit`) and a PDE solver (`pinn.solve`) through `train_loop`, and many models
+of one architecture trained as one vmapped program (`jaxnn.fit_many`) through the same
+`HostLoop` with a `ManyRun`. It is three layers:
 
-1. The compiled chunk (`make_chunk`): a `lax.while_loop` over up to `MAX_EPOCHS_PER_CALL`
-   epochs (`jaxnn.training.make_epoch`: a `lax.scan` over minibatch steps, the permutation drawn
-   inside), the validation function and early stopping evaluated on the device after every
-   epoch, the per-epoch logs written into buffers on the device. It stops by itself when early
-   stopping says so, when a step budget is spent, or after an epoch that went non-finite: the
-   steps only watch the loss (no per-step selects to compile), and such an epoch is rolled
-   back and replayed alone under the NaN guard (`guard_nonfinite`), which keeps
-   the last finite state and names the step.
-2. The compile cache (`_compile_cache.py`): the chunk is keyed by what the loss, optimizer
-   ``update`` and validation compute, and by the shapes of the data, so repeated calls (a
-   second `fit`, a hyperparameter scan with `optax.inject_hyperparams`) reuse the compiled code.
-   The chunk is compiled ahead of time, so the compile time is measured apart
+1. The compiled chunk (`Program`, built by `make_chunk`): a `lax.while_loop` over up to
+   `MAX_EPOCHS_PER_CALL` epochs (`make_epoch`: a `lax.scan` over minibatch steps, the
+   permutation drawn inside), the validation function and early stopping evaluated on the
+   device after every epoch, the per-epoch logs written into buffers on the device. It stops
+   by itself when early stopping says so, when a step budget is spent, or after an epoch that
+   went non-finite: the steps only watch the loss (no per-step selects to compile), and such
+   an epoch is rolled back and replayed alone under the NaN guard (`guard_nonfinite`), which
+   keeps the last finite state and names the step. For many models the chunk is `jax.vmap`-ed
+   over the models (`Program(models=True)`).
+2. The compile cache (`jaxnn.training.CompileCache`): the chunk is keyed by what the loss,
+   optimizer ``update`` and validation compute, and by the shapes of the data, so repeated
+   calls (a second `fit`, a hyperparameter scan with `optax.inject_hyperparams`) reuse the
+   compiled code. The chunk is compiled ahead of time, so the compile time is measured apart
    (`TrainResult.compile_seconds`) and per-epoch times are times of training alone.
-3. The host loop (`train_loop`): picks how many epochs the next call runs (enough for about
-   `WAKE_SECONDS` of work, never past an epoch where a callback needs the state), appends the
-   logs to the history, and calls the callbacks (`_callbacks.py`: progress, checkpoints,
-   data refresh, any user hook). The number of epochs per call never changes the result: the
-   same compiled chunk runs one epoch or a thousand.
+3. The host loop (`HostLoop`): picks how many epochs the next call runs (enough for about
+   `WAKE_SECONDS` of work, never past an epoch where a callback needs the state), hands what
+   the call returned to the run's record (`Run` for one model, `ManyRun` for many: history,
+   stop reasons, the epoch to replay), and calls the callbacks (`Progress`, `Checkpoint`,
+   `DataRefresh`, any user hook) once no replay is pending. The number of epochs per call
+   never changes the result: the same compiled chunk runs one epoch or a thousand.
 
 Devices: with several devices (see `jaxnn.parallel`) the state is replicated and the data and
-each minibatch are split along the mesh axis ``data``; `jax.jit` partitions the chunk and adds
-the gradient all-reduce. In a run of several processes only process 0 prints and writes.
+each minibatch are split along the mesh axis ``data`` (many models: the models are split);
+`jax.jit` partitions the chunk and adds the gradient all-reduce. In a run of several processes
+only process 0 prints and writes.
 """
 
 from __future__ import annotations
@@ -41,19 +46,6 @@ import optax
 
 from jaxnn import parallel
 from jaxnn.training._callbacks import Callback, as_callback
-from jaxnn.training._run import Run, TrainResult
-from jaxnn.training._step import (
-    Carry,
-    LossFn,
-    TrainState,
-    prng_key,
-)
-from jaxnn.validate import (
-    check_finite_tree,
-    check_function,
-    check_int,
-    check_seed,
-)
 from jaxnn.training._program import (
     MAX_EPOCHS_PER_CALL,
     Program,
@@ -61,7 +53,10 @@ from jaxnn.training._program import (
     fresh_copy,
     sample_count,
 )
-from jaxnn.training._stopping import EarlyStopping
+from jaxnn.training._run import Run, TrainResult
+from jaxnn.training._step import Carry, LossFn, TrainState
+from jaxnn.training._stopping import EarlyStopping, check_early_stopping
+from jaxnn.validate import check_finite_tree, check_function, check_int, check_seed
 
 WAKE_SECONDS = 0.2  # aim for the host to wake about this often (progress, callbacks)
 
@@ -165,58 +160,92 @@ def train_loop(
     run = Run(epochs=start_epoch + epochs, start_epoch=start_epoch, steps_per_epoch=steps,
               seed=seed, history=history, data=data, state=state,
               stopper=None if early_stopping is None else early_stopping.init(state.params),
-              early_stopping=early_stopping, num_samples=num_samples, batch_size=batch_size)
-    for callback in callbacks:
-        callback.on_train_begin(run)
-    step_limit = np.int32(2**31 - 1 if total_steps is None else int(run.state.step) + total_steps)
-    run.finished = run.finished or int(run.state.step) >= step_limit
-    compile_seconds = _train(run, callbacks, programs, validation_data, step_limit)
-    result = run.result(compile_seconds)
-    for callback in callbacks:
-        callback.on_train_end(result)
-    return result
+              early_stopping=early_stopping, num_samples=num_samples, batch_size=batch_size,
+              mesh=mesh, total_steps=total_steps)
+    return HostLoop(programs, callbacks, validation_data)(run)
 
 
-def _train(run: Run, callbacks: list[Callback], programs: tuple[Program, Program],
-           validation_data: Any, step_limit: np.int32) -> float:
-    """The host loop: compiled chunks of epochs, history and callbacks between them. An epoch
-    that went non-finite on the fast path is replayed alone with the NaN guard."""
-    compile_seconds, per_epoch, replay = 0.0, None, False
-    base_key = prng_key(run.seed)
-    # Everything the chunk returns is replicated over the mesh; so is what goes in, or the
-    # second call would see other shardings and compile again.
-    mesh = programs[0].mesh
-    run.stopper = parallel.replicate(run.stopper, mesh)
-    carry = parallel.replicate(
-        Carry(state=run.state, previous=fresh_copy(run.state), bad_step=jnp.int32(-1)), mesh)
-    while not run.finished and run.epoch < run.epochs:
-        length = 1 if replay else _chunk_length(run, callbacks, per_epoch)
-        args = (carry, run.stopper, run.data, validation_data, np.int32(run.epoch),
-                np.int32(length), base_key, step_limit)
-        chunk, seconds = programs[replay].compiled(args)
-        compile_seconds += seconds
-        epoch_start_step = int(carry.state.step) if replay else None  # before it is donated
-        start = time.perf_counter()
-        carry, run.stopper, buffers, done, failed = chunk(*args)
-        buffers, done, failed, bad_step, step = jax.device_get(
-            (buffers, done, failed, carry.bad_step, carry.state.step))
-        if done:
-            per_epoch = (time.perf_counter() - start) / int(done)
-        run.state, replay = carry.state, bool(failed)
-        if run.record(buffers, int(done), per_epoch, int(bad_step), int(step), step_limit,
-                      callbacks, epoch_start_step):
-            break
-    return compile_seconds
+class HostLoop:
+    """The host side of every training run: compiled chunks of epochs, and between them the
+    run's record (history, stop decisions) and the callbacks.
 
+    ``HostLoop(programs, callbacks, validation_data)(run)`` trains `run` (a `Run`, or a
+    `ManyRun` for many models in one vmapped program) and returns ``run.result(...)``. It
+    calls each callback's ``on_train_begin(run)``, then ``run.begin()``; runs the fast
+    program (``programs[0]``) for as many epochs as fit about `WAKE_SECONDS` and end where the
+    next callback is due; replays an epoch that went non-finite alone with the guarded
+    program (``programs[1]``); after each call hands the buffers to ``run.record`` and, once
+    no replay is pending, calls the callbacks due at ``run.epoch`` (any returning True stops
+    the run); and at the end calls ``on_train_end(result)``.
 
-def _chunk_length(run: Run, callbacks: Sequence[Callback], per_epoch: float | None) -> int:
-    """Epochs for the next call: about `WAKE_SECONDS` of work, ending where a callback wakes."""
-    length = 1 if per_epoch is None else int(WAKE_SECONDS / max(per_epoch, 1e-9))
-    length = max(1, min(length, MAX_EPOCHS_PER_CALL, run.epochs - run.epoch))
-    for callback in callbacks:
-        if callback.every is not None:
-            length = min(length, callback.every - run.epoch % callback.every)
-    return length
+    Args:
+        programs: the fast `Program` and the same with ``guarded=True``.
+        callbacks: `Callback` objects (functions already wrapped, see `as_callback`).
+        validation_data: the validation arrays on the devices, or None.
+    """
+
+    def __init__(self, programs: tuple[Program, Program], callbacks: Sequence[Callback],
+                 validation_data: Any = None) -> None:
+        self.programs, self.callbacks = programs, list(callbacks)
+        self.validation_data = validation_data
+
+    def __call__(self, run: Run) -> Any:
+        for callback in self.callbacks:
+            callback.on_train_begin(run)
+        run.begin()
+        compile_seconds = self._train(run) if run.training else 0.0
+        result = run.result(compile_seconds)
+        for callback in self.callbacks:
+            callback.on_train_end(result)
+        return result
+
+    def _train(self, run: Run) -> float:
+        """Compiled calls until the run says it is over; the seconds spent compiling."""
+        compile_seconds, per_epoch, called = 0.0, None, run.epoch
+        # Everything the chunk returns sits where `run.place` puts it; so does what goes in,
+        # or the second call would see other shardings and compile again.
+        run.stopper = run.place(run.stopper)
+        carry = Carry(state=run.place(run.state), previous=run.place(fresh_copy(run.state)),
+                      bad_step=run.place(jnp.full(jnp.shape(run.state.step), -1, jnp.int32)))
+        base_key = run.base_key()
+        while run.training:
+            replay = bool(np.any(run.replay))
+            first_epoch, lengths = run.chunk_epochs(self._chunk_length(run, per_epoch))
+            args = (carry, run.stopper, run.data, self.validation_data, first_epoch, lengths,
+                    base_key, run.step_limit)
+            chunk, seconds = self.programs[replay].compiled(args)
+            compile_seconds += seconds
+            start_step = jax.device_get(carry.state.step) if replay else None  # not donated yet
+            start = time.perf_counter()
+            carry, run.stopper, buffers, done, failed = chunk(*args)
+            buffers, done, failed, bad_step, step = jax.device_get(
+                (buffers, done, failed, carry.bad_step, carry.state.step))
+            if np.max(done) > 0:
+                per_epoch = (time.perf_counter() - start) / int(np.max(done))
+            run.state = carry.state
+            run.record(buffers, done, failed, bad_step, step, start_step, per_epoch)
+            if not np.any(run.replay) and run.epoch > called:
+                called = run.epoch
+                self._epoch_end(run)
+        return compile_seconds
+
+    def _chunk_length(self, run: Run, per_epoch: float | None) -> int:
+        """Epochs for the next call: about `WAKE_SECONDS` of work, ending where a callback
+        wakes."""
+        length = 1 if per_epoch is None else int(WAKE_SECONDS / max(per_epoch, 1e-9))
+        length = max(1, min(length, MAX_EPOCHS_PER_CALL, run.epochs - run.epoch))
+        for callback in self.callbacks:
+            if callback.every is not None:
+                length = min(length, callback.every - run.epoch % callback.every)
+        return length
+
+    def _epoch_end(self, run: Run) -> None:
+        """The callbacks due after ``run.epoch``; a True answer stops the run."""
+        logs = run.logs()
+        asked = [bool(c.on_epoch_end(run.epoch, run.state, logs)) for c in self.callbacks
+                 if c.every is None or run.epoch % c.every == 0]
+        if any(asked) and run.stop_reason is None:
+            run.stop_reason = f"a callback asked to stop after epoch {run.epoch}"
 
 
 def _check_count(value: Any, name: str, minimum: int = 0) -> int:
@@ -238,9 +267,7 @@ def _check_arguments(loss_fn, params, optimizer, batch_size, seed, validation_fn
     if validation_fn is not None:
         check_function(validation_fn, "train_loop(validation_fn=...)",
                        "validation_fn(params, validation_data) -> {name: scalar}", [2])
-    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise TypeError(f"train_loop(early_stopping=...): expected a jaxnn.EarlyStopping(...) or "
-                        f"None, got {type(early_stopping).__name__}.")
+    check_early_stopping(early_stopping, "train_loop")
     if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
         raise TypeError(f"train_loop(callbacks=...): expected a list of callbacks, got "
                         f"{type(callbacks).__name__}. Wrap a single one in a list: [callback].")

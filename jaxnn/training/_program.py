@@ -1,4 +1,6 @@
-"""The compiled chunk of epochs (`make_chunk`) and `Program`, everything it depends on besides the shapes of its arguments, compiled once and cached by fingerprint."""
+"""The compiled chunk of epochs (`make_chunk`) and `Program`: everything it depends on
+besides the shapes of its arguments, compiled once and cached by fingerprint. With
+``models=True`` the chunk is `jax.vmap`-ed over many models (`ManyRun` keeps their record)."""
 
 from __future__ import annotations
 
@@ -168,14 +170,14 @@ class Program:
     log_dtypes: Mapping[str, Any]
     mesh: Any
     guarded: bool = False
-    # Many models of one architecture (`jaxnn.fit_many`): the chunk is vmapped over the leading
-    # axis of the carry, the early-stopping state, the first epoch, the epoch count and the key
-    # (one model each); with a mesh the models, not the batch, are split along its axis.
+    # Many models of one architecture (`jaxnn.fit_many`, `ManyRun`): the chunk is vmapped over
+    # the leading axis of the carry, the early-stopping state, the first epoch, the epoch count
+    # and the key (one model each); with a mesh the models, not the batch, are split along it.
     models: bool = False
 
     @functools.cached_property
     def key(self) -> Any:
-        """Equal for programs that compute the same thing (`_compile_cache.py`); taken once."""
+        """Equal for programs that compute the same thing (`CompileCache`); taken once."""
         return fingerprint((
             self.loss_fn, self.optimizer.update,
             isinstance(self.optimizer, BatchAwareTransformation), self.validation_fn,

@@ -3,7 +3,9 @@
 `Run` is the mutable context the host loop and the callbacks share: the epoch count, the
 history, the current state and data. Callbacks read it and may change what is theirs to
 change: `data` (fresh collocation points), `state`/`history`/`epoch` (a restored checkpoint),
-`stop_reason`/`finished` (ending the run).
+`stop_reason`/`finished` (ending the run). The host loop (`HostLoop`) asks it what the next
+compiled call runs and hands it what the call returned: the bookkeeping of a run lives here,
+the loop itself knows nothing of one model or many (`ManyRun` is the record of many).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxnn.training._step import TrainState
+from jaxnn import parallel
+from jaxnn.training._step import TrainState, prng_key
+
+NO_STEP_LIMIT = 2**31 - 1  # the step limit of a run without a step budget
 
 
 @dataclasses.dataclass
@@ -50,6 +55,11 @@ class TrainResult:
 class Run:
     """One training run as the host sees it between compiled calls.
 
+    The host loop (`jaxnn.training.HostLoop`) asks it what the next compiled call runs
+    (`chunk_epochs`), hands it what the call returned (`record`), and asks it whether training
+    goes on (`training`). `ManyRun` is the same record for many models trained as one
+    vmapped program.
+
     Attributes:
         epochs: the epoch number the run ends at (epochs of earlier runs included).
         start_epoch: the epoch number this call started from.
@@ -62,6 +72,10 @@ class Run:
         early_stopping: the `EarlyStopping`, or None.
         stop_reason, nonfinite: why the run stopped early, once it has.
         finished: set when nothing is left to train (a callback restored a finished run).
+        mesh: the devices the state is replicated over (None: the default device).
+        total_steps: a step budget for this call, or None.
+        replay: an epoch went non-finite on the fast path and is to be replayed under the
+            NaN guard before anything else happens.
     """
 
     epochs: int
@@ -78,7 +92,11 @@ class Run:
     stop_reason: str | None = None
     nonfinite: tuple[int, int] | None = None
     finished: bool = False
+    mesh: Any = None
+    total_steps: int | None = None
     epoch: int = dataclasses.field(init=False)
+    replay: bool = dataclasses.field(init=False, default=False)
+    step_limit: np.int32 = dataclasses.field(init=False, default=np.int32(NO_STEP_LIMIT))
 
     def __post_init__(self) -> None:
         self.epoch = self.start_epoch
@@ -89,15 +107,44 @@ class Run:
         return {"seed": int(self.seed), "batch_size": self.batch_size,
                 "num_samples": self.num_samples, "steps_per_epoch": int(self.steps_per_epoch)}
 
-    def record(self, buffers: dict[str, np.ndarray], done: int, seconds_per_epoch: float,
-               bad_step: int, step: int, step_limit: int, callbacks: list,
-               epoch_start_step: int | None = None) -> bool:
-        """Append the logs of `done` epochs, decide whether the run is over, call the
-        callbacks due at the last of them; True when training ends here. A non-finite step
-        (`bad_step`, a global step number) comes from a replayed epoch that began at step
-        `epoch_start_step`."""
+    # ------------------------------------------------------------ what the host loop asks
+
+    def begin(self) -> None:
+        """Called by the host loop after the callbacks' ``on_train_begin`` (a checkpoint may
+        have restored the run): the step budget counts from the state's step count now."""
+        step = int(self.state.step)
+        if self.total_steps is not None:
+            self.step_limit = np.int32(step + self.total_steps)
+        self.finished = self.finished or step >= int(self.step_limit)
+
+    @property
+    def training(self) -> bool:
+        """Whether another compiled call is due."""
+        return not self.finished and self.stop_reason is None and self.epoch < self.epochs
+
+    def place(self, tree: Any) -> Any:
+        """`tree` where the compiled chunk takes it: whole on every device of the mesh."""
+        return parallel.replicate(tree, self.mesh)
+
+    def base_key(self) -> jax.Array:
+        """The key the per-epoch keys are derived from (with the epoch number)."""
+        return prng_key(self.seed)
+
+    def chunk_epochs(self, length: int) -> tuple[np.int32, np.int32]:
+        """(first epoch, epochs to run) of the next compiled call: `length` epochs, or the one
+        epoch to replay under the NaN guard."""
+        return np.int32(self.epoch), np.int32(1 if self.replay else length)
+
+    def record(self, buffers: dict[str, np.ndarray], done: Any, failed: Any, bad_step: Any,
+               step: Any, start_step: Any, seconds_per_epoch: float | None) -> None:
+        """Append the logs of the `done` epochs a compiled call ran and decide whether the
+        run ends there. `failed`: its last epoch went non-finite on the fast path and was
+        rolled back (to be replayed); `bad_step`: the global step number of a non-finite step
+        of a replayed epoch that began at step `start_step` (-1 if none); `step`: the step
+        count after the call."""
+        self.replay, done = bool(failed), int(done)
         if done == 0:  # nothing was kept (an epoch to replay under the NaN guard)
-            return False
+            return
         buffers.pop("steps")
         epochs = range(self.epoch + 1, self.epoch + done + 1)
         columns = {"epoch": list(epochs), **{k: v[:done].tolist() for k, v in buffers.items()},
@@ -106,30 +153,39 @@ class Run:
             self.history.setdefault(key, []).extend(values)
         self.epoch += done
         if bad_step >= 0:
-            self.nonfinite = (self.epoch, bad_step - epoch_start_step + 1)
+            self.nonfinite = (self.epoch, int(bad_step) - int(start_step) + 1)
             self.stop_reason = (
                 f"the loss or the parameters became non-finite (NaN/inf) at epoch {self.epoch}, "
                 f"step {self.nonfinite[1]} of {self.steps_per_epoch}; training stopped and "
                 "the parameters of the last finite step were kept. Lower the learning rate, add "
                 "gradient clipping (optax.clip_by_global_norm) or check the data for extreme "
                 "values.")
-            warnings.warn(self.stop_reason, RuntimeWarning, stacklevel=4)
-        elif self.stopper is not None and int(self.stopper.wait) > int(self.stopper.patience):
+            warnings.warn(self.stop_reason, RuntimeWarning, stacklevel=5)
+        elif self.stopper is not None and bool(self.early_stopping.fired(
+                int(self.stopper.wait), int(self.stopper.patience))):
             self._read_stopper()
+            self.early_stopping.stopped_epoch = self.epoch
             self.stop_reason = self.early_stopping.stop_message()
-        elif step >= step_limit:
+        elif step >= self.step_limit:
             self.finished = True  # the step budget is spent: a normal end
-        logs = {key: values[-1] for key, values in self.history.items()}
-        asked = [bool(c.on_epoch_end(self.epoch, self.state, logs)) for c in callbacks
-                 if c.every is None or self.epoch % c.every == 0]
-        if any(asked) and self.stop_reason is None:
-            self.stop_reason = f"a callback asked to stop after epoch {self.epoch}"
-        return self.stop_reason is not None or self.finished
+
+    def logs(self, index: int = -1) -> dict[str, Any]:
+        """What the callbacks see after an epoch: row `index` of the history (default the
+        newest), one entry of every list."""
+        return {key: values[index] for key, values in self.history.items()}
+
+    def end_message(self) -> str | None:
+        """The line a progress display prints at the end: why the run stopped early (a
+        non-finite loss has been warned about already), or None."""
+        return None if self.nonfinite else self.stop_reason
+
+    # ------------------------------------------------------------------------- the result
 
     def _read_stopper(self) -> None:
-        """Copy early stopping's device state (best value and epoch) to the host object."""
-        best, best_epoch = jax.device_get((self.stopper.best, self.stopper.best_epoch))
-        self.early_stopping.best = float(best)
+        """Copy early stopping's device state (best value and epoch, wait) to the host object."""
+        best, best_epoch, wait = jax.device_get(
+            (self.stopper.best, self.stopper.best_epoch, self.stopper.wait))
+        self.early_stopping.best, self.early_stopping.wait = float(best), int(wait)
         self.early_stopping.best_epoch = int(best_epoch) if best_epoch >= 0 else None
 
     def result(self, compile_seconds: float = 0.0) -> TrainResult:

@@ -1,4 +1,11 @@
-"""Early stopping evaluated on the device after every epoch: `EarlyStopping` (the user's settings and the host's record) and `StopperState` (the traced state inside the compiled chunk)."""
+"""Early stopping evaluated on the device after every epoch: `EarlyStopping` (the user's
+settings and the host's record) and `StopperState` (the traced state inside the compiled chunk).
+
+The rule is Keras's: ``wait`` counts the epochs since the last improvement, and training stops
+after the epoch where it reaches ``patience`` (``patience=0`` stops at the first epoch without
+improvement). With the best value at epoch 4 and ``patience=5``, epochs 5 to 9 do not improve
+and training stops after epoch 9.
+"""
 
 from __future__ import annotations
 
@@ -29,19 +36,23 @@ class StopperState(struct.PyTreeNode):
 
 
 class EarlyStopping:
-    """Stop when a monitored quantity has not improved for `patience` epochs.
+    """Stop when a monitored quantity has not improved for `patience` epochs (Keras's rule).
 
     Evaluated on the device after every epoch, so it is exact per epoch however many epochs
     run per compiled call.
 
     Args:
         monitor: a log name, e.g. "val_loss" (default), "val_accuracy" or "loss".
-        patience: epochs without improvement before stopping.
+        patience: epochs without improvement after which training stops: with the best value
+            at epoch b, training stops after epoch ``b + patience``; ``patience=0`` stops at
+            the first epoch without improvement.
         min_delta: the smallest change that counts as an improvement.
         mode: "min", "max" or "auto" (max for accuracy/auc/f1/precision/recall, min otherwise).
         restore_best: put back the parameters of the best epoch at the end.
 
-    After training, `best` and `best_epoch` hold the best value and its epoch.
+    After training, `best` and `best_epoch` hold the best value and its epoch, `wait` the
+    epochs since then, and `stopped_epoch` the epoch after which it stopped training (0 if it
+    did not), as in Keras.
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
@@ -60,7 +71,7 @@ class EarlyStopping:
             raise ValueError(f"EarlyStopping(mode={mode!r}): expected 'min', 'max' or 'auto'.")
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.mode, self.restore_best = mode, bool(restore_best)
-        self.best, self.best_epoch = self._worst, None
+        self.best, self.best_epoch, self.wait, self.stopped_epoch = self._worst, None, 0, 0
 
     @property
     def _worst(self) -> float:
@@ -93,10 +104,38 @@ class EarlyStopping:
         stopper = stopper.replace(best=jnp.where(improved, value, stopper.best),
                                   best_epoch=jnp.where(improved, epoch, stopper.best_epoch),
                                   wait=wait, best_params=best_params)
-        return stopper, wait > stopper.patience
+        return stopper, self.fired(wait, stopper.patience)
 
-    def stop_message(self) -> str:
-        """The line printed when training stops early: the monitored value, the patience, and
-        the best value with its epoch."""
-        return (f"early stopping: {self.monitor} did not improve for {self.patience} epochs "
-                f"(best {self.best:.6g} at epoch {self.best_epoch})")
+    @staticmethod
+    def fired(wait: Any, patience: Any) -> Any:
+        """Whether early stopping ends training after an epoch that left the counter at `wait`
+        (epochs since the last improvement): once `patience` epochs did not improve, and never
+        after an epoch that improved. NumPy or JAX values, scalars or one per model."""
+        return (wait > 0) & (wait >= patience)
+
+    def stop_message(self, best: float | None = None, best_epoch: int | None = None,
+                     wait: int | None = None, stopped_epoch: int | None = None) -> str:
+        """The line printed when training stops early: the monitored value, for how many
+        epochs it did not improve, its best value and epoch, and the epoch training stopped
+        after. Without arguments it describes this object's record of the run (`best`,
+        `best_epoch`, `wait`, `stopped_epoch`); a run of many models passes each model's."""
+        best = self.best if best is None else best
+        best_epoch = self.best_epoch if best_epoch is None else best_epoch
+        wait = self.wait if wait is None else wait
+        stopped_epoch = self.stopped_epoch if stopped_epoch is None else stopped_epoch
+        if best_epoch is None or best_epoch < 0:
+            kept = "no epoch improved on the start"
+        else:
+            kept = f"best {best:.6g} at epoch {best_epoch}"
+        epochs = "1 epoch" if wait == 1 else f"{wait} epochs"
+        return (f"early stopping: {self.monitor} did not improve for {epochs} ({kept}); "
+                f"stopped after epoch {stopped_epoch}")
+
+
+def check_early_stopping(early_stopping: Any, where: str) -> EarlyStopping | None:
+    """`early_stopping` if it is an `EarlyStopping` or None; else the TypeError that names
+    `where` (e.g. ``"fit_many"``)."""
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"{where}(early_stopping={early_stopping!r:.80}): expected a "
+                        f"jaxnn.EarlyStopping(...) or None, got {type(early_stopping).__name__}.")
+    return early_stopping
