@@ -17,6 +17,7 @@ it is exact per epoch however many epochs one compiled call runs.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import warnings
@@ -31,10 +32,42 @@ from jaxnn.training._run import Run, TrainResult
 from jaxnn.validate import accepts_positional, check_bool, check_function, check_int
 
 
+def stop_answer(answer: Any, who: str) -> bool | None:
+    """A callback's answer as True (stop), False or None (go on); anything else is refused."""
+    if isinstance(answer, (np.ndarray, np.generic, jax.Array)) and np.ndim(answer) == 0:
+        answer = np.asarray(answer).item()  # np.True_, np.array(False), jnp.bool_
+    if answer is not None and not isinstance(answer, (bool, int)):
+        raise TypeError(
+            f"{who} returned {type(answer).__name__} {answer!r:.60}; a callback returns True "
+            "to stop training, or False/None to go on.")
+    return answer if answer is None else bool(answer)
+
+
+def _checked_hook(hook: Callable, who: str) -> Callable:
+    """`hook` (a Callback subclass's on_epoch_end) with its answer checked by `stop_answer`."""
+    if getattr(hook, "_checked_stop_answer", False):
+        return hook
+
+    @functools.wraps(hook)
+    def on_epoch_end(self, epoch, state, logs):
+        return stop_answer(hook(self, epoch, state, logs), who)
+
+    on_epoch_end._checked_stop_answer = True
+    return on_epoch_end
+
+
 class Callback:
     """Base class: override what you need. ``every``: host period in epochs (None: any wake)."""
 
     every: int | None = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass's on_epoch_end answer is checked as a plain function's is: a string or a
+        # float returned by mistake would otherwise read as True and stop training silently.
+        super().__init_subclass__(**kwargs)
+        hook = cls.__dict__.get("on_epoch_end")
+        if callable(hook):
+            cls.on_epoch_end = _checked_hook(hook, f"{cls.__name__}.on_epoch_end")
 
     def on_train_begin(self, run: Run) -> None:
         """Called once before the first epoch; `run` holds the loop's settings (kept as
@@ -63,15 +96,9 @@ class FunctionCallback(Callback):
             accepts_positional(fn, 2) is not True or _required_positional(fn) >= 3)
 
     def on_epoch_end(self, epoch, state, logs):
-        answer = self.fn(epoch, dict(logs), state) if self.wants_state else self.fn(epoch, dict(logs))
-        if isinstance(answer, (np.ndarray, np.generic)) and np.ndim(answer) == 0:
-            answer = answer.item()  # np.True_, np.array(False)
-        if answer is not None and not isinstance(answer, (bool, int)):
-            raise TypeError(
-                f"callback {getattr(self.fn, '__name__', self.fn)!r} returned "
-                f"{type(answer).__name__}; a callback returns True to stop training, or "
-                "False/None to go on.")
-        return bool(answer)
+        logs = dict(logs)
+        answer = self.fn(epoch, logs, state) if self.wants_state else self.fn(epoch, logs)
+        return bool(stop_answer(answer, f"callback {getattr(self.fn, '__name__', self.fn)!r}"))
 
 
 def _required_positional(fn: Callable) -> int:
