@@ -317,3 +317,26 @@ def test_model_without_parameters_predicts_evaluates_and_saves(tmp_path):
         jaxnn.predict_ensemble(model, params, x)
     with pytest.raises(ValueError, match=r"predict\(params=...\): got no parameters.*Dense_0"):
         jaxnn.predict(jaxnn.MLP([2]), {}, x)
+
+
+def test_progress_bar_estimates_time_left_from_the_epochs_after_the_first_wake(monkeypatch):
+    """The first wake's epochs include the compilation: 10 s for epoch 1, then epochs 2-11 in
+    0.5 s. The rate is 10 epochs / 0.5 s = 20 epochs/s, so 89 epochs are 4.45 s away (counting
+    the compilation as an epoch would give 0.1 epochs/s at first, "15:00" left)."""
+    import types
+
+    now = [0.0]
+    monkeypatch.setattr("tqdm.std.time", lambda: now[0])
+    progress = jaxnn.Progress(verbose=1)
+    progress.on_train_begin(types.SimpleNamespace(epoch=0, epochs=100, start_epoch=0,
+                                                  history={}))
+    now[0] = 10.0
+    progress.on_epoch_end(1, None, {"loss": 1.0})
+    assert progress.bar.format_dict["rate"] is None  # no estimate from the compiling wake
+    now[0] = 10.5
+    progress.on_epoch_end(11, None, {"loss": 0.5})
+    shown = progress.bar.format_dict
+    assert shown["n"] == 11 and shown["elapsed"] == pytest.approx(10.5)  # compilation shown
+    assert shown["rate"] == pytest.approx(20.0)
+    assert (shown["total"] - shown["n"]) / shown["rate"] == pytest.approx(4.45)
+    progress.bar.close()

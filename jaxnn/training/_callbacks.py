@@ -140,7 +140,7 @@ class Progress(Callback):
         self.bar = None
 
     def on_train_begin(self, run: Run) -> None:
-        self.run, self.shown = run, run.epoch
+        self.run, self.shown, self.timing = run, run.epoch, False
         if not parallel.is_main_process():
             self.verbose = 0
         if self.verbose == 1 and run.epoch < run.epochs:
@@ -151,7 +151,14 @@ class Progress(Callback):
 
     def on_epoch_end(self, epoch, state, logs):
         if self.bar is not None:
-            self.bar.update(epoch - self.bar.n)
+            if not self.timing:
+                # The first wake's epochs took the compilation too: the rate (and the time
+                # left) is measured from here, on the epochs after them.
+                self.bar.n = self.bar.last_print_n = epoch
+                self.bar.last_print_t = self.bar._time()
+                self.timing = True
+            else:
+                self.bar.update(epoch - self.bar.n)
             self.bar.set_postfix_str(format_logs(logs), refresh=True)
         elif self.verbose == 2:
             history, first = self.run.history, self.run.start_epoch + 1
