@@ -391,11 +391,11 @@ def test_a_corrupt_only_checkpoint_says_there_is_nothing_older(tmp_path):
 
 
 def test_a_file_from_a_newer_format_version_asks_for_an_upgrade(tmp_path, monkeypatch):
-    import jaxnn.saving._checkpoint as checkpoint_module
+    import jaxnn.saving._params as params_module  # save_params writes its FORMAT_VERSION
 
-    monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", FORMAT_VERSION + 1)
+    monkeypatch.setattr(params_module, "FORMAT_VERSION", FORMAT_VERSION + 1)
     path = save_params(tmp_path / "p.msgpack", {"w": jnp.ones(2)})
-    monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", FORMAT_VERSION)
+    monkeypatch.setattr(params_module, "FORMAT_VERSION", FORMAT_VERSION)
     with pytest.raises(ValueError, match=f"version {FORMAT_VERSION + 1}.*Upgrade jaxnn"):
         load_params(path)
 
