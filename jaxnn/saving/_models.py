@@ -204,8 +204,8 @@ def _input_guesses(params: Any) -> list[tuple[tuple[int, ...], tuple[int, ...]]]
 
 def _init_shapes(model: Any, sample_shape: tuple[int, ...], dtype: Any) -> dict[str, tuple]:
     """``{leaf path: shape}`` of ``model.init(key, x)``, ``x: (1, *sample_shape)``, on shapes."""
-    key = jax.ShapeDtypeStruct((2,), jnp.uint32)
-    tree = jax.eval_shape(model.init, key, jax.ShapeDtypeStruct((1, *sample_shape), dtype))
+    sample = jax.ShapeDtypeStruct((1, *sample_shape), jax.dtypes.canonicalize_dtype(dtype))
+    tree = jax.eval_shape(lambda x: model.init(jax.random.PRNGKey(0), x), sample)
     return {name: tuple(leaf.shape) for name, leaf in leaf_paths(tree)}
 
 
