@@ -55,7 +55,8 @@ def test_nnx_module_trains_as_the_same_linen_mlp():
     trained = ours.params
     got = _as_linen(trained["hidden"]["kernel"][...], trained["hidden"]["bias"][...],
                     trained["out"]["kernel"][...], trained["out"]["bias"][...])
-    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(reference.params)):
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(reference.params),
+                    strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.history["loss"], reference.history["loss"], rtol=1e-5)
     # predict/evaluate read the same parameters; merge gives the trained module
@@ -139,7 +140,8 @@ def test_equinox_mlp_trains_as_the_same_linen_mlp():
     reference = jaxnn.fit(linen, (x, y), params=start, **FIT)
     h, o = ours.params.layers
     got = _as_linen(h.weight.T, h.bias, o.weight.T, o.bias)
-    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(reference.params)):
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(reference.params),
+                    strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     trained = jaxnn.models.merge(module, ours.params)
     np.testing.assert_allclose(jaxnn.predict(module, ours.params, x),
