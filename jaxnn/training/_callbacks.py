@@ -7,7 +7,8 @@ A callback is an object with three hooks and a period:
 - ``on_epoch_end(epoch, state, logs) -> bool | None``: after epochs that are multiples of
   `every` (the loop ends a compiled call there, so `state` is the state after exactly that
   epoch), or, with ``every = None``, whenever the host wakes (about five times a second, and
-  at the end), with the newest epoch. Returning True stops training.
+  at the end), with the newest epoch. Returning True stops training; False or None goes on;
+  anything else (text, a float) is a TypeError, for subclasses as for plain functions.
 - ``on_train_end(result)``: once, with the `TrainResult`.
 
 A plain function ``callback(epoch, logs)`` is wrapped in `FunctionCallback` (every epoch).
