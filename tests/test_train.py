@@ -340,3 +340,25 @@ def test_progress_bar_estimates_time_left_from_the_epochs_after_the_first_wake(m
     assert shown["rate"] == pytest.approx(20.0)
     assert (shown["total"] - shown["n"]) / shown["rate"] == pytest.approx(4.45)
     progress.bar.close()
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_300_fits_and_repeated_fit_many():
+    """benchmarks/memory_load.py in its own processes: a hand-written loop of 300 fits and
+    fit_many of 256 models called 10 times hold their memory (loosely: growth after the warm-up
+    under 200 MB; compiled programs are cached, so a leak of one per fit would show)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "memory_load.py"
+    process = subprocess.run(
+        [sys.executable, str(script), "--fits", "300", "--warmup", "50", "--many-calls", "10",
+         "--many-warmup", "4"],
+        check=True, capture_output=True, text=True, timeout=3000)
+    lines = [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
+    ends = {line["workload"]: line for line in lines if line["stage"] == "end"}
+    assert ends["fits"]["fits"] == 300 and ends["many"]["calls"] == 10
+    assert ends["fits"]["growth_mb"] < 200, ends["fits"]
+    assert ends["many"]["growth_mb"] < 200, ends["many"]
