@@ -44,7 +44,8 @@ def is_number(value: Any) -> bool:
 
 def check_int(value: Any, argument: str, minimum: int | None = 0,
               maximum: int | None = None) -> int:
-    """`value` as a Python int in [minimum, maximum], or a TypeError/ValueError naming `argument`."""
+    """`value` as a Python int in [minimum, maximum], else a TypeError/ValueError naming
+    `argument`."""
     if isinstance(value, jax.core.Tracer):
         raise TypeError(f"{argument}: must be a static Python int, got a traced value. Pass a "
                         "concrete number (not one computed inside jax.jit).")
@@ -80,7 +81,8 @@ def check_number(value: Any, argument: str, minimum: float | None = None,
     if isinstance(value, jax.Array) and value.ndim == 0 and not isinstance(value, jax.core.Tracer):
         value = value.item()
     if not is_number(value):
-        hint = " Pass a number, not a string: e.g. 0.1, not '0.1'." if isinstance(value, str) else ""
+        hint = (" Pass a number, not a string: e.g. 0.1, not '0.1'." if isinstance(value, str)
+                else "")
         raise TypeError(f"{argument}: expected {what}, got {_shown(value)}.{hint}")
     value = float(value)
     if not math.isfinite(value):
@@ -146,9 +148,24 @@ def check_path(value: Any, argument: str, kind: str = "file", must_exist: bool =
     if kind == "directory" and path.exists() and not path.is_dir():
         raise ValueError(f"{argument}: {str(path)!r} is a file; expected a directory. Pass the "
                          "directory that holds the files.")
+    blocker = _file_in_the_way(path)
+    if blocker is not None:
+        raise ValueError(f"{argument}: {str(path)!r} lies under {str(blocker)!r}, which is a "
+                         "file, not a directory, so nothing can be read or created there. "
+                         "Choose a path in a directory, or move that file.")
     if must_exist and not path.exists():
         raise FileNotFoundError(f"{argument}: no such {kind}: {str(path)!r}.")
     return path
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of a missing `path` if it is not a directory, else None."""
+    if path.exists():
+        return None
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 def accepts_positional(fn: Callable, count: int) -> bool | None:
@@ -215,7 +232,8 @@ def as_float_array(value: Any, argument: str) -> np.ndarray:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
         _check_ragged(value, argument)
-        raise TypeError(f"{argument}: expected an array of numbers, got {type(value).__name__}.") from error
+        raise TypeError(f"{argument}: expected an array of numbers, got "
+                        f"{type(value).__name__}.") from error
     if array.dtype == object:
         _check_ragged(value, argument)
     if array.dtype == object or array.dtype.kind in "USV":

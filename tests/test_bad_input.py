@@ -26,12 +26,21 @@ MODEL = jaxnn.MLP([4, 2])
 
 
 def _dense(inputs, outputs):
-    return {"kernel": np.zeros((inputs, outputs), np.float32), "bias": np.zeros(outputs, np.float32)}
+    return {"kernel": np.zeros((inputs, outputs), np.float32),
+            "bias": np.zeros(outputs, np.float32)}
 
 
 def _params():
     """MODEL's parameters for 3 features, as model.init builds them (no compile needed)."""
     return {"params": {"Dense_0": _dense(3, 4), "Dense_1": _dense(4, 2)}}
+
+
+def _cnn_params():
+    """jaxnn.CNN((4, 8), 2)'s parameters for 28x28 grey images (no compile needed)."""
+    conv = [{"kernel": np.zeros((3, 3, 1, 4), np.float32), "bias": np.zeros(4, np.float32)},
+            {"kernel": np.zeros((3, 3, 4, 8), np.float32), "bias": np.zeros(8, np.float32)}]
+    return {"params": {"Conv_0": conv[0], "Conv_1": conv[1], "Dense_0": _dense(392, 128),
+                       "Dense_1": _dense(128, 2)}}
 
 
 def _result():
@@ -58,6 +67,20 @@ def _a_file(tmp_path):
     return path
 
 
+class _AnswersInText(jaxnn.Callback):
+    """Returns "stop" (text, not True): refused as a plain function's text answer is."""
+
+    def on_epoch_end(self, epoch, state, logs):
+        return "stop"
+
+
+class _AnswersAFloat(jaxnn.Callback):
+    """Returns the loss (a float), as if it were a stop signal."""
+
+    def on_epoch_end(self, epoch, state, logs):
+        return logs["loss"]
+
+
 # (id, call(tmp_path), exception, words the message must contain)
 CASES = [
     # ----------------------------------------------------------------- paths and file loaders
@@ -73,6 +96,42 @@ CASES = [
      ["load_params(path=...)", "is a directory", "expected a file"]),
     ("save_params None", lambda t: save_params(None, _params()), TypeError,
      ["save_params(path=...)", "file path", "NoneType"]),
+    ("save_params under a file", lambda t: save_params(_a_file(t) / "p.jaxnn", _params()),
+     ValueError, ["save_params(path=...)", "a_file.txt/p.jaxnn", "lies under", "a_file.txt'",
+                  "is a file, not a directory"]),
+    ("save_params deep under a file",
+     lambda t: save_params(_a_file(t) / "runs" / "one" / "p.jaxnn", _params()),
+     ValueError, ["save_params(path=...)", "lies under", "a_file.txt'", "not a directory"]),
+    ("save_model under a file", lambda t: jaxnn.save_model(_a_file(t) / "m.jaxnn", MODEL,
+                                                            _params()),
+     ValueError, ["save_model(path=...)", "lies under", "a_file.txt'", "not a directory"]),
+    ("load_params under a file", lambda t: load_params(_a_file(t) / "p.jaxnn"), ValueError,
+     ["load_params(path=...)", "lies under", "a_file.txt'", "not a directory"]),
+    ("save_model wider layer", lambda t: jaxnn.save_model(t / "m.jaxnn", jaxnn.MLP([8, 2]),
+                                                           _params()),
+     ValueError, ["save_model(params=...)", "do not belong to this model MLP(features=(8, 2))",
+                  "params/Dense_0/bias", "hold shape (4,)", "needs (8,)"]),
+    ("save_model deeper model", lambda t: jaxnn.save_model(t / "m.jaxnn", jaxnn.MLP([4, 4, 2]),
+                                                            _params()),
+     ValueError, ["save_model(params=...)", "do not belong to this model", "lack 2 of its leaves",
+                  "params/Dense_2/bias"]),
+    ("save_model shallower model", lambda t: jaxnn.save_model(t / "m.jaxnn", jaxnn.MLP([2]),
+                                                               _params()),
+     ValueError, ["save_model(params=...)", "do not belong to this model", "no use for",
+                  "params/Dense_1/bias"]),
+    ("save_model other outputs", lambda t: jaxnn.save_model(t / "m.jaxnn", jaxnn.MLP([4, 3]),
+                                                             _params()),
+     ValueError, ["save_model(params=...)", "params/Dense_1/bias", "(2,)", "needs (3,)"]),
+    ("save_model CNN with MLP params", lambda t: jaxnn.save_model(t / "m.jaxnn",
+                                                                   jaxnn.CNN((4,), 2), _params()),
+     ValueError, ["save_model(params=...)", "do not belong to this model CNN(",
+                  "params/Conv_0/bias"]),
+    ("save_model CNN other filters",
+     lambda t: jaxnn.save_model(t / "m.jaxnn", jaxnn.CNN((4, 6), 2), _cnn_params()),
+     ValueError, ["save_model(params=...)", "params/Conv_1/bias", "hold shape (8,)", "needs (6,)"]),
+    ("save_model no params for a model with some",
+     lambda t: jaxnn.save_model(t / "m.jaxnn", MODEL, {}),
+     ValueError, ["save_model(params=...)", "do not belong", "they have none"]),
     ("checkpoint every float", lambda t: TrainingCheckpoints(t, every=1.5), TypeError,
      ["checkpoint_every=1.5", "integer", "float"]),
     # ----------------------------------------------------------------- model settings
@@ -102,7 +161,8 @@ CASES = [
      ["fit(data=...) x", "(samples, features), 2-D", "(40, 1, 3)"]),
     ("evaluate extra axes", lambda t: jaxnn.evaluate(MODEL, _params(), (X.reshape(40, 1, 3), Y)),
      ValueError, ["evaluate(data=...)", "(samples, features), 2-D", "(40, 1, 3)"]),
-    ("CNN channels first", lambda t: _fit(jaxnn.CNN((4,), 2, dense=()), IMAGES.transpose(0, 3, 1, 2),
+    ("CNN channels first", lambda t: _fit(jaxnn.CNN((4,), 2, dense=()),
+                                          IMAGES.transpose(0, 3, 1, 2),
                                           IMAGE_LABELS),
      ValueError, ["fit(data=...) x", "channels-first", "(16, 1, 8, 8)", "x.transpose(0, 2, 3, 1)"]),
     ("CNN 3-D images", lambda t: _fit(jaxnn.CNN((4,), 2, dense=()), IMAGES[..., 0], IMAGE_LABELS),
@@ -141,8 +201,17 @@ CASES = [
                                                         metrics=["auc"]),
      ValueError, ["evaluate(metrics=...)", "both classes", "[0]"]),
     # ----------------------------------------------------------------- user functions
-    ("callback returns an array", lambda t: _loop(_quadratic, callbacks=[lambda e, logs: np.ones(2)]),
+    ("callback returns an array",
+     lambda t: _loop(_quadratic, callbacks=[lambda e, logs: np.ones(2)]),
      TypeError, ["callback '<lambda>'", "returned ndarray", "True to stop"]),
+    ("Callback subclass returns text", lambda t: _loop(_quadratic, callbacks=[_AnswersInText()]),
+     TypeError, ["_AnswersInText.on_epoch_end", "returned str 'stop'", "True to stop",
+                 "False/None"]),
+    ("Callback subclass returns a float",
+     lambda t: _fit(callbacks=[_AnswersAFloat()]),
+     TypeError, ["_AnswersAFloat.on_epoch_end", "returned float", "True to stop"]),
+    ("callback returns text", lambda t: _loop(_quadratic, callbacks=[lambda e, logs: "stop"]),
+     TypeError, ["callback '<lambda>'", "returned str 'stop'", "True to stop"]),
     ("callback takes nothing", lambda t: _fit(callbacks=[lambda: None]), TypeError,
      ["callbacks:", "callback(epoch, logs)", "<lambda>()"]),
     ("loss with two arguments", lambda t: _fit(loss=lambda p, y: jnp.mean(p)), TypeError,

@@ -55,7 +55,8 @@ def _trained_state(width=8, steps=3):
 
 def _assert_trees_bitwise_equal(actual, expected):
     assert jax.tree_util.tree_structure(actual) == jax.tree_util.tree_structure(expected)
-    for a, b in zip(jax.tree_util.tree_leaves(actual), jax.tree_util.tree_leaves(expected)):
+    for a, b in zip(jax.tree_util.tree_leaves(actual), jax.tree_util.tree_leaves(expected),
+                    strict=True):
         assert isinstance(a, jax.Array)
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b), strict=True)
@@ -173,7 +174,8 @@ def _launch(tmp_path, name, **overrides):
     script = tmp_path / "train_script.py"
     script.write_text(textwrap.dedent(_SCRIPT))
     config = {
-        "epochs": 40, "sleep": 0.0, "mark_at": -1, "hang_at": -1, "early_stopping": False, "patience": 3,
+        "epochs": 40, "sleep": 0.0, "mark_at": -1, "hang_at": -1, "early_stopping": False,
+        "patience": 3,
         "checkpoint_dir": str(tmp_path / f"{name}_checkpoints"), "resume": False,
         "out": str(tmp_path / f"{name}.json"),
     }
@@ -231,8 +233,9 @@ def _assert_same_outcome(resumed, reference):
 
 def test_training_killed_with_sigkill_resumes_to_the_same_params_and_history(tmp_path):
     reference, reference_config = _launch(tmp_path, "reference")
-    # The victim marks epoch 6 (epoch 5 is saved by then), trains on (slowly), and hangs at epoch 39, so the kill lands at an
-    # arbitrary point after epoch 5, possibly in the middle of a write, and always before the end.
+    # The victim marks epoch 6 (epoch 5 is saved by then), trains on (slowly), and hangs at
+    # epoch 39, so the kill lands at an arbitrary point after epoch 5, possibly in the middle of
+    # a write, and always before the end.
     victim, config = _launch(tmp_path, "victim", sleep=0.02, mark_at=6, hang_at=39)
     checkpoints = TrainingCheckpoints(config["checkpoint_dir"])
     _wait_until(lambda: Path(config["out"] + ".marked").exists(), victim)
@@ -300,11 +303,13 @@ def test_resume_of_a_different_model_names_the_first_differing_leaf(tmp_path):
     message = str(error.value)
     assert "checkpoint_00000004.msgpack" in message
     assert "params/params/Dense_0/" in message
-    assert ("(8,)" in message and "(16,)" in message) or ("(4, 8)" in message and "(4, 16)" in message)
+    assert (("(8,)" in message and "(16,)" in message)
+            or ("(4, 8)" in message and "(4, 16)" in message))
 
 
 def test_load_params_into_a_different_model_names_leaf_and_both_shapes(tmp_path):
-    path = save_params(tmp_path / "p.msgpack", {"params": {"Dense_0": {"kernel": jnp.ones((4, 8))}}})
+    path = save_params(tmp_path / "p.msgpack",
+                       {"params": {"Dense_0": {"kernel": jnp.ones((4, 8))}}})
     with pytest.raises(ValueError, match=r"Dense_0/kernel .*\(4, 8\) float32.*\(4, 16\) float32"):
         load_params(path, like={"params": {"Dense_0": {"kernel": jnp.ones((4, 16))}}})
     with pytest.raises(ValueError, match="int32"):
@@ -391,11 +396,11 @@ def test_a_corrupt_only_checkpoint_says_there_is_nothing_older(tmp_path):
 
 
 def test_a_file_from_a_newer_format_version_asks_for_an_upgrade(tmp_path, monkeypatch):
-    import jaxnn.saving._params as checkpoint_module
+    import jaxnn.saving._params as params_module  # save_params writes its FORMAT_VERSION
 
-    monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", FORMAT_VERSION + 1)
+    monkeypatch.setattr(params_module, "FORMAT_VERSION", FORMAT_VERSION + 1)
     path = save_params(tmp_path / "p.msgpack", {"w": jnp.ones(2)})
-    monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", FORMAT_VERSION)
+    monkeypatch.setattr(params_module, "FORMAT_VERSION", FORMAT_VERSION)
     with pytest.raises(ValueError, match=f"version {FORMAT_VERSION + 1}.*Upgrade jaxnn"):
         load_params(path)
 

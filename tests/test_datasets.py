@@ -156,8 +156,8 @@ def test_ising_is_seeded_and_counts_samples_with_uneven_chains():
 
 
 def test_onsager_constants():
-    assert ONSAGER_TC == pytest.approx(2 / np.log(1 + np.sqrt(2)))
-    assert ONSAGER_TC == pytest.approx(2.269185, abs=1e-6)
+    assert pytest.approx(2 / np.log(1 + np.sqrt(2))) == ONSAGER_TC
+    assert pytest.approx(2.269185, abs=1e-6) == ONSAGER_TC
     expected = (1 - np.sinh(2 / 1.5) ** -4) ** 0.125
     assert onsager_magnetization(1.5) == pytest.approx(expected)
     np.testing.assert_array_equal(onsager_magnetization([2.3, 3.0]), [0.0, 0.0])
@@ -284,8 +284,27 @@ def test_load_susy_rejects_a_header(tmp_path):
     write_susy(tmp_path / "SUSY.csv", susy_table(3))
     text = (tmp_path / "SUSY.csv").read_text()
     (tmp_path / "SUSY.csv").write_text("label," + ",".join(SUSY_FEATURES) + "\n" + text)
-    with pytest.raises(ValueError, match="line 1: expected 19 numbers.*no header"):
+    with pytest.raises(ValueError, match=r"line 1, column 0 \(the label; .*'label' is not a "
+                                         r"number.*no header"):
         load_susy(tmp_path / "SUSY.csv")
+
+
+@pytest.mark.parametrize("token", ["1_5", "abc", "", "1.5d0", "0x1f", "--1"])
+def test_load_susy_names_the_line_column_and_token_of_a_malformed_number(tmp_path, monkeypatch,
+                                                                         token):
+    path = tmp_path / "SUSY.csv"
+    write_susy(path, susy_table(12))
+    text = path.read_text().splitlines()
+    fields = text[6].split(",")
+    fields[4] = token  # line 7, column 4: lepton_2_pT
+    text[6] = ",".join(fields)
+    path.write_text("\n".join(text) + "\n")
+    monkeypatch.setattr(susy_module, "_CHUNK_ROWS", 4)  # line 7 is in the second chunk
+    with pytest.raises(ValueError) as info:
+        load_susy(path)
+    message = str(info.value)
+    for words in ("line 7, column 4", "'lepton_2_pT'", f"{token!r} is not a number"):
+        assert words in message, message
 
 
 def test_load_susy_missing_file_says_where_the_data_come_from(tmp_path):
@@ -321,7 +340,7 @@ def test_load_mnist_round_trips_gzip_and_raw_idx(tmp_path, split, compress):
     assert y.shape == (7,) and y.dtype == np.int32
     np.testing.assert_allclose(x[..., 0], images / 255.0, rtol=1e-6)
     np.testing.assert_array_equal(y, labels)
-    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert x.min() >= 0.0 and x.max() <= 1.0
 
 
 def test_load_mnist_reads_the_dimensions_from_the_header(tmp_path):

@@ -75,7 +75,7 @@ def _same_tree(a, b, exact=True):
     leaves_a, tree_a = jax.tree_util.tree_flatten(a)
     leaves_b, tree_b = jax.tree_util.tree_flatten(b)
     assert tree_a == tree_b
-    for u, v in zip(leaves_a, leaves_b):
+    for u, v in zip(leaves_a, leaves_b, strict=True):
         if exact:
             np.testing.assert_array_equal(np.asarray(u), np.asarray(v))
         else:
@@ -417,7 +417,8 @@ def test_saved_model_errors_are_clear(tmp_path):
         def __call__(self, x):
             return nn.Dense(self.width)(x)
 
-    path = jaxnn.save_model(tmp_path / "c.jaxnn", Custom(5), params)
+    custom_params = Custom(5).init(jax.random.PRNGKey(0), np.zeros((1, 3)))
+    path = jaxnn.save_model(tmp_path / "c.jaxnn", Custom(5), custom_params)
     with pytest.raises(ValueError, match="custom_objects=\\{'Custom': Custom\\}"):
         jaxnn.load_model(path)
     assert jaxnn.load_model(path, custom_objects={"Custom": Custom})[0] == Custom(5)

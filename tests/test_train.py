@@ -1,3 +1,4 @@
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -54,7 +55,8 @@ def test_one_sgd_step_equals_finite_difference_gradient_step():
     flat = np.asarray(flat, np.float64)
     eps = 1e-2
     fd = np.array([
-        (loss_of(unravel(jnp.asarray(flat + eps * e))) - loss_of(unravel(jnp.asarray(flat - eps * e))))
+        (loss_of(unravel(jnp.asarray(flat + eps * e)))
+         - loss_of(unravel(jnp.asarray(flat - eps * e))))
         / (2 * eps)
         for e in np.eye(flat.size)
     ])
@@ -189,7 +191,8 @@ def _model_and_params(features=4, outputs=2):
     [
         ((np.zeros((10, 4)), np.zeros(9)), {}, ValueError, "same number of samples, got 10 and 9"),
         ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 0}, ValueError, "1 <= batch_size <= 10"),
-        ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 11}, ValueError, "1 <= batch_size <= 10"),
+        ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 11}, ValueError,
+         "1 <= batch_size <= 10"),
         ((np.zeros((10, 4)), np.zeros(10)), {"batch_size": 2.5}, TypeError, "expected an integer"),
         ((np.full((10, 4), np.nan), np.zeros(10)), {}, ValueError, "NaN/inf"),
         ((np.zeros((10, 4)), np.array([0, 1, 2, 3] * 2 + [0, 5])), {}, ValueError,
@@ -248,3 +251,114 @@ def test_total_steps_stops_mid_epoch_without_recompiling():
     with pytest.raises(ValueError, match="total_steps=21"):
         train_loop(loss_fn, {"w": jnp.float32(0.0)}, {"x": jnp.zeros(1)},
                    optimizer=optax.sgd(0.1), epochs=2, steps_per_epoch=10, total_steps=21)
+
+
+# ---------------------------------------------------------------- callbacks and odd models
+
+
+class _StopAtEpoch(jaxnn.Callback):
+    """Answers np.True_ (a NumPy bool, as a comparison of logs gives) after epoch `stop`."""
+
+    def __init__(self, stop):
+        self.stop, self.seen = stop, []
+
+    def on_epoch_end(self, epoch, state, logs):
+        self.seen.append(epoch)
+        return np.float32(epoch) >= self.stop
+
+
+class _StopAtEpochAndCount(_StopAtEpoch):
+    """A subclass of a subclass that hands its parent's answer on."""
+
+    def on_epoch_end(self, epoch, state, logs):
+        self.counted = epoch
+        return super().on_epoch_end(epoch, state, logs)
+
+
+@pytest.mark.parametrize("callback_type", [_StopAtEpoch, _StopAtEpochAndCount])
+def test_callback_subclass_answers_stop_training_as_a_function_does(callback_type):
+    callback = callback_type(3)
+    result = train_loop(lambda p, b, k: (jnp.sum(p["w"] ** 2), {}), {"w": jnp.ones(2)},
+                        {"x": jnp.zeros(1)}, optimizer=optax.sgd(0.1), epochs=10,
+                        steps_per_epoch=1, callbacks=[callback])
+    assert result.epochs_run == 3 and callback.seen == [1, 2, 3]
+    assert result.stop_reason == "a callback asked to stop after epoch 3"
+    # w_k = 0.8**k after k SGD steps of rate 0.1 on |w|²: the run stopped after 3 steps
+    np.testing.assert_allclose(np.asarray(result.params["w"]), 0.8**3, rtol=1e-6)
+
+
+class _FixedRule(nn.Module):
+    """A classifier without parameters: logits (x0 - x1, x1 - x0)."""
+
+    @nn.compact
+    def __call__(self, x):
+        return jnp.stack([x[:, 0] - x[:, 1], x[:, 1] - x[:, 0]], axis=1)
+
+
+def test_model_without_parameters_predicts_evaluates_and_saves(tmp_path):
+    model = _FixedRule()
+    x = np.random.default_rng(3).normal(size=(50, 2)).astype(np.float32)
+    y = (x[:, 1] > x[:, 0]).astype(np.int32)
+    y[:5] = 1 - y[:5]  # five wrong answers
+    params = model.init(jax.random.PRNGKey(0), x[:1])
+    assert params == {}
+    logits = np.stack([x[:, 0] - x[:, 1], x[:, 1] - x[:, 0]], axis=1)
+    np.testing.assert_allclose(jaxnn.predict(model, params, x), logits, rtol=1e-6)
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(jaxnn.predict_proba(model, params, x), expected, rtol=1e-5)
+    scores = jaxnn.evaluate(model, params, (x, y))
+    assert scores["accuracy"] == pytest.approx(45 / 50)
+    cross_entropy = -np.mean(np.log(expected[np.arange(50), y]))
+    assert scores["loss"] == pytest.approx(cross_entropy, rel=1e-5)
+    path = jaxnn.save_model(tmp_path / "rule.jaxnn", model, params)
+    loaded, loaded_params = jaxnn.load_model(path, custom_objects={"_FixedRule": _FixedRule})
+    np.testing.assert_allclose(jaxnn.predict(loaded, loaded_params, x), logits, rtol=1e-6)
+    with pytest.raises(ValueError, match="has no parameters.*spread is zero"):
+        jaxnn.predict_ensemble(model, params, x)
+    with pytest.raises(ValueError, match=r"predict\(params=...\): got no parameters.*Dense_0"):
+        jaxnn.predict(jaxnn.MLP([2]), {}, x)
+
+
+def test_progress_bar_estimates_time_left_from_the_epochs_after_the_first_wake(monkeypatch):
+    """The first wake's epochs include the compilation: 10 s for epoch 1, then epochs 2-11 in
+    0.5 s. The rate is 10 epochs / 0.5 s = 20 epochs/s, so 89 epochs are 4.45 s away (counting
+    the compilation as an epoch would give 0.1 epochs/s at first, "15:00" left)."""
+    import types
+
+    now = [0.0]
+    monkeypatch.setattr("tqdm.std.time", lambda: now[0])
+    progress = jaxnn.Progress(verbose=1)
+    progress.on_train_begin(types.SimpleNamespace(epoch=0, epochs=100, start_epoch=0,
+                                                  history={}))
+    now[0] = 10.0
+    progress.on_epoch_end(1, None, {"loss": 1.0})
+    assert progress.bar.format_dict["rate"] is None  # no estimate from the compiling wake
+    now[0] = 10.5
+    progress.on_epoch_end(11, None, {"loss": 0.5})
+    shown = progress.bar.format_dict
+    assert shown["n"] == 11 and shown["elapsed"] == pytest.approx(10.5)  # compilation shown
+    assert shown["rate"] == pytest.approx(20.0)
+    assert (shown["total"] - shown["n"]) / shown["rate"] == pytest.approx(4.45)
+    progress.bar.close()
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_300_fits_and_repeated_fit_many():
+    """benchmarks/memory_load.py in its own processes: a hand-written loop of 300 fits and
+    fit_many of 256 models called 10 times hold their memory (loosely: growth after the warm-up
+    under 200 MB; compiled programs are cached, so a leak of one per fit would show)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "memory_load.py"
+    process = subprocess.run(
+        [sys.executable, str(script), "--fits", "300", "--warmup", "50", "--many-calls", "10",
+         "--many-warmup", "4"],
+        check=True, capture_output=True, text=True, timeout=3000)
+    lines = [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
+    ends = {line["workload"]: line for line in lines if line["stage"] == "end"}
+    assert ends["fits"]["fits"] == 300 and ends["many"]["calls"] == 10
+    assert ends["fits"]["growth_mb"] < 200, ends["fits"]
+    assert ends["many"]["growth_mb"] < 200, ends["many"]

@@ -36,7 +36,7 @@ from jaxnn.saving._params import (
     _encode,
     _read_payload,
 )
-from jaxnn.validate import check_path
+from jaxnn.validate import check_path, leaf_paths
 
 __all__ = ["load_model", "model_config", "model_from_config", "save_model"]
 
@@ -159,19 +159,121 @@ def save_model(path: str | os.PathLike, model: nn.Module, params: Any) -> Path:
 
     Returns:
         The path. Raises TypeError for an argument that cannot be written as text (a
-        function given instead of its name) or parameters that are not a pytree of arrays.
+        function given instead of its name) or parameters that are not a pytree of arrays,
+        and ValueError for parameters of another architecture (checked against
+        ``model.init`` on shapes only, nothing computed).
     """
     path = check_path(path, "save_model(path=...)", kind="file", must_exist=False)
     architecture = json.dumps({"version": _CONFIG_VERSION, **model_config(model)})
     leaves = jax.tree_util.tree_leaves(params)
-    if not leaves or not all(hasattr(leaf, "shape") for leaf in leaves):
+    parameterless = not leaves and isinstance(params, Mapping)  # model.init gave {}
+    if not (leaves or parameterless) or not all(hasattr(leaf, "shape") for leaf in leaves):
         raise TypeError("save_model(params=...): expected a pytree of arrays (model.init(...) or "
                         f"result.params), got {type(params).__name__}.")
+    check_params_belong(model, params, "save_model(params=...)")
     path.parent.mkdir(parents=True, exist_ok=True)
     header = {"format": _PARAMS_FORMAT, "version": FORMAT_VERSION, "architecture": architecture}
     tree = serialization.to_state_dict(jax.device_get(params))
     _atomic_write(path, _encode(header, tree))
     return path
+
+
+def _input_guesses(params: Any) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Pairs of sample shapes (without the batch axis) that the model the parameters came from
+    could take, read off their kernels: a dense kernel (features, units) gives (features,), a
+    convolution kernel (..., channels, filters) images with those channels. The second shape of
+    a pair differs from the first in the sizes the parameters cannot tell (the image size), so
+    the leaves whose shapes follow the input can be told from those that belong to the model."""
+    guesses = []
+    for name, leaf in leaf_paths(params):
+        shape = tuple(np.shape(leaf))
+        if not name.endswith("kernel") or len(shape) < 2:
+            continue
+        if len(shape) == 2:
+            guesses.append(((shape[0],), (shape[0] + 1,)))
+            continue
+        for size in (32, 64, 128):  # spatial sizes for a convolution kernel (..., in, out)
+            spatial = len(shape) - 2
+            guesses.append(((size,) * spatial + shape[-2:-1],
+                            (size + 16,) * spatial + shape[-2:-1]))
+    # inputs of other models (the parameters may be another kind's): images, then features
+    guesses += [((32, 32, channels), (48, 48, channels)) for channels in (1, 3)]
+    guesses.append(((4,), (5,)))
+    return list(dict.fromkeys(guesses))
+
+
+def _init_shapes(model: Any, sample_shape: tuple[int, ...], dtype: Any) -> dict[str, tuple]:
+    """``{leaf path: shape}`` of ``model.init(key, x)``, ``x: (1, *sample_shape)``, on shapes."""
+    sample = jax.ShapeDtypeStruct((1, *sample_shape), jax.dtypes.canonicalize_dtype(dtype))
+    tree = jax.eval_shape(lambda x: model.init(jax.random.PRNGKey(0), x), sample)
+    return {name: tuple(leaf.shape) for name, leaf in leaf_paths(tree)}
+
+
+def _model_shapes(model: Any, params: Any) -> dict[str, tuple] | None:
+    """The model's leaf shapes, with None on the axes that follow the input's size, for the first
+    input the parameters suggest that the model accepts (None if it accepts none of them)."""
+    dtype = next((leaf.dtype for _, leaf in leaf_paths(params)
+                  if jnp.issubdtype(leaf.dtype, jnp.floating)), jnp.float32)
+    given = {name for name, _ in leaf_paths(params)}
+    found = None
+    for first, second in _input_guesses(params):
+        try:
+            shapes, other = _init_shapes(model, first, dtype), _init_shapes(model, second, dtype)
+        except Exception:  # noqa: BLE001 (the model refuses this guess: try the next)
+            continue
+        merged = {name: tuple(a if a == b else None for a, b in zip(shape, other[name],
+                                                                      strict=True))
+                  for name, shape in shapes.items() if len(shape) == len(other.get(name, ()))}
+        if len(merged) == len(shapes):
+            found = found or merged
+            if set(merged) == given:
+                return merged
+    return found
+
+
+def check_params_belong(model: Any, params: Any, argument: str) -> None:
+    """Raise ValueError unless `params` has the leaves, and leaf by leaf the shapes, that
+    `model.init` builds (the axes that follow the input's size aside). Models whose input cannot
+    be told from their parameters pass unchecked."""
+    if not callable(getattr(model, "init", None)):
+        return
+    wanted = _model_shapes(model, params)
+    if wanted is None:
+        return
+    given = {name: tuple(np.shape(leaf)) for name, leaf in leaf_paths(params)}
+    mismatch = f"{argument}: the parameters do not belong to this model {_short_repr(model)}:"
+    hint = ("Save the parameters this model was trained with (result.params of its fit), or "
+            "the model they came from.")
+    missing = [name for name in wanted if name not in given]
+    if missing:
+        others = [k for k in given if k not in wanted][:3]
+        have = others or sorted(given)[:3] or "none"
+        raise ValueError(f"{mismatch} they lack {len(missing)} of its leaves, e.g. "
+                         f"{missing[0]}; they have {have} instead. {hint}")
+    extra = [name for name in given if name not in wanted]
+    if extra:
+        raise ValueError(f"{mismatch} they hold {len(extra)} leaves the model has no use for, "
+                         f"e.g. {extra[0]}. {hint}")
+    for name, shape in wanted.items():
+        held = given[name]
+        if len(held) != len(shape) or any(w not in (None, h) for w, h in zip(shape, held,
+                                                                              strict=True)):
+            needed = "(" + ", ".join("any" if w is None else str(w) for w in shape) + (
+                ",)" if len(shape) == 1 else ")")
+            raise ValueError(f"{mismatch} at {name} they hold shape {held}, the model needs "
+                             f"{needed}. {hint}")
+
+
+def _short_repr(model: Any) -> str:
+    """``MLP(features=(8, 2))``: the class and the arguments that differ from the defaults."""
+    if not dataclasses.is_dataclass(model):
+        return type(model).__name__
+    arguments = ", ".join(f"{field.name}={getattr(model, field.name)!r:.40}"
+                          for field in dataclasses.fields(model)
+                          if field.init and field.name not in _SKIPPED_FIELDS
+                          and not _is_default(field, getattr(model, field.name)))
+    text = f"{type(model).__name__}({arguments})"
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def load_model(path: str | os.PathLike,

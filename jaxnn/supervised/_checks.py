@@ -5,7 +5,7 @@ Each message names the argument, what was expected, what came, and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import flax.linen as nn
@@ -92,7 +92,8 @@ def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
         metrics = (metrics,)
     if not isinstance(metrics, (tuple, list)):
         raise TypeError(f"metrics={metrics!r}: expected a list of metric names such as "
-                        f"['accuracy'], or () for none. Known: {list(STEP_METRICS + VALIDATION_METRICS)}.")
+                        "['accuracy'], or () for none. Known: "
+                        f"{list(STEP_METRICS + VALIDATION_METRICS)}.")
     metrics = [METRIC_ALIASES.get(name, name) if isinstance(name, str) else name
                for name in metrics]  # Keras's "acc" is "accuracy"
     for name in metrics:
@@ -285,7 +286,10 @@ def check_params(model: Any, params: Any, x: np.ndarray, where: str) -> None:
         raise TypeError(f"{argument}: got a TrainResult; pass its parameters, result.params "
                         f"(e.g. jaxnn.{where}(model, result.params, ...)).")
     leaves = jax.tree_util.tree_leaves(params)
-    if not leaves or not all(hasattr(leaf, "shape") and hasattr(leaf, "dtype") for leaf in leaves):
+    # A model without parameters (model.init returns {}) is checked against `model.init` below.
+    parameterless = not leaves and isinstance(params, Mapping)
+    if not (leaves or parameterless) or not all(hasattr(leaf, "shape") and hasattr(leaf, "dtype")
+                                                for leaf in leaves):
         raise TypeError(f"{argument}: expected a pytree of arrays (result.params of a fit, or "
                         f"model.init(key, x[:1])), got {type(params).__name__} "
                         f"{repr(params)[:60]}.")
@@ -293,6 +297,10 @@ def check_params(model: Any, params: Any, x: np.ndarray, where: str) -> None:
     if expected is None:
         return
     wanted, given = dict(leaf_paths(expected)), dict(leaf_paths(params))
+    if parameterless and wanted:
+        raise ValueError(f"{argument}: got no parameters ({params!r:.40}), but the model has "
+                         f"{len(wanted)} arrays of them, e.g. {next(iter(wanted))}. Pass "
+                         "result.params of its fit, or model.init(key, x[:1]).")
     if set(wanted) == set(given) and all(tuple(np.shape(given[k])) == tuple(wanted[k].shape)
                                          for k in wanted):
         return

@@ -111,7 +111,13 @@ def _check_outputs(outputs: Any, where: str) -> str:
 
 
 def _members(params: Any) -> int:
-    sizes = {np.shape(leaf)[0] if np.ndim(leaf) else 0 for leaf in jax.tree_util.tree_leaves(params)}
+    sizes = {np.shape(leaf)[0] if np.ndim(leaf) else 0
+             for leaf in jax.tree_util.tree_leaves(params)}
+    if not sizes:
+        raise ValueError(
+            f"predict_ensemble(params_stacked={params!r:.40}): the model has no parameters, so "
+            "every member is the same function and the spread is zero. Use jaxnn.predict_proba "
+            "(or jaxnn.predict) for a model without parameters.")
     if len(sizes) != 1 or 0 in sizes:
         raise ValueError(
             "predict_ensemble(params_stacked=...): expected parameters with a leading model axis "

@@ -8,8 +8,10 @@ A callback is an object with three hooks and a period:
 - ``on_epoch_end(epoch, state, logs) -> bool | None``: after epochs that are multiples of
   `every` (the loop ends a compiled call there, so `state` is the state after exactly that
   epoch), or, with ``every = None``, whenever the host wakes (about five times a second, and
-  at the end), with the newest epoch. Returning True stops training. For many models
-  (`jaxnn.fit_many`) every log but ``epoch`` and ``time`` is an array of one value per model.
+  at the end), with the newest epoch. Returning True stops training; False or None goes on;
+  anything else (text, a float) is a TypeError, for subclasses as for plain functions. For
+  many models (`jaxnn.fit_many`) every log but ``epoch`` and ``time`` is an array of one value
+  per model.
 - ``on_train_end(result)``: once, with the `TrainResult` (`ManyTrainResult` for many models).
 
 A plain function ``callback(epoch, logs)`` is wrapped in `FunctionCallback` (every epoch).
@@ -19,6 +21,7 @@ it is exact per epoch however many epochs one compiled call runs.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import warnings
@@ -33,10 +36,42 @@ from jaxnn.training._run import Run, TrainResult
 from jaxnn.validate import accepts_positional, check_bool, check_function, check_int
 
 
+def stop_answer(answer: Any, who: str) -> bool | None:
+    """A callback's answer as True (stop), False or None (go on); anything else is refused."""
+    if isinstance(answer, (np.ndarray, np.generic, jax.Array)) and np.ndim(answer) == 0:
+        answer = np.asarray(answer).item()  # np.True_, np.array(False), jnp.bool_
+    if answer is not None and not isinstance(answer, (bool, int)):
+        raise TypeError(
+            f"{who} returned {type(answer).__name__} {answer!r:.60}; a callback returns True "
+            "to stop training, or False/None to go on.")
+    return answer if answer is None else bool(answer)
+
+
+def _checked_hook(hook: Callable, who: str) -> Callable:
+    """`hook` (a Callback subclass's on_epoch_end) with its answer checked by `stop_answer`."""
+    if getattr(hook, "_checked_stop_answer", False):
+        return hook
+
+    @functools.wraps(hook)
+    def on_epoch_end(self, epoch, state, logs):
+        return stop_answer(hook(self, epoch, state, logs), who)
+
+    on_epoch_end._checked_stop_answer = True
+    return on_epoch_end
+
+
 class Callback:
     """Base class: override what you need. ``every``: host period in epochs (None: any wake)."""
 
     every: int | None = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass's on_epoch_end answer is checked as a plain function's is: a string or a
+        # float returned by mistake would otherwise read as True and stop training silently.
+        super().__init_subclass__(**kwargs)
+        hook = cls.__dict__.get("on_epoch_end")
+        if callable(hook):
+            cls.on_epoch_end = _checked_hook(hook, f"{cls.__name__}.on_epoch_end")
 
     def on_train_begin(self, run: Run) -> None:
         """Called once before the first epoch; `run` holds the loop's settings (kept as
@@ -69,14 +104,7 @@ class FunctionCallback(Callback):
     def on_epoch_end(self, epoch, state, logs):
         logs = dict(logs)
         answer = self.fn(epoch, logs, state) if self.wants_state else self.fn(epoch, logs)
-        if isinstance(answer, (np.ndarray, np.generic)) and np.ndim(answer) == 0:
-            answer = answer.item()  # np.True_, np.array(False)
-        if answer is not None and not isinstance(answer, (bool, int)):
-            raise TypeError(
-                f"callback {getattr(self.fn, '__name__', self.fn)!r} returned "
-                f"{type(answer).__name__}; a callback returns True to stop training, or "
-                "False/None to go on.")
-        return bool(answer)
+        return bool(stop_answer(answer, f"callback {getattr(self.fn, '__name__', self.fn)!r}"))
 
 
 def _required_positional(fn: Callable) -> int:
@@ -131,7 +159,7 @@ class Progress(Callback):
         self.bar = None
 
     def on_train_begin(self, run: Run) -> None:
-        self.run, self.shown = run, run.epoch
+        self.run, self.shown, self.timing = run, run.epoch, False
         if not parallel.is_main_process():
             self.verbose = 0
         if self.verbose == 1 and run.epoch < run.epochs:
@@ -142,7 +170,14 @@ class Progress(Callback):
 
     def on_epoch_end(self, epoch, state, logs):
         if self.bar is not None:
-            self.bar.update(epoch - self.bar.n)
+            if not self.timing:
+                # The first wake's epochs took the compilation too: the rate (and the time
+                # left) is measured from here, on the epochs after them.
+                self.bar.n = self.bar.last_print_n = epoch
+                self.bar.last_print_t = self.bar._time()
+                self.timing = True
+            else:
+                self.bar.update(epoch - self.bar.n)
             self.bar.set_postfix_str(format_logs(logs), refresh=True)
         elif self.verbose == 2:
             history, first = self.run.history, self.run.start_epoch + 1

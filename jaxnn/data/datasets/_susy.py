@@ -83,7 +83,8 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def _bad_line(path: Path, lines: list[str], first_line: int) -> ValueError:
-    """The error for the first line of `lines` that is not 19 numbers (lines count from 1)."""
+    """The error for the first line of `lines` that is not 19 numbers (lines count from 1),
+    naming the line, the column and the token that is not a number."""
     for offset, line in enumerate(lines):
         if not line.strip():
             continue
@@ -95,17 +96,38 @@ def _bad_line(path: Path, lines: list[str], first_line: int) -> ValueError:
                 f"columns, expected {SUSY_COLUMNS} (the label, then the 18 features "
                 f"SUSY_FEATURES). Is this the UCI SUSY file? The line begins {line[:80]!r}."
             )
-        try:
-            [float(field) for field in fields]
-        except ValueError:
+        column = _unreadable_column(fields)
+        if column is not None:
+            what = "the label" if column == 0 else f"feature {SUSY_FEATURES[column - 1]!r}"
             return ValueError(
-                f"load_susy: {path}, line {number}: expected {SUSY_COLUMNS} numbers, got "
-                f"{line[:80]!r}. The SUSY file has no header; remove any header or text lines."
+                f"load_susy: {path}, line {number}, column {column} ({what}; columns count "
+                f"from 0): {fields[column]!r} is not a number. The SUSY file holds "
+                f"{SUSY_COLUMNS} numbers per line and no header; fix or remove that line. The "
+                f"line begins {line.strip()[:80]!r}."
             )
     return ValueError(
         f"load_susy: {path}, lines {first_line}-{first_line + len(lines) - 1}: "
         "could not parse the numbers."
     )
+
+
+def _unreadable_column(fields: list[str]) -> int | None:
+    """The first of `fields` that NumPy's reader (as `_parse_chunk` calls it) does not take as
+    one number, or None. Python's float() is the quick test; its extras (``1_000``) are not."""
+    for column, field in enumerate(fields):
+        try:
+            float(field)
+            if "_" not in field:
+                continue
+        except ValueError:
+            pass
+        if not field.strip():
+            return column
+        try:
+            np.loadtxt([field], delimiter=",", dtype=np.float64, comments=None)
+        except ValueError:
+            return column
+    return None
 
 
 def _line_number(lines: list[str], first_line: int, row: int) -> tuple[int, str]:
