@@ -1,4 +1,4 @@
-"""Tests for jaxnn.plot and pinn.plot: what each figure shows, checked against NumPy/scikit-learn."""
+"""Tests for jaxnn.plot and pinn.plot: what each figure shows, against NumPy and scikit-learn."""
 
 import jax.numpy as jnp
 import numpy as np
@@ -93,14 +93,15 @@ def test_roc_legend_reports_auc_equal_to_sklearn(scored_samples, tmp_path):
     assert_png(tmp_path / "roc.png")
 
 
-def test_roc_rejection_style_plots_one_minus_fpr_against_tpr(scored_samples):
+def test_roc_rejection_style_plots_one_minus_fpr_against_tpr_at_every_threshold(scored_samples):
     y, good, _ = scored_samples
-    standard = plot.roc({"good": (y, good)}).axes[0].get_lines()[0]
     rejection_ax = plot.roc({"good": (y, good)}, style="rejection").axes[0]
     assert len(rejection_ax.get_lines()) == 1  # no chance diagonal
     efficiency, rejection = rejection_ax.get_lines()[0].get_data()
-    np.testing.assert_allclose(efficiency, standard.get_ydata())
-    np.testing.assert_allclose(rejection, 1 - standard.get_xdata())
+    fpr, tpr, _ = skmetrics.roc_curve(y, good, drop_intermediate=False)  # every working point
+    assert len(fpr) == len(np.unique(good)) + 1
+    np.testing.assert_array_equal(efficiency, tpr)
+    np.testing.assert_allclose(rejection, 1 - fpr, rtol=0, atol=1e-15)
     assert "rejection" in rejection_ax.get_ylabel()
 
 
@@ -126,6 +127,151 @@ def test_roc_rejects_bad_inputs(scored_samples):
         plot.roc((y, good))
     with pytest.raises(ValueError, match="fpr must rise"):
         plot.roc_from_curves({"m": (y, good)})
+
+
+@pytest.fixture
+def weighted_samples():
+    """Binary labels, scores with ties and event weights that change the curve. The weights
+    are multiples of 1/4, so every summed weight is exact and the points equal sklearn's."""
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 600)
+    scores = np.round(y + rng.normal(0, 1.0, 600), 1)  # ~60 distinct values: many ties
+    weights = rng.choice([0.25, 0.5, 1.0, 1.5, 4.0], 600) * np.where(scores > 1, 3.0, 1.0)
+    return y, scores, weights
+
+
+def test_roc_with_event_weights_plots_sklearns_points_and_weighted_auc(weighted_samples):
+    y, scores, weights = weighted_samples
+    weighted_auc = skmetrics.roc_auc_score(y, scores, sample_weight=weights)
+    assert abs(weighted_auc - skmetrics.roc_auc_score(y, scores)) > 5e-3  # the weights matter
+    for style, drop_intermediate in (("tpr_fpr", True), ("rejection", False)):
+        ax = plot.roc({"MLP": (y, scores, weights)}, style=style).axes[0]
+        fpr, tpr, _ = skmetrics.roc_curve(y, scores, sample_weight=weights,
+                                          drop_intermediate=drop_intermediate)
+        x, y_points = ax.get_lines()[0].get_data()
+        np.testing.assert_array_equal(x, fpr if style == "tpr_fpr" else tpr)
+        np.testing.assert_array_equal(y_points, tpr if style == "tpr_fpr" else 1 - fpr)
+        assert legend_texts(ax)[0] == f"MLP (AUC = {weighted_auc:.3f})"
+    _, _, every = skmetrics.roc_curve(y, scores, drop_intermediate=False)
+    assert len(fpr) == len(every)  # the rejection style kept every threshold
+    # None as the third element is the unweighted curve.
+    ax = plot.roc({"MLP": (y, scores, None)}).axes[0]
+    assert legend_texts(ax)[0] == f"MLP (AUC = {skmetrics.roc_auc_score(y, scores):.3f})"
+
+
+def test_roc_with_negative_generator_weights_matches_sums_by_hand(weighted_samples):
+    y, scores, weights = weighted_samples
+    weights = weights * np.where(np.arange(len(y)) % 7 == 0, -1.0, 1.0)  # NLO-like negatives
+    ax = plot.roc({"MLP": (y, scores, weights)}, style="rejection").axes[0]
+    efficiency, rejection = ax.get_lines()[0].get_data()
+    thresholds = np.unique(scores)[::-1]
+    signal, background = weights * (y == 1), weights * (y == 0)
+    expected_tpr = [0.0] + [signal[scores >= t].sum() / signal.sum() for t in thresholds]
+    expected_fpr = [0.0] + [background[scores >= t].sum() / background.sum() for t in thresholds]
+    np.testing.assert_allclose(efficiency, expected_tpr, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rejection, 1 - np.array(expected_fpr), rtol=0, atol=1e-12)
+    assert np.any(np.diff(efficiency) < 0)  # negative weights: the curve is not monotonic
+    # The AUC in the legend: the weighted pair probability P(s > b) + P(s = b) / 2.
+    pairs = np.sign(scores[y == 1][:, None] - scores[y == 0][None, :]) / 2 + 0.5
+    pair_weights = weights[y == 1][:, None] * weights[y == 0][None, :]
+    expected_auc = np.sum(pair_weights * pairs) / np.sum(pair_weights)
+    assert legend_texts(ax)[0] == f"MLP (AUC = {expected_auc:.3f})"
+
+
+@pytest.fixture
+def three_classes():
+    """Labels 0..2, softmax probabilities of rounded logits (tied rows), and event weights."""
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, 500)
+    logits = np.round(rng.normal(size=(500, 3)) + 1.2 * np.eye(3)[y], 1)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    weights = rng.choice([0.5, 1.0, 2.0, 3.0], 500)
+    return y, probabilities, weights
+
+
+def test_roc_draws_a_one_vs_rest_curve_per_class_as_sklearn(three_classes):
+    y, probabilities, weights = three_classes
+    names = ["pion", "kaon", "proton"]
+    weak = probabilities[:, ::-1].copy()
+    for style, drop_intermediate in (("tpr_fpr", True), ("rejection", False)):
+        ax = plot.roc({"MLP": (y, probabilities, weights), "weak": (y, weak)},
+                      class_names=names, style=style).axes[0]
+        lines = ax.get_lines()
+        assert len(lines) == 6 + (style == "tpr_fpr")  # 2 models x 3 classes (+ chance)
+        texts = legend_texts(ax)
+        models = (("MLP", probabilities, weights, 0), ("weak", weak, None, 3))
+        for model, scores, w, offset in models:
+            for c, name in enumerate(names):
+                truth = (y == c).astype(int)
+                fpr, tpr, _ = skmetrics.roc_curve(truth, scores[:, c], sample_weight=w,
+                                                  drop_intermediate=drop_intermediate)
+                x, y_points = lines[offset + c].get_data()
+                np.testing.assert_allclose(x, fpr if style == "tpr_fpr" else tpr, atol=1e-15)
+                np.testing.assert_allclose(y_points, tpr if style == "tpr_fpr" else 1 - fpr,
+                                           atol=1e-15)
+                area = skmetrics.roc_auc_score(truth, scores[:, c], sample_weight=w)
+                assert texts[offset + c] == f"{model}: {name} (AUC = {area:.3f})"
+                assert lines[offset + c].get_color() == lines[c].get_color()  # colour = class
+        assert lines[0].get_linestyle() != lines[3].get_linestyle()  # line style = model
+    # sklearn's one-vs-rest AUCs per class are the legend's.
+    per_class = skmetrics.roc_auc_score(y, probabilities, multi_class="ovr", average=None,
+                                        sample_weight=weights)
+    default = legend_texts(plot.roc({"m": (y, probabilities, weights)}).axes[0])
+    assert default[:3] == [f"m: class {c} (AUC = {a:.3f})" for c, a in enumerate(per_class)]
+
+
+def test_roc_rejects_bad_weights_labels_and_class_names(weighted_samples, three_classes):
+    y, scores, weights = weighted_samples
+    y3, probabilities, weights3 = three_classes
+    with pytest.raises(ValueError, match=r"roc\(curves\['m'\]\) sample_weight: expected one "
+                       r"weight per sample, shape \(600,\), got shape \(599,\)"):
+        plot.roc({"m": (y, scores, weights[:-1])})
+    with pytest.raises(ValueError, match="NaN/inf, the first at index 3"):
+        plot.roc({"m": (y, scores, np.where(np.arange(600) == 3, np.nan, weights))})
+    with pytest.raises(TypeError, match="numeric event weights"):
+        plot.roc({"m": (y, scores, np.array(["a"] * 600))})
+    negative_background = np.where(y == 0, -weights, weights)
+    with pytest.raises(ValueError, match=r"the background \(0\) weights sum to -\d"):
+        plot.roc({"m": (y, scores, negative_background)})
+    with pytest.raises(ValueError, match=r"the signal \(1\) weights sum to 0 <= 0"):
+        plot.roc({"m": (y, scores, np.where(y == 1, 0.0, weights))})
+    with pytest.raises(TypeError, match="got 4 items"):
+        plot.roc({"m": (y, scores, weights, weights)})
+    with pytest.raises(ValueError, match=r"the 'kaon' \(1\) weights sum to 0"):
+        plot.roc({"m": (y3, probabilities, np.where(y3 == 1, 0.0, weights3))},
+                 class_names=["pion", "kaon", "proton"])
+    with pytest.raises(ValueError, match="no 'class 2' \\(2\\) sample"):
+        plot.roc({"m": (np.minimum(y3, 1), probabilities)})
+    with pytest.raises(ValueError, match="class indices 0..2, got values \\[0, 1, 2, 3\\]"):
+        plot.roc({"m": (np.append(y3[:-1], 3), probabilities)})
+    with pytest.raises(ValueError, match="equal length"):
+        plot.roc({"m": (y3[:-1], probabilities)})
+    with pytest.raises(ValueError, match="2 names, but curves\\['m'\\] has scores for 3"):
+        plot.roc({"m": (y3, probabilities)}, class_names=["pion", "kaon"])
+    with pytest.raises(ValueError, match="every curve is binary"):
+        plot.roc({"m": (y, scores)}, class_names=["background", "signal"])
+    with pytest.raises(TypeError, match="class_names='pion'"):
+        plot.roc({"m": (y3, probabilities)}, class_names="pion")
+
+
+def test_classifier_response_weights_each_histogram_as_numpy(weighted_samples):
+    y, scores, weights = weighted_samples
+    weights = weights * np.where(np.arange(len(y)) % 9 == 0, -1.0, 1.0)
+    edges = np.histogram_bin_edges(scores, bins=15)
+    for density in (True, False):
+        ax = plot.classifier_response(y, scores, bins=15, density=density,
+                                      sample_weight=weights).axes[0]
+        for patch, label in zip(ax.patches, (0, 1), strict=True):
+            members = y == label
+            expected, _ = np.histogram(scores[members], bins=edges, weights=weights[members],
+                                       density=density)
+            heights = patch.get_xy()[1 : 2 * len(expected) : 2, 1]
+            np.testing.assert_allclose(heights, expected, rtol=1e-12)
+        assert ax.get_ylabel() == ("density" if density else "summed weight")
+    with pytest.raises(ValueError, match="signal \\(1\\) weights sum to .*density=False"):
+        plot.classifier_response(y, scores, sample_weight=np.where(y == 1, -1.0, 1.0))
+    with pytest.raises(ValueError, match="one weight per sample"):
+        plot.classifier_response(y, scores, sample_weight=weights[:5])
 
 
 # ---------------------------------------------------------------- jaxnn.plot: confusion matrix

@@ -362,3 +362,131 @@ def test_memory_stays_flat_over_300_fits_and_repeated_fit_many():
     assert ends["fits"]["fits"] == 300 and ends["many"]["calls"] == 10
     assert ends["fits"]["growth_mb"] < 200, ends["fits"]
     assert ends["many"]["growth_mb"] < 200, ends["many"]
+
+
+# ------------------------------------------------- event weights in evaluate and validation logs
+
+
+def _rounded_classifier(outputs):
+    """A linear classifier whose logits are rounded to multiples of 1/4 outside training, so
+    many validation scores tie (in training the logits stay smooth and have gradients)."""
+    import flax.linen as nn
+
+    class RoundedLinear(nn.Module):
+        outputs: int
+
+        @nn.compact
+        def __call__(self, x, train: bool = False):
+            logits = nn.Dense(self.outputs)(x)
+            return logits if train else jnp.round(4 * logits) / 4
+
+    return RoundedLinear(outputs)
+
+
+def _weighted_events(n, seed):
+    """Features, 0/1 labels and non-uniform event weights that depend on the features."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3)).astype(np.float32)
+    y = (x[:, 0] + 0.8 * x[:, 1] + rng.normal(0, 0.8, n) > 0).astype(np.int32)
+    weight = rng.choice([0.25, 0.5, 1.0, 2.0, 5.0], n) * np.where(x[:, 2] > 0.3, 4.0, 1.0)
+    return x, y, weight.astype(np.float32)
+
+
+@pytest.mark.parametrize("outputs", [1, 2], ids=["one_logit", "two_classes"])
+def test_weighted_validation_auc_of_fit_equals_host_roc_auc_with_ties(outputs):
+    from sklearn import metrics as sk_metrics
+
+    x, y, weight = _weighted_events(800, seed=0)
+    x_val, y_val, w_val = _weighted_events(500, seed=1)
+    loss = "binary_cross_entropy" if outputs == 1 else "softmax_cross_entropy"
+    model = _rounded_classifier(outputs)
+    result = jaxnn.fit(model, (x, y), loss=loss, optimizer=optax.adam(0.02), epochs=10,
+                       batch_size=64, sample_weight=weight, validation_data=(x_val, y_val, w_val),
+                       metrics=["accuracy", "auc"], verbose=0, seed=0)
+    probability = jaxnn.predict_proba(model, result.params, x_val)[:, -1]
+    tied = np.intersect1d(probability[y_val == 1], probability[y_val == 0])
+    assert len(np.unique(probability)) < 100 and len(tied) >= 5  # ties between the classes
+    host = jaxnn.metrics.roc_auc_score(y_val, probability, sample_weight=w_val)
+    oracle = sk_metrics.roc_auc_score(y_val, probability, sample_weight=w_val)
+    assert abs(oracle - sk_metrics.roc_auc_score(y_val, probability)) > 1e-3  # weights matter
+    scores = jaxnn.evaluate(model, result.params, (x_val, y_val), loss=loss,
+                            metrics=["accuracy", "auc", "precision", "recall", "f1"],
+                            sample_weight=w_val)
+    for device in (result.history["val_auc"][-1], scores["auc"]):
+        assert abs(device - host) < 1e-6 and abs(device - oracle) < 1e-6
+    # Every other log is weighted too: loss, accuracy, precision, recall, F1.
+    logits = jaxnn.predict(model, result.params, x_val).astype(np.float64)
+    if outputs == 1:
+        predicted = (logits[:, 0] > 0).astype(int)
+        z = logits[:, 0]
+        per_sample = np.maximum(z, 0) - z * y_val + np.log1p(np.exp(-np.abs(z)))
+    else:
+        predicted = logits.argmax(axis=1)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        per_sample = -log_p[np.arange(len(y_val)), y_val]
+    expected = {"loss": np.sum(w_val * per_sample) / np.sum(w_val),
+                "accuracy": sk_metrics.accuracy_score(y_val, predicted, sample_weight=w_val)}
+    for name, oracle_fn in (("precision", sk_metrics.precision_score),
+                            ("recall", sk_metrics.recall_score), ("f1", sk_metrics.f1_score)):
+        expected[name] = oracle_fn(y_val, predicted, sample_weight=w_val, zero_division=0)
+    for name, value in expected.items():
+        np.testing.assert_allclose(scores[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(result.history["val_loss"][-1], expected["loss"], rtol=1e-5)
+    np.testing.assert_allclose(result.history["val_accuracy"][-1], expected["accuracy"],
+                               atol=1e-6)
+
+
+def test_device_auc_is_the_weighted_pair_probability_with_ties_and_zero_weights():
+    # A logistic regression with kernel 1 and bias 0 returns x itself: evaluate's AUC is the
+    # device's weighted AUC of exactly these scores.
+    from sklearn import metrics as sk_metrics
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    y = rng.integers(0, 2, n)
+    scores = (rng.integers(0, 5, n) + y).astype(np.float32)  # 6 values: nearly all pairs tie
+    weight = np.exp(rng.normal(0, 1.5, n)) * (rng.random(n) > 0.1)  # heavy tail, 10% zeros
+    model = jaxnn.LogisticRegression()
+    params = {"params": {"Dense_0": {"kernel": jnp.ones((1, 1)), "bias": jnp.zeros(1)}}}
+    signal, background = y == 1, y == 0
+    pairs = np.sign(scores[signal][:, None] - scores[background][None, :]) / 2 + 0.5
+    pair_weights = weight[signal][:, None] * weight[background][None, :]
+    by_hand = np.sum(pair_weights * pairs) / np.sum(pair_weights)
+    for w in (weight, None):
+        device = jaxnn.evaluate(model, params, (scores[:, None], y), loss="binary_cross_entropy",
+                                metrics=["auc"], sample_weight=w)["auc"]
+        expected = (by_hand if w is not None else
+                    sk_metrics.roc_auc_score(y, scores))
+        assert abs(device - expected) < 1e-6
+        assert abs(device - sk_metrics.roc_auc_score(y, scores, sample_weight=w)) < 1e-6
+    assert abs(by_hand - sk_metrics.roc_auc_score(y, scores)) > 1e-3  # the weights matter
+    tied = np.zeros(n, np.float32)  # every pair ties: exactly one half
+    assert jaxnn.evaluate(model, params, (tied[:, None], y), loss="binary_cross_entropy",
+                          metrics=["auc"], sample_weight=weight)["auc"] == 0.5
+
+
+def test_validation_data_takes_sample_weights_as_a_third_item():
+    x, y, _ = _weighted_events(200, seed=2)
+    x_val, y_val, w_val = _weighted_events(100, seed=3)
+    model = jaxnn.MLP([4, 2])
+    common = dict(epochs=1, batch_size=50, metrics=["accuracy", "auc"], verbose=0, seed=0)
+    unweighted = jaxnn.fit(model, (x, y), validation_data=(x_val, y_val), **common)
+    as_ones = jaxnn.fit(model, (x, y), validation_data=[x_val, y_val, None], **common)
+    weighted = jaxnn.fit(model, (x, y), validation_data=(x_val, y_val, w_val), **common)
+    assert as_ones.history["val_loss"] == unweighted.history["val_loss"]
+    assert weighted.history["val_loss"] != unweighted.history["val_loss"]
+    evaluated = jaxnn.evaluate(model, weighted.params, (x_val, y_val), metrics=["accuracy", "auc"],
+                               sample_weight=w_val)
+    for name, value in evaluated.items():
+        np.testing.assert_allclose(weighted.history[f"val_{name}"][-1], value, rtol=1e-6)
+    argument = r"fit\(validation_data=\.\.\.\) sample_weight \(the third item\)"
+    with pytest.raises(ValueError, match=argument + r": expected one weight per sample, shape "
+                       r"\(100,\), got shape \(99,\)"):
+        jaxnn.fit(model, (x, y), validation_data=(x_val, y_val, w_val[:-1]), **common)
+    with pytest.raises(ValueError, match=argument + ": expected non-negative weights"):
+        jaxnn.fit(model, (x, y), validation_data=(x_val, y_val, -w_val), **common)
+    with pytest.raises(ValueError, match="'auc' needs samples of both classes"):
+        jaxnn.fit(model, (x, y), validation_data=(x_val, y_val, w_val * (y_val == 1)), **common)
+    with pytest.raises(TypeError, match=r"fit\(validation_data=\.\.\.\): expected a pair"):
+        jaxnn.fit(model, (x, y), validation_data=(x_val, y_val, w_val, w_val), **common)

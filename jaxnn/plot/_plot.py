@@ -1,5 +1,5 @@
-"""Plots for classifiers and training runs: loss curves, ROC, confusion matrix, responses
-(the many-model plots are in `_many.py`)."""
+"""Plots for classifiers and training runs: loss curves, confusion matrix, responses (ROC
+figures are in `_roc.py`, the many-model plots in `_many.py`)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from jaxnn import metrics
-
 # History entries that are x coordinates or bookkeeping, not curves.
 _NOT_METRICS = frozenset({"epoch", "step", "time", "stage"})
-ROC_STYLES = ("tpr_fpr", "rejection")
 
 
 def new_axes(ax: Axes | None = None, width: float = 5.0, height: float = 4.0):
@@ -133,7 +130,8 @@ def history(
     return save_figure(figure, path)
 
 
-def _binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+def binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Checked binary labels (n,) in {0, 1} with both present, and finite scores (n,)."""
     y_true, scores = np.asarray(y_true), np.asarray(scores)
     if scores.ndim == 2 and scores.shape[1] == 2:
         raise ValueError(
@@ -157,93 +155,21 @@ def _binary_scores(y_true: Any, scores: Any, where: str) -> tuple[np.ndarray, np
     return y_true.astype(int), scores.astype(float)
 
 
-def _draw_roc(ax: Axes, name: str, fpr: np.ndarray, tpr: np.ndarray, style: str) -> None:
-    label = f"{name} (AUC = {float(metrics.auc(fpr, tpr)):.3f})"
-    if style == "tpr_fpr":
-        ax.plot(fpr, tpr, label=label)
-    else:
-        ax.plot(tpr, 1.0 - fpr, label=label)
-
-
-def _roc_figure(curves: dict, path, style: str, ax: Axes | None, where: str) -> Figure:
-    if style not in ROC_STYLES:
-        raise ValueError(f"{where}(style={style!r}): expected one of {ROC_STYLES}.")
-    figure, ax = new_axes(ax, width=5.0, height=4.5)
-    for name, (fpr, tpr) in curves.items():
-        _draw_roc(ax, name, fpr, tpr, style)
-    if style == "tpr_fpr":
-        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="chance")
-        ax.set(xlabel="false positive rate", ylabel="true positive rate")
-    else:
-        ax.set(xlabel="signal efficiency (TPR)", ylabel="background rejection (1 - FPR)")
-    ax.set(xlim=(0, 1), ylim=(0, 1.02), title="ROC curve")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right" if style == "tpr_fpr" else "lower left")
-    return save_figure(figure, path)
-
-
-def _check_curves(curves: Any, where: str) -> dict:
-    if not isinstance(curves, Mapping) or not curves:
-        raise TypeError(
-            f"{where}(curves=...): expected a non-empty dict name -> pair of arrays, "
-            f"got {type(curves).__name__}. Wrap one model as {{'model': (a, b)}}."
-        )
-    for name, pair in curves.items():
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(
-                f"{where}(curves[{name!r}]): expected a pair of arrays, got {type(pair).__name__}."
-            )
-    return dict(curves)
-
-
-def roc(
-    curves: Mapping[str, tuple[Any, Any]],
-    path: str | Path | None = None,
-    style: str = "tpr_fpr",
-    ax: Axes | None = None,
-) -> Figure:
-    """ROC curves of several classifiers, each labelled with its AUC.
-
-    Args:
-        curves: model name -> ``(y_true, scores)``: labels ``(n,)`` in {0, 1} (1 = signal) and
-            signal scores ``(n,)``.
-        style: "tpr_fpr" (TPR against FPR, with the chance diagonal) or "rejection" (the HEP
-            convention: background rejection 1 - FPR against signal efficiency TPR).
-
-    Returns:
-        the Figure. For precomputed ``(fpr, tpr)`` pairs use `roc_from_curves`.
-    """
-    points = {}
-    for name, (y_true, scores) in _check_curves(curves, "roc").items():
-        y_true, scores = _binary_scores(y_true, scores, f"roc(curves[{name!r}])")
-        fpr, tpr, _ = metrics.roc_curve(y_true, scores)
-        points[name] = (np.asarray(fpr, float), np.asarray(tpr, float))
-    return _roc_figure(points, path, style, ax, "roc")
-
-
-def roc_from_curves(
-    curves: Mapping[str, tuple[Any, Any]],
-    path: str | Path | None = None,
-    style: str = "tpr_fpr",
-    ax: Axes | None = None,
-) -> Figure:
-    """Like `roc`, from precomputed curves: model name -> ``(fpr, tpr)``, both ``(k,)``."""
-    points = {}
-    for name, (fpr, tpr) in _check_curves(curves, "roc_from_curves").items():
-        fpr, tpr = np.asarray(fpr, float), np.asarray(tpr, float)
-        if fpr.ndim != 1 or fpr.shape != tpr.shape or len(fpr) < 2:
-            raise ValueError(
-                f"roc_from_curves(curves[{name!r}]): expected fpr and tpr of equal "
-                f"length >= 2, got shapes {fpr.shape} and {tpr.shape}."
-            )
-        if np.any(np.diff(fpr) < 0) or fpr.min() < 0 or fpr.max() > 1:
-            raise ValueError(
-                f"roc_from_curves(curves[{name!r}]): fpr must rise from 0 to 1 "
-                "(as from jaxnn.metrics.roc_curve); did you pass (y_true, scores)? "
-                "Then use jaxnn.plot.roc."
-            )
-        points[name] = (fpr, tpr)
-    return _roc_figure(points, path, style, ax, "roc_from_curves")
+def event_weights(sample_weight: Any, samples: int, where: str) -> np.ndarray | None:
+    """Event weights (samples,) as float64: finite numbers of any sign (None stays None)."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.dtype == object or weights.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: expected numeric event weights, got dtype {weights.dtype}.")
+    if weights.shape != (samples,):
+        raise ValueError(f"{where}: expected one weight per sample, shape ({samples},), got "
+                         f"shape {weights.shape}.")
+    weights = weights.astype(float)
+    if not np.all(np.isfinite(weights)):
+        first = int(np.argmin(np.isfinite(weights)))
+        raise ValueError(f"{where}: weights contain NaN/inf, the first at index {first}.")
+    return weights
 
 
 def confusion_matrix(
@@ -316,6 +242,7 @@ def classifier_response(
     density: bool = True,
     log: bool = False,
     ax: Axes | None = None,
+    sample_weight: Any = None,
 ) -> Figure:
     """Step histograms of the classifier output for background (0) and signal (1) samples.
 
@@ -325,19 +252,33 @@ def classifier_response(
         labels: legend names of class 0 and class 1.
         density: normalise each histogram to unit area (compare shapes, not counts).
         log: log y axis.
+        sample_weight: ``(n,)`` event weights (negative ones allowed); each bin then holds
+            summed weights. With `density`, each class's weights must sum to more than 0.
 
     Returns:
         the Figure.
     """
-    y_true, scores = _binary_scores(y_true, scores, "classifier_response")
+    y_true, scores = binary_scores(y_true, scores, "classifier_response")
+    weights = event_weights(sample_weight, len(y_true), "classifier_response(sample_weight=...)")
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ValueError(f"classifier_response(bins={bins!r}): expected a positive integer.")
+    if density and weights is not None:
+        for label_value, name in enumerate(labels):
+            total = weights[y_true == label_value].sum()
+            if not total > 0:
+                raise ValueError(
+                    f"classifier_response(sample_weight=...): the {name} ({label_value}) "
+                    f"weights sum to {total:.6g}, so its histogram cannot be normalised to "
+                    "unit area; pass density=False to show summed weights."
+                )
     figure, ax = new_axes(ax)
     edges = np.histogram_bin_edges(scores, bins=bins)
     for label_value, name in enumerate(labels):
+        selected = y_true == label_value
         ax.hist(
-            scores[y_true == label_value],
+            scores[selected],
             bins=edges,
+            weights=None if weights is None else weights[selected],
             histtype="step",
             density=density,
             linewidth=1.5,
@@ -345,11 +286,8 @@ def classifier_response(
         )
     if log:
         ax.set_yscale("log")
-    ax.set(
-        xlabel="classifier output",
-        ylabel="density" if density else "count",
-        title="classifier response",
-    )
+    ylabel = "density" if density else "count" if weights is None else "summed weight"
+    ax.set(xlabel="classifier output", ylabel=ylabel, title="classifier response")
     ax.legend()
     return save_figure(figure, path)
 

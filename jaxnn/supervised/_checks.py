@@ -211,11 +211,13 @@ def check_pair(data: Any, argument: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def check_sample_weight(sample_weight: Any, num_samples: int, where: str) -> np.ndarray:
-    """Per-sample weights ``(n,)``: finite and >= 0 (None: all ones)."""
+def check_sample_weight(sample_weight: Any, num_samples: int, where: str,
+                        argument: str | None = None) -> np.ndarray:
+    """Per-sample weights ``(n,)``: finite and >= 0 (None: all ones). Errors name `argument`
+    (default ``where(sample_weight=...)``)."""
     if sample_weight is None:
         return np.ones(num_samples, np.float32)
-    argument = f"{where}(sample_weight=...)"
+    argument = argument or f"{where}(sample_weight=...)"
     weight = check_finite(as_float_array(sample_weight, argument), argument)
     if weight.shape != (num_samples,):
         raise ValueError(f"{argument}: expected one weight per sample, shape ({num_samples},), "

@@ -173,8 +173,22 @@ def evaluate(
 ) -> dict[str, float]:
     """Loss and metrics of a trained model on ``data = (x, y)``; returns ``{"loss": ..., ...}``.
 
-    The same computation as the validation logs of `fit` (one compiled function, cached):
-    weighted loss, accuracy/mae/mse, AUC, precision, recall and F1, `batch_size` rows at a time.
+    The same computation as the validation logs of `fit` (one compiled function, cached),
+    `batch_size` rows at a time. With `sample_weight` every reported value is weighted: the
+    loss and accuracy/mae/mse are weighted means, precision, recall and F1 count summed
+    weights, and the AUC is the weighted probability that a class-1 sample outscores a class-0
+    sample, ties counting one half (as `jaxnn.metrics.roc_auc_score` with `sample_weight`).
+
+    Args:
+        model, params: the model and its trained parameters.
+        data: ``(x: (n, ...), y: (n,) or (n, k))``.
+        loss: the training loss's name (or callable), as for `fit`.
+        metrics: names, as for `fit`.
+        batch_size: rows per compiled forward pass (None: the default).
+        sample_weight: ``(n,)`` non-negative event weights (None: all 1).
+
+    Returns:
+        ``{"loss": float, metric: float, ...}``.
     """
     model, params = adapt(model, params)
     check_model(model, "evaluate")
@@ -272,9 +286,10 @@ def fit(
         batch_size: minibatch size, None for full-batch steps, or "auto": 32, or the number of
             samples if there are fewer; with D devices the multiple of D nearest below (at
             least D). A multiple of the device count splits each step over the devices.
-        validation_data / validation_split: held-out ``(x, y)``, or a seeded random fraction of
-            `data` (with its sample weights), evaluated on the device after every epoch
-            ("val_loss", "val_accuracy", ...).
+        validation_data / validation_split: held-out ``(x, y)`` or ``(x, y, sample_weight)``
+            (as Keras), or a seeded random fraction of `data` (with its sample weights),
+            evaluated on the device after every epoch ("val_loss", "val_accuracy", "val_auc",
+            ...), every log weighted by the validation samples' weights.
         metrics: any of "accuracy", "mae", "mse" (also on training batches) and "auc",
             "precision", "recall", "f1" (validation only). Accuracy thresholds a single output
             at 0 for a logit and at 0.5 for a sigmoid output or an "mse" regression output.
@@ -343,7 +358,8 @@ def fit(
                 f"training x has {x.shape[1:]}. Both need the same features."
             )
         y_val = check_targets(loss_fn, y_val, output_shape, "fit(validation_data=...) y")
-        check_auc(metrics, y_val, w_val, output_shape[-1], "fit(metrics=...) on the validation data")
+        check_auc(metrics, y_val, w_val, output_shape[-1],
+                  "fit(metrics=...) on the validation data")
         mesh = parallel.mesh()
         arrays, chunk = _validation_arrays(x_val, y_val, w_val, 1 if mesh is None else mesh.size)
         validation_arrays = parallel.place(arrays, mesh, process_shares=True,
@@ -371,7 +387,8 @@ def _split_validation(x, y, weight, validation_data, validation_split, seed):
     if (isinstance(validation_split, bool)
             or not isinstance(validation_split, (int, float, np.integer, np.floating))
             or not 0.0 <= validation_split < 1.0):
-        raise ValueError(f"fit(validation_split={validation_split!r}): expected a number in [0, 1).")
+        raise ValueError(f"fit(validation_split={validation_split!r}): expected a number in "
+                         "[0, 1).")
     if validation_split and validation_data is not None:
         raise ValueError("fit: pass validation_data or validation_split, not both.")
     if validation_split:
@@ -382,9 +399,20 @@ def _split_validation(x, y, weight, validation_data, validation_split, seed):
         held, kept = order[:n_val], order[n_val:]
         return x[kept], y[kept], weight[kept], (x[held], y[held], weight[held])
     if validation_data is not None:
-        x_val, y_val = check_pair(validation_data, "fit(validation_data=...)")
-        return x, y, weight, (x_val, y_val, np.ones(len(x_val), np.float32))
+        return x, y, weight, _validation_triple(validation_data)
     return x, y, weight, None
+
+
+def _validation_triple(validation_data):
+    """(x_val, y_val, w_val) from ``(x, y)`` (weights 1) or ``(x, y, sample_weight)``, as Keras."""
+    argument = "fit(validation_data=...)"
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3:
+        x_val, y_val = check_pair(tuple(validation_data[:2]), argument)
+        weight = check_sample_weight(validation_data[2], len(x_val), "fit",
+                                     f"{argument} sample_weight (the third item)")
+        return x_val, y_val, weight
+    x_val, y_val = check_pair(validation_data, argument)
+    return x_val, y_val, np.ones(len(x_val), np.float32)
 
 
 __all__ = ["EarlyStopping", "TrainResult", "evaluate", "fit", "predict", "predict_proba"]

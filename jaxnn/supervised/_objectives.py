@@ -96,7 +96,18 @@ def positive_score(outputs: jax.Array) -> jax.Array:
 
 
 def weighted_auc(labels: jax.Array, scores: jax.Array, weight: jax.Array) -> jax.Array:
-    """Area under the ROC curve with sample weights; ties between classes count one half."""
+    """Area under the ROC curve with sample weights, the weighted Mann-Whitney statistic:
+    the sum over (class 1, other) pairs of ``w_s w_b ([s_s > s_b] + [s_s = s_b] / 2)`` over
+    ``(sum w_s)(sum w_b)``, as `jaxnn.metrics.roc_auc_score(..., sample_weight=w)`. One sort
+    and cumulative sums of the background weights below each score, O(n log n).
+
+    Args:
+        labels: (n,) class indices (1 = signal). scores: (n,) signal scores.
+        weight: (n,) non-negative weights (0 for padding rows).
+
+    Returns:
+        The area, a float32 scalar.
+    """
     weight = weight.astype(jnp.float32)
     positive = (labels == 1).astype(jnp.float32) * weight
     negative = (labels != 1).astype(jnp.float32) * weight
