@@ -1,0 +1,1 @@
+"""Reference solutions and published problem definitions for the frontier benchmark."""
