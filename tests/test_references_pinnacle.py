@@ -288,3 +288,12 @@ def test_ns2d_c_reference_has_converged():
     reference = fem.ns2d_c_reference()
     assert reference.levels[-1]["velocity_change"] < 1e-4
     assert reference.error_estimate < 1e-4
+
+
+def test_engd_figure_is_the_rms_error_divided_by_the_solutions_rms():
+    # kfac-pinns-experiments reports sqrt(mean((u_theta - u)^2)); u = sum_i cos(pi x_i)
+    points = RNG.uniform(0, 1, size=(400_000, 5))
+    solution_rms = np.sqrt(np.mean(np.cos(PI * points).sum(axis=1) ** 2))
+    assert solution_rms == pytest.approx(np.sqrt(5 / 2), rel=5e-3)
+    published = pinnacle.PUBLISHED["poisson5d_cos_sum"].value
+    assert published == pytest.approx(5.57507360104333e-08 / np.sqrt(5 / 2), rel=2e-3)

@@ -126,7 +126,7 @@ def solve_navier_stokes(grid: RectangleMesh, viscosity: float,
                         pressure_point: tuple[float, float], pressure_value: float = 0.0,
                         degree: int = 3,
                         initial: Callable[[np.ndarray], np.ndarray] | None = None,
-                        tolerance: float = 1e-11, max_iterations: int = 25):
+                        tolerance: float = 1e-10, max_iterations: int = 25):
     """Steady Navier-Stokes on `grid` with the velocity given on the boundary.
 
     Args:
