@@ -1,12 +1,17 @@
-"""Reference solutions for the 1-D time-dependent frontier problems, computed and checked here.
+"""Reference solutions for the frontier problems (`benchmarks/frontier.py`), computed and checked
+here.
 
 - `burgers`: viscous Burgers (nu = 0.01 / pi, u0 = -sin pi x), exact by Cole-Hopf with
   Gauss-Hermite quadrature.
 - `spectral`: a Fourier pseudo-spectral ETDRK4 solver in float64, with jaxpi's Allen-Cahn and
   KdV.
 - `compare_jaxpi.py`: measures jaxpi's published data files against these.
+- `pinnacle`: PINNacle's problems as its repository defines them (Wave1d-C, PNd, Heat2d-MS,
+  NS2d-C, Poisson2d-C) and Kovasznay flow, with their exact solutions and evaluation points.
+- `fem`: scikit-fem references for Poisson2d-C (P3 on curved meshes) and NS2d-C (Taylor-Hood
+  with Newton), refined until the change is small; `PUBLISHED.md`: the published figures.
 
-Every reference comes as a `Reference(t, x, u, error, max_error, method)`, `u` of shape
+The 1-D references come as a `Reference(t, x, u, error, max_error, method)`, `u` of shape
 (nt, nx), with its own error estimated by refinement. NumPy and SciPy only (benchmark
 dependencies): nothing in jaxnn or pinn imports this package. Run from `benchmarks/` on the path:
 
