@@ -25,6 +25,7 @@ from pinn import geometry, operators
 from pinn.conditions import Dirichlet, Initial, Neumann, Observations, Robin
 from pinn.equations import PDE, Helmholtz, Laplace, Poisson, Unknown
 from pinn.problems import _bounce as bounce
+from pinn.problems import _frontier as frontier
 from pinn.operators import partial
 from pinn.solver import NEW_SPELLING, FourierFeatures, parts_from_keywords
 
@@ -373,6 +374,37 @@ register(ProblemSpec(
                   "n_interior": 700, "n_boundary": 100, "float64": True,
                   "sampling_method": "grid", "hard_constraints": True, "log_every": 10}},
     {"fast": 1e-2, "accurate": 1e-6}, truth={"C": DIFFUSION_C}))
+
+
+# The frontier problems (`_frontier`); the "accurate" settings are those benchmarks/frontier.py
+# reports. Their references are computed by the benchmark, not here.
+_FRONTIER_GN = {"optimizer": "gauss_newton", "float64": True, "log_every": 10}
+_FRONTIER = {
+    "burgers": ({"width": 20, "depth": 3, "steps": 100, "n_interior": 1500, "n_boundary": 1,
+                 "sampling_method": "uniform", "windows": 8, "warm_start": True,
+                 "adaptive": {"every": 20, "add": 300, "candidates": 20_000, "rounds": 2}},
+                1e-6),
+    "allen_cahn": ({"width": 24, "depth": 3, "steps": 60, "n_interior": 1500, "n_boundary": 200,
+                    "sampling_method": "uniform", "windows": 10, "warm_start": True}, 2e-6),
+    "kdv": ({"width": 24, "depth": 3, "steps": 60, "n_interior": 1500, "n_boundary": 1,
+             "sampling_method": "uniform", "windows": 10, "warm_start": True}, 4e-5),
+    "wave1d_c": ({"width": 30, "depth": 3, "steps": 150, "n_interior": 2500, "n_boundary": 100,
+                  "sampling_method": "sobol"}, 1e-5),
+    "poisson_nd": ({"width": 30, "depth": 2, "steps": 100, "n_interior": 3000, "n_boundary": 1,
+                    "sampling_method": "sobol"}, 1e-8),
+    "heat2d_ms": ({"width": 30, "depth": 2, "steps": 100, "n_interior": 3000, "n_boundary": 1,
+                   "sampling_method": "sobol", "fourier_features": (16, 6.0)}, 1e-4),
+    "kovasznay": ({"width": 30, "depth": 3, "outputs": 3, "steps": 150, "n_interior": 2000,
+                   "n_boundary": 1, "sampling_method": "sobol"}, 1e-6),
+    "poisson2d_c": ({"width": 30, "depth": 3, "steps": 150, "n_interior": 2500,
+                     "n_boundary": 200, "sampling_method": "sobol"}, 1.2e-3),
+    "ns2d_c": ({"width": 30, "depth": 3, "outputs": 3, "steps": 150, "n_interior": 2500,
+                "n_boundary": 1, "sampling_method": "sobol"}, 3.6e-3),
+}
+for _name, (_settings, _bar) in _FRONTIER.items():
+    _build = getattr(frontier, _name)
+    register(ProblemSpec(_name, _build.__doc__.split("\n\n")[0].replace("\n", " "), _build,
+                         {"accurate": {**_FRONTIER_GN, **_settings}}, {"accurate": _bar}))
 
 
 def get(name: str) -> ProblemSpec:
