@@ -355,9 +355,15 @@ def test_helmholtz_example_runs_and_saves_the_summary(tmp_path, monkeypatch, cap
 LSHAPE_BARS = {"accurate": 1e-2, "fast": 1e-1}  # against the 64 x 64 finite differences
 
 
+# The frontier entries' bars are the issue's targets, measured (and reported, met or not) by
+# benchmarks/frontier.py over several seeds, not asserted here.
+FRONTIER = [name for name in NAMES
+            if problems.get(name).build.__module__ == problems.frontier.__name__]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["accurate", "fast"])
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [name for name in NAMES if name not in FRONTIER])
 def test_registered_settings_reach_the_registered_bar(name, mode):
     spec = problems.get(name)
     if mode not in spec.settings:
