@@ -274,11 +274,12 @@ def run_pinn(name: str, mode: str = "accurate", seed: int = 0, scale: float = 1.
                           warm_start=setup.warm_start, **options) \
         if setup.windows > 1 else pinn.solve(setup.problem, model, **options)
     predicted = solution(peer.test_points())
+    warm = " (warm start)" if setup.warm_start else ""
+    windows = f"{setup.windows} time windows{warm}, " if setup.windows > 1 else ""
     record = {"impl": "pinn", "problem": name, "config": mode,
               "relative_l2": peer.error(predicted), "seconds": round(solution.seconds, 2),
-              "settings": f"MLP {setup.layers} {setup.activation}, {setup.interior} points ({setup.method}), "
-                          + (f"{setup.windows} time windows{' (warm start)' if setup.warm_start else ''}, "
-                             if setup.windows > 1 else "")
+              "settings": f"MLP {setup.layers} {setup.activation}, "
+                          f"{setup.interior} points ({setup.method}), " + windows
                           + ", ".join(repr(stage) for stage in stages) + f", {dtype}"}
     if peer.truth:
         record["coefficients"] = solution.unknowns

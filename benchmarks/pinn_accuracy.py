@@ -13,8 +13,9 @@ DeepXDE on poisson2d: the same PDE, the same collocation counts (2000 interior, 
 points), the same 3 x 32 tanh network and Adam at the learning rate of the fast pinn run's
 Adam stage (1e-2; `--deepxde-lr 1e-3` for DeepXDE's usual rate), trained in chunks of
 100 steps for `--deepxde-steps` steps, with the relative L2 error on the same test grid after
-each chunk: its error, time and time to 1e-2 in the same run (its compilation not counted). Install it with
-``pip install torch==2.13.0 deepxde`` (CPU build of PyTorch); it is skipped otherwise.
+each chunk: its error, time and time to 1e-2 in the same run (its compilation not counted).
+Install it with ``pip install torch==2.13.0 deepxde`` (CPU build of PyTorch); it is skipped
+otherwise.
 
     python benchmarks/pinn_accuracy.py                         # every problem, both modes
     python benchmarks/pinn_accuracy.py --problems poisson2d --modes accurate

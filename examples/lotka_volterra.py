@@ -4,11 +4,11 @@
 
 x counts the prey, y the predators (DeepXDE's Lotka-Volterra example, rescaled to O(1): here
 a = 1, b = 0.5, c = 0.25, d = 0.75, so the populations circle the equilibrium (d/c, a/b) =
-(3, 2); from (1, 1) the prey peak near t = 3.6, the predators near t = 4.8). The network has two outputs, the
-fields "x" and "y" of `pinn.PDE(fields=("x", "y"))`; the residual returns the two equations
-and each initial value is a Dirichlet condition on the part "left" (t = 0) of the interval,
-naming its field. Trained in float64 by Gauss-Newton, the solution is compared with SciPy's
-`solve_ivp` (DOP853, rtol 1e-10): the script prints the relative L2 error of both fields
+(3, 2); from (1, 1) the prey peak near t = 3.6, the predators near t = 4.8). The network has
+two outputs, the fields "x" and "y" of `pinn.PDE(fields=("x", "y"))`; the residual returns the
+two equations and each initial value is a Dirichlet condition on the part "left" (t = 0) of the
+interval, naming its field. Trained in float64 by Gauss-Newton, the solution is compared with
+SciPy's `solve_ivp` (DOP853, rtol 1e-10): the script prints the relative L2 error of both fields
 together and of each, and saves both populations against t with the reference.
 
 Run:

@@ -6,8 +6,8 @@ pinn writes Poisson's equation with a minus sign, -Δu = f (a positive source ma
 bump, as for the electrostatic potential of a positive charge). The exact solution is
 u = sin πx sin πy. A tanh network u_θ(x, y) is trained until the residual -Δu_θ - f, computed by
 forward-mode automatic differentiation, vanishes at collocation points inside the square;
-u_θ = 0 on its edges is built into the network. The script prints the relative L2 error against the exact
-solution and the time, and saves the solution, its error and the training history.
+u_θ = 0 on its edges is built into the network. The script prints the relative L2 error against
+the exact solution and the time, and saves the solution, its error and the training history.
 
 Run:
 

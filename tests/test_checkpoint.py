@@ -1,4 +1,7 @@
-"""Tests for jaxnn/saving/ (parameter files and training checkpoints): bitwise round trips, kill-and-resume, corrupt files, pruning."""
+"""Tests for jaxnn/saving/ (parameter files and training checkpoints).
+
+Bitwise round trips, kill-and-resume, corrupt files, pruning.
+"""
 
 import json
 import os

@@ -236,7 +236,8 @@ def test_source_that_is_neither_a_finite_number_nor_a_function_is_refused(source
 
 @pytest.mark.parametrize("k", [float("nan"), float("inf"), -float("inf"), "4", None, 2j, True])
 def test_helmholtz_refuses_a_wave_number_that_is_not_a_finite_real_number(k):
-    with pytest.raises((TypeError, ValueError), match=r"Helmholtz\(k=...\): expected a wave number.* got "):
+    with pytest.raises((TypeError, ValueError),
+                       match=r"Helmholtz\(k=...\): expected a wave number.* got "):
         pinn.Helmholtz(UNIT_SQUARE, k=k)
 
 

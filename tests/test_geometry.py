@@ -505,12 +505,14 @@ def test_bad_domains_raise_clear_errors(build, error, match):
 
 
 @pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda d: d.sample_interior(0), ValueError, r"sample_interior\(n=...\): expected an integer >= 1"),
+    (lambda d: d.sample_interior(0), ValueError,
+     r"sample_interior\(n=...\): expected an integer >= 1"),
     (lambda d: d.sample_interior(10.0), TypeError, r"expected an integer, got float"),
     (lambda d: d.sample_interior(True), TypeError, "expected an integer"),
     (lambda d: d.sample_interior(10, seed=-1), ValueError, "non-negative integer seed"),
     (lambda d: d.sample_interior(10, method="random"), ValueError, r"'uniform', 'grid'"),
-    (lambda d: d.sample_boundary(-5), ValueError, r"sample_boundary\(n=...\): expected an integer >= 1"),
+    (lambda d: d.sample_boundary(-5), ValueError,
+     r"sample_boundary\(n=...\): expected an integer >= 1"),
     (lambda d: d.sample_boundary(10, method="lhs"), ValueError, "unknown sampling method"),
     (lambda d: d.sample_boundary(10, part="front"), ValueError,
      r"no boundary part 'front'; valid parts are \['left', 'right', 'bottom', 'top'\]"),

@@ -49,11 +49,14 @@ def test_weights_give_weighted_mean():
     rng = np.random.default_rng(3)
     logits, labels = rng.normal(size=(6, 3)), rng.integers(0, 3, 6)
     weight = np.array([1.0, 0.0, 2.0, 0.0, 1.0, 0.5])
-    per_sample = np.array(
-        [float(losses.softmax_cross_entropy(jnp.asarray(logits[i : i + 1]), jnp.asarray(labels[i : i + 1]))) for i in range(6)]
-    )
+    per_sample = np.array([
+        float(losses.softmax_cross_entropy(jnp.asarray(logits[i : i + 1]),
+                                           jnp.asarray(labels[i : i + 1])))
+        for i in range(6)
+    ])
     expected = np.sum(per_sample * weight) / weight.sum()
-    got = losses.softmax_cross_entropy(jnp.asarray(logits), jnp.asarray(labels), jnp.asarray(weight))
+    got = losses.softmax_cross_entropy(jnp.asarray(logits), jnp.asarray(labels),
+                                       jnp.asarray(weight))
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 

@@ -96,7 +96,8 @@ def test_logistic_regression_is_affine():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"features": [8, 2], "activation": "relu6"}, "MLP\\(activation=...\\): 'relu6' is not a known activation"),
+        ({"features": [8, 2], "activation": "relu6"},
+         "MLP\\(activation=...\\): 'relu6' is not a known activation"),
         ({"features": [8, 2], "kernel_init": "orthogonal_ish"}, "not a known initializer"),
         ({"features": [8, 0]}, "positive integers"),
         ({"features": [8, 2], "dropout": 1.5}, "probability"),

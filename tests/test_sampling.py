@@ -28,8 +28,8 @@ def square_problem(bcs=None):
 
 def collocation(problem=None, n_interior=300, n_boundary=40, method="uniform", seed=0,
                 dtype=jnp.float32, weights=None, adaptive=None):
-    return CollocationBatch(problem or square_problem(), n_interior, n_boundary, method, seed, dtype,
-                       weights, adaptive)
+    return CollocationBatch(problem or square_problem(), n_interior, n_boundary, method, seed,
+                            dtype, weights, adaptive)
 
 
 # ---------------------------------------------------------------------------------------------

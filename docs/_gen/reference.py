@@ -63,7 +63,8 @@ def package_page(path: str, package: types.ModuleType) -> None:
         for module_name, names in groups.items():
             page.write(f"\n## From `{module_name}`\n\n")
             for name in names:
-                page.write(f"::: {package.__name__}.{name}\n    options:\n      heading_level: 3\n\n")
+                page.write(f"::: {package.__name__}.{name}\n"
+                           "    options:\n      heading_level: 3\n\n")
 
 
 summary = mkdocs_gen_files.open("reference/SUMMARY.md", "w")

@@ -144,11 +144,13 @@ class LabelEncoder:
             found = self.classes_[np.minimum(codes, len(self.classes_) - 1)] == array
         except TypeError as error:
             raise TypeError(f"LabelEncoder.transform(y=...): labels of dtype {array.dtype} cannot "
-                            f"be compared with the fitted classes {self.classes_.tolist()}.") from error
+                            f"be compared with the fitted classes "
+                            f"{self.classes_.tolist()}.") from error
         if not np.all(found):
             unseen = np.unique(array[~found])
-            raise ValueError(f"LabelEncoder.transform(y=...): unseen label(s) {unseen.tolist()[:10]}"
-                             f"; the encoder knows {self.classes_.tolist()}. Fit it on all labels.")
+            raise ValueError(f"LabelEncoder.transform(y=...): unseen label(s) "
+                             f"{unseen.tolist()[:10]}; the encoder knows "
+                             f"{self.classes_.tolist()}. Fit it on all labels.")
         return codes.astype(np.int64)
 
     def fit_transform(self, y: Any) -> np.ndarray:
@@ -181,7 +183,8 @@ def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = np.float32
     try:
         kind = np.dtype(dtype).kind
     except (TypeError, ValueError) as error:
-        raise TypeError(f"one_hot(dtype={dtype!r}): not a NumPy dtype; use e.g. np.float32.") from error
+        raise TypeError(f"one_hot(dtype={dtype!r}): not a NumPy dtype; "
+                        "use e.g. np.float32.") from error
     if kind not in "biuf":
         raise TypeError(f"one_hot(dtype={dtype!r}): expected a numeric dtype such as np.float32.")
     indices = as_class_indices(labels, "one_hot(labels=...)", num_classes, ndim=None,

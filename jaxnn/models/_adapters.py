@@ -83,8 +83,10 @@ class NNXModel(_Adapted):
                 f"cannot split into arrays ({type(error).__name__}: {str(error)[:200]}). Keep "
                 "arrays in nnx.Param/nnx.Variable and other attributes hashable (tuples, not "
                 "lists or dicts that change).") from error
-        batch_stats = [jax.tree_util.keystr(path) for path, v in jax.tree_util.tree_leaves_with_path(
-            rest, is_leaf=lambda v: isinstance(v, nnx.Variable)) if isinstance(v, nnx.BatchStat)]
+        leaves = jax.tree_util.tree_leaves_with_path(
+            rest, is_leaf=lambda v: isinstance(v, nnx.Variable))
+        batch_stats = [jax.tree_util.keystr(path) for path, v in leaves
+                       if isinstance(v, nnx.BatchStat)]
         if batch_stats:
             raise ValueError(
                 f"fit(model=...): the NNX module {type(module).__name__} holds batch statistics "
@@ -120,7 +122,7 @@ class NNXModel(_Adapted):
         return nnx.merge(graph, params, self._fresh_rngs(key), self._rest)(x)
 
     def merge(self, params: Any) -> Any:
-        """A copy of the wrapped module with `params` (e.g. a trained ``result.params``) put back."""
+        """A copy of the wrapped module with `params` (e.g. ``result.params``) put back."""
         from flax import nnx
 
         return nnx.merge(self._eval_graph, params, self._rngs, self._rest)
@@ -167,7 +169,7 @@ class EquinoxModel(_Adapted):
         return jax.vmap(module)(x)
 
     def merge(self, params: Any) -> Any:
-        """A copy of the wrapped module with `params` (e.g. a trained ``result.params``) put back."""
+        """A copy of the wrapped module with `params` (e.g. ``result.params``) put back."""
         import equinox as eqx
 
         return eqx.combine(params, self._static)

@@ -386,7 +386,8 @@ class CNN(nn.Module):
         """Why images of `shape` do not suit this CNN (None if they do): the rank, channels-first
         images, or a conv block or max-pooling that shrinks them to nothing (named)."""
         if len(shape) != 4:
-            fix = " Add a channel axis with x[..., None] for gray images." if len(shape) == 3 else ""
+            fix = (" Add a channel axis with x[..., None] for gray images." if len(shape) == 3
+                   else "")
             return (f"CNN takes images of shape (batch, height, width, channels) (NHWC), 4-D; "
                     f"got shape {tuple(shape)} ({len(shape)}-D).{fix}")
         _, height, width, channels = shape

@@ -1,4 +1,7 @@
-"""Parameter files: `save_params` / `load_params`, and the pieces training checkpoints share with them (atomic writes, the CRC-checked msgpack encoding, structure checks on restore)."""
+"""Parameter files: `save_params` / `load_params`, and the pieces training checkpoints share.
+
+The shared pieces: atomic writes, the CRC-checked msgpack encoding, structure checks on restore.
+"""
 
 from __future__ import annotations
 

@@ -80,7 +80,8 @@ def _output_struct(model: nn.Module, params: Any, x: np.ndarray,
         output = eval_shape(lambda p, s: model.apply(p, s), params, inputs)
     except Exception as error:  # any shape failure inside the model is a wrong input shape
         cause = str(error).splitlines()[0][:200] if str(error) else ""
-        raise ValueError(f"{problem} (model.apply raised {type(error).__name__}: {cause})") from error
+        raise ValueError(f"{problem} (model.apply raised "
+                         f"{type(error).__name__}: {cause})") from error
     # A model that took the whole of x as one sample (x (n,) for a model of n features) or
     # dropped the sample axis would be mis-chunked by predict: the outputs must keep it.
     if output.ndim == 0 or output.shape[0] != len(x):

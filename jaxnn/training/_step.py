@@ -92,7 +92,7 @@ def _select(condition: jax.Array, if_true: Any, if_false: Any) -> Any:
 
 
 def guard_nonfinite(step: Callable) -> Callable:
-    """Wrap ``step(state, batch, key)`` into ``guarded(carry, batch, key) -> (carry, loss, aux, ok)``.
+    """Wrap ``step(state, batch, key)`` as ``guarded(carry, batch, key) -> (carry, loss, aux, ok)``.
 
     A step whose loss or updated parameters are not finite is not applied. If the loss is
     already non-finite at the current parameters (the previous update was finite but landed
@@ -210,10 +210,12 @@ def make_epoch(
                 batch = jax.tree_util.tree_map(lambda a: a[row], data)
                 batch = parallel.constrain_batch(batch, batch_sharding)
                 if isinstance(batch, dict) and "weight" in batch:
-                    batch = {**batch, "weight": batch["weight"] * mask.astype(batch["weight"].dtype)}
+                    weight = batch["weight"]
+                    batch = {**batch, "weight": weight * mask.astype(weight.dtype)}
             if budgeted:
                 active = carry.state.step < step_limit
-                carry, loss, aux, ok = jax.lax.cond(active, guarded_step, skipped, carry, batch, key)
+                carry, loss, aux, ok = jax.lax.cond(active, guarded_step, skipped,
+                                                    carry, batch, key)
             else:
                 carry, loss, aux, ok = guarded_step(carry, batch, key)
             return carry, (loss, aux, jnp.sum(mask) * ok, ok)

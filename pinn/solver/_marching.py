@@ -28,8 +28,8 @@ When every condition on the initial part is a hard Dirichlet condition, the wind
 their compiled programs: the window (its edges, its index, the earlier windows' parameters) is
 data in the batch, and window k's ansatz sums the earlier windows' contributions at their end
 times (`_window_field`), so a march costs one compilation, not one per window
-(`benchmarks/pinn_peer.py` times the marched rows). Soft initial conditions are carried as functions of the previous
-window, and each window then compiles its own programs.
+(`benchmarks/pinn_peer.py` times the marched rows). Soft initial conditions are carried as
+functions of the previous window, and each window then compiles its own programs.
 
 The domain is a `pinn.SpaceTime` (time its last coordinate) or a `pinn.Interval` in time (an
 ODE, its part "left" the initial time). Each window's network sees time mapped onto [-1, 1]
@@ -213,8 +213,8 @@ def _march_compiled_once(settings, network: nn.Module, axis: int, initial: str,
     problem, dtype, count = settings.problem, settings.dtype, len(edges) - 1
     template = _window_problem(problem, axis, initial, float(edges[0]), float(edges[1]), None, 0)
     model = periodic_inputs(template, TimeWindow(network, float(edges[0]), float(edges[1])))
-    fresh = init_params(model, prng_key(settings.seed), np.zeros((1, problem.domain.dim), np.float32),
-                  dtype)
+    fresh = init_params(model, prng_key(settings.seed),
+                        np.zeros((1, problem.domain.dim), np.float32), dtype)
     single_points = accepts_single_points(model, fresh, problem.domain.dim,
                                           1 if problem.fields is None else len(problem.fields))
     field = _window_field(template, model, single_points, initial)

@@ -36,7 +36,9 @@ def check_noise(noise: Any, where: str) -> float:
 def logic_gate(
     truth_table: np.ndarray, noise: float, n: int | None, seed: int, where: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Samples of a two-input logic gate given by its outputs on the corners (0,0),(0,1),(1,0),(1,1).
+    """Samples of a two-input logic gate given by its outputs on the corners.
+
+    The corners are (0,0), (0,1), (1,0), (1,1); `truth_table` holds the gate's output on each.
 
     With ``n=None`` the four corners in that order; otherwise `n` samples spread evenly over the
     corners (each corner n // 4 or n // 4 + 1 times) in random order. Gaussian noise of standard
