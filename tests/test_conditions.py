@@ -87,7 +87,10 @@ def periodic_exact(x):
 def periodic_poisson(bcs) -> pinn.PDE:
     """-u'' = cos x + 2 sin 2x on [-π, π]: u = cos x + 0.5 sin 2x + a x + b. Periodicity fixes
     a = 0, the value at x = -π fixes b."""
-    source = lambda x: jnp.cos(x[0]) + 2 * jnp.sin(2 * x[0])
+
+    def source(x):
+        return jnp.cos(x[0]) + 2 * jnp.sin(2 * x[0])
+
     return pinn.PDE(pinn.Interval(-np.pi, np.pi), lambda u, x: -partial(u, 0, 2)(x) - source(x),
                     bcs=bcs, exact=periodic_exact, name="periodic_poisson")
 
@@ -116,7 +119,10 @@ def test_periodicity_is_what_selects_the_solution():
     """u + a (x + π) solves the same PDE and the same value at -π exactly: every block but the
     periodic one is zero for it, and the periodic block is (2π a, 0)."""
     a = 0.3
-    shifted = lambda x: periodic_exact(x) + a * (x[0] + np.pi)
+
+    def shifted(x):
+        return periodic_exact(x) + a * (x[0] + np.pi)
+
     with enable_x64(True):
         problem = periodic_poisson([pinn.Periodic(0), pinn.Dirichlet(periodic_exact, on="left")])
         batch = CollocationPoints(problem, pinn.Collocation(16, boundary=1, method="grid"),
@@ -138,7 +144,9 @@ def test_periodic_embedding_is_periodic_to_every_order():
         embedded = PeriodicEmbedding(jaxnn.MLP([8, 1], activation="tanh"), axes=(1,),
                                      lower=(0.5,), periods=(2.0,))
         params = embedded.init(jax.random.PRNGKey(1), jnp.zeros((1, 2)))
-        u = lambda x: embedded.apply(params, x)[0]
+
+        def u(x):
+            return embedded.apply(params, x)[0]
 
         @jax.jit
         def derivatives(x):  # ∂ᵏu/∂yᵏ, k = 0..3, and ∂u/∂x at one point
@@ -170,7 +178,10 @@ def test_without_periodicity_the_problem_is_ambiguous_and_the_solve_misses():
 def test_poisson_on_a_rectangle_periodic_in_x():
     """-Δu = (1 + π²) cos x sin πy on [-π, π] × [0, 1], u = 0 at y = 0 and 1, periodic in x:
     u = cos x sin πy (not zero on the left and right sides: periodicity decides there)."""
-    exact = lambda p: jnp.cos(p[0]) * jnp.sin(jnp.pi * p[1])
+
+    def exact(p):
+        return jnp.cos(p[0]) * jnp.sin(jnp.pi * p[1])
+
     problem = pinn.PDE(
         pinn.Rectangle((-np.pi, 0.0), (np.pi, 1.0)),
         lambda u, p: -laplacian(u)(p) - (1 + np.pi**2) * exact(p),
@@ -228,11 +239,17 @@ def test_periodic_block_is_the_jump_of_the_value_and_derivatives_across_the_box(
     lower, upper = np.column_stack([np.full(7, lo[0]), y]), np.column_stack([np.full(7, hi[0]), y])
 
     def u(points):  # NumPy, independent of the JAX formula
-        return np.exp(0.3 * points[:, 0]) * np.sin(points[:, 1] + 0.2) + points[:, 0]**2 * points[:, 1]
+        p, q = points[:, 0], points[:, 1]
+        return np.exp(0.3 * p) * np.sin(q + 0.2) + p**2 * q
 
     h, dx = 1e-4, np.array([1.0, 0.0])
-    first = lambda p: (u(p + h * dx) - u(p - h * dx)) / (2 * h)
-    second = lambda p: (u(p + h * dx) - 2 * u(p) + u(p - h * dx)) / h**2
+
+    def first(p):
+        return (u(p + h * dx) - u(p - h * dx)) / (2 * h)
+
+    def second(p):
+        return (u(p + h * dx) - 2 * u(p) + u(p - h * dx)) / h**2
+
     np.testing.assert_allclose(values[:, 0], u(upper) - u(lower), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(values[:, 1], first(upper) - first(lower), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(values[:, 2], second(upper) - second(lower), rtol=1e-4, atol=1e-5)

@@ -88,7 +88,10 @@ def heat(soft: bool) -> pinn.PDE:
     """u_t = u_xx / π² on [0, 1] x [0, 1], u = 0 at the ends, u(x, 0) = sin πx: u =
     exp(-t) sin πx; the initial value hard (one ansatz with the ends) or soft."""
     domain = pinn.SpaceTime(pinn.Interval(0.0, 1.0), 0.0, 1.0)
-    sine = lambda x: jnp.sin(jnp.pi * x[0])
+
+    def sine(x):
+        return jnp.sin(jnp.pi * x[0])
+
     bcs = [pinn.Dirichlet(0.0, on=["left", "right"]), pinn.Initial(sine)] if soft else \
         [pinn.Dirichlet(sine, on=["left", "right", "initial"], hard=True)]
     return pinn.PDE(domain, lambda u, x: partial(u, 1)(x) - partial(u, 0, 2)(x) / np.pi**2,

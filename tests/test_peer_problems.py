@@ -25,7 +25,10 @@ def test_burgers_cole_hopf_solves_burgers_equation():
                                -np.sin(np.pi * np.linspace(-1, 1, 9)), atol=1e-15)
     # away from the shock at x = 0: u_t + u u_x - nu u_xx = 0 by central differences
     x, t, h = np.array([-0.7, -0.4, 0.3, 0.6]), 0.4, 1e-3
-    u = lambda x, t: peer.burgers_cole_hopf(x, np.full_like(x, t))
+
+    def u(x, t):
+        return peer.burgers_cole_hopf(x, np.full_like(x, t))
+
     u_t = (u(x, t + h) - u(x, t - h)) / (2 * h)
     u_x = (u(x + h, t) - u(x - h, t)) / (2 * h)
     u_xx = (u(x + h, t) - 2 * u(x, t) + u(x - h, t)) / h**2

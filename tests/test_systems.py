@@ -81,8 +81,11 @@ def test_system_solution_names_its_components_and_evaluates_one(lotka_volterra_s
         assert solution.residual_rms() < 1e-4
         grid = np.linspace(0.0, T, 4001)
         ref = reference(grid)
-        exact = lambda t: jnp.stack([jnp.interp(t[0], grid, ref[:, 0]),
-                                     jnp.interp(t[0], grid, ref[:, 1])])
+
+        def exact(t):
+            return jnp.stack([jnp.interp(t[0], grid, ref[:, 0]),
+                              jnp.interp(t[0], grid, ref[:, 1])])
+
         overall = solution.relative_l2(exact)
         only_y = solution.relative_l2(exact, field="y")
     assert solution.fields == ("x", "y")

@@ -119,7 +119,9 @@ def test_bad_time_input_is_refused_with_a_clear_message(make, error, message):
 
 # ---------------------------------------------------------------- conditions and solves
 def test_initial_rate_residual_is_the_time_derivative_minus_the_value():
-    u = lambda x: jnp.sin(x[0]) * jnp.exp(2 * x[1])  # u_t = 2u
+    def u(x):  # u_t = 2u
+        return jnp.sin(x[0]) * jnp.exp(2 * x[1])
+
     condition = pinn.InitialRate(lambda x: x[0])
     x = jnp.array([0.3, 0.0])
     expected = 2 * jnp.sin(0.3) - 0.3
