@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         f"{signed(bias)} = 0"
     )
     print(" x1 x2 | NAND | P(1)  prediction")
-    for (x1, x2), truth, p, guess in zip(x, y, probability, predicted):
+    for (x1, x2), truth, p, guess in zip(x, y, probability, predicted, strict=True):
         print(f" {x1:2.0f} {x2:2.0f} | {truth:4d} | {p:.3f} {guess:5d}")
     accuracy = jaxnn.metrics.accuracy(y, predicted)
     print(

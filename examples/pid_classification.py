@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     efficiency = args.signal_efficiency
     print(f"\n{'classifier':>36}  {'AUC':>6}  pion rejection at {efficiency:.0%} kaon efficiency")
     figures = {}
-    for key, (name, score) in zip(("time_of_flight", "linear", "mlp"), scores.items()):
+    for key, (name, score) in zip(("time_of_flight", "linear", "mlp"), scores.items(),
+                                  strict=True):
         auc = jaxnn.metrics.roc_auc_score(y_test, score)
         rejection = jaxnn.metrics.background_rejection(y_test, score, efficiency)
         inverse = jaxnn.metrics.background_rejection(y_test, score, efficiency, "inverse")

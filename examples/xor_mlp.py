@@ -3,8 +3,9 @@
 The four corners of the unit square with label x1 XOR x2 are not linearly separable: no straight
 line gets more than 3 of 4 right, and a logistic regression's best cross-entropy fit is the
 useless P(1) = 1/2 everywhere (its "predictions" are then coin flips). A multilayer perceptron
-with one small hidden layer learns all four. Both are trained on noisy samples around the corners and scored on the exact
-truth table; the MLP's decision regions and loss curve are saved as PNG files.
+with one small hidden layer learns all four. Both are trained on noisy samples around the
+corners and scored on the exact truth table; the MLP's decision regions and loss curve are saved
+as PNG files.
 
 Run (a few seconds on a laptop CPU):
 
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     x_table, y_table = xor()
     print(
         "truth table (x1, x2) -> x1 XOR x2:",
-        ", ".join(f"({a:.0f}, {b:.0f}) -> {t}" for (a, b), t in zip(x_table, y_table)),
+        ", ".join(f"({a:.0f}, {b:.0f}) -> {t}"
+                  for (a, b), t in zip(x_table, y_table, strict=True)),
     )
 
     models = {

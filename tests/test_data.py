@@ -22,7 +22,7 @@ def test_split_sizes_follow_the_fractions_and_cover_every_sample_once():
     parts = split(index, fractions=(0.8, 0.1, 0.1), seed=0)
     sizes = [len(part[0]) for part in parts]
     assert sum(sizes) == 103
-    assert all(abs(size - 103 * f) < 1 for size, f in zip(sizes, (0.8, 0.1, 0.1)))
+    assert all(abs(size - 103 * f) < 1 for size, f in zip(sizes, (0.8, 0.1, 0.1), strict=True))
     np.testing.assert_array_equal(np.sort(np.concatenate([p[0] for p in parts])), index)
 
 
@@ -51,7 +51,7 @@ def test_split_without_shuffle_gives_contiguous_blocks():
 def test_split_with_stratify_keeps_the_class_proportions():
     labels = np.repeat([0, 1, 2], [700, 200, 100])
     parts = split(np.arange(1000), labels, fractions=(0.8, 0.1, 0.1), seed=0, stratify=labels)
-    for (_, part_labels), fraction in zip(parts, (0.8, 0.1, 0.1)):
+    for (_, part_labels), fraction in zip(parts, (0.8, 0.1, 0.1), strict=True):
         counts = np.bincount(part_labels, minlength=3)
         np.testing.assert_allclose(counts, fraction * np.array([700, 200, 100]), atol=1)
 

@@ -418,7 +418,7 @@ def test_two_processes_each_feeding_half_match_one_process_and_only_process_0_wr
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
-    for worker, output in zip(workers, outputs):
+    for worker, output in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, output[-4000:]
     reports = [_report(output) for output in outputs]
 

@@ -144,7 +144,7 @@ def main() -> None:
     start = time.perf_counter()
     failures = []
     with concurrent.futures.ThreadPoolExecutor(max(1, min(2, os.cpu_count() or 1))) as pool:
-        for path, seconds, error in pool.map(run_page_apart, pages):
+        for path, _seconds, error in pool.map(run_page_apart, pages):
             if error:
                 failures.append(f"{_shown(path)}:\n{error}")
     if failures:

@@ -79,7 +79,7 @@ def write_mnist_like(directory: Path) -> None:
     for prefix, count in (("train", 2000), ("t10k", 500)):
         labels = rng.integers(0, 10, count).astype(np.uint8)
         images = rng.integers(0, 60, (count, 28, 28)).astype(np.uint8)
-        for image, label in zip(images, labels):
+        for image, label in zip(images, labels, strict=True):
             image[2 * label : 2 * label + 6, 4:24] = 250
         write_idx(directory / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(directory / f"{prefix}-labels-idx1-ubyte", labels)

@@ -58,7 +58,8 @@ class ModelSummary:
         widths = [max(len(row[i]) for row in [header, *lines]) + 3 for i in range(3)]
 
         def line(cells):
-            return "".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+            padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+            return "".join(padded).rstrip()
 
         rule = "=" * (sum(widths) - 3)
         size = next(f"{self.total_bytes / 2**p:.2f} {unit}" for p, unit in

@@ -43,7 +43,7 @@ def hyperparameter_scan(result: Any, metric: str | None = None,
     figure = Figure(figsize=(4.2 * len(names), 3.6), layout="constrained")
     axes = figure.subplots(1, len(names), squeeze=False)[0]
     groups = sorted({row.get("architecture", "") for row in rows})
-    for ax, name in zip(axes, names):
+    for ax, name in zip(axes, names, strict=True):
         for group in groups:
             chosen = [r for r in rows if r.get("architecture", "") == group and metric in r]
             values = np.array([float(r[name]) for r in chosen])

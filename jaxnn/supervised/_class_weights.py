@@ -45,7 +45,8 @@ def check_class_weight(class_weight: Any, where: str = "fit") -> Any:
 def balanced_class_weight(labels: np.ndarray) -> dict[int, float]:
     """``n_samples / (n_classes * count_c)`` for each class `c` present in `labels`."""
     classes, counts = np.unique(labels, return_counts=True)
-    return {int(c): len(labels) / (len(classes) * int(k)) for c, k in zip(classes, counts)}
+    return {int(c): len(labels) / (len(classes) * int(k))
+            for c, k in zip(classes, counts, strict=True)}
 
 
 def _labels(loss_fn: Any, y: np.ndarray, outputs: int, argument: str) -> tuple[np.ndarray, int]:
