@@ -73,7 +73,7 @@ def write_susy_like(directory: Path, rows: int = 4000) -> None:
 
 
 def write_mnist_like(directory: Path) -> None:
-    from jaxnn.data.datasets import write_idx
+    from jaxnn.data.datasets._mnist import write_idx
 
     rng = np.random.default_rng(0)
     for prefix, count in (("train", 2000), ("t10k", 500)):
