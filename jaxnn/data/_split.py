@@ -48,6 +48,61 @@ def _check_fractions(fractions: Any) -> np.ndarray:
     return values
 
 
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"split(seed={seed!r}): expected an integer seed.")
+    if seed < 0:
+        raise ValueError(f"split(seed={seed}): expected a non-negative integer seed.")
+    return int(seed)
+
+
+def _check_arrays(arrays: tuple[Any, ...]) -> tuple[tuple[Any, ...], int]:
+    """`arrays` as NumPy or JAX arrays with a common, non-zero number of samples `n`."""
+    arrays = tuple(
+        a if isinstance(a, (np.ndarray, jax.Array)) else to_numpy(a, f"split(arrays[{i}])")
+        for i, a in enumerate(arrays))
+    for i, array in enumerate(arrays):
+        if array.ndim == 0:
+            raise ValueError(f"split(arrays[{i}]): expected an array with a sample axis, got a "
+                             "scalar.")
+    n = arrays[0].shape[0]
+    lengths = [a.shape[0] for a in arrays]
+    if any(length != n for length in lengths):
+        raise ValueError(f"split(*arrays): all arrays need the same number of samples along axis "
+                         f"0, got {lengths}.")
+    if n == 0:
+        raise ValueError("split(*arrays): the arrays hold no samples; there is nothing to split.")
+    return arrays, n
+
+
+def _stratified_parts(
+    stratify: Any, n: int, values: np.ndarray, rng: np.random.Generator, shuffle: bool
+) -> list[np.ndarray]:
+    """Sample indices of each part, every class split in the fractions `values`."""
+    labels = class_labels(stratify, "split(stratify=...)")
+    if labels.shape != (n,):
+        raise ValueError(f"split(stratify=...): expected labels of shape ({n},) (one per "
+                         f"sample), got shape {labels.shape}.")
+    try:
+        classes, codes = np.unique(labels, return_inverse=True)
+    except TypeError as error:
+        raise TypeError("split(stratify=...): labels must be mutually comparable (all "
+                        "strings or all numbers).") from error
+    pieces: list[list[np.ndarray]] = [[] for _ in values]
+    owed = np.zeros(len(values))
+    for code in range(len(classes)):
+        members = np.flatnonzero(codes == code)
+        if shuffle:
+            members = rng.permutation(members)
+        sizes = _part_sizes(len(members), values, owed)
+        owed += len(members) * values - sizes
+        # one chunk per fraction, as there is one piece per fraction
+        for piece, chunk in zip(pieces, np.split(members, np.cumsum(sizes)[:-1]), strict=True):
+            piece.append(chunk)
+    parts = [np.concatenate(p) for p in pieces]
+    return [rng.permutation(p) if shuffle else np.sort(p) for p in parts]
+
+
 def split(
     *arrays: Any,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
@@ -78,52 +133,13 @@ def split(
     if not arrays:
         raise TypeError("split(): expected at least one array to split, e.g. split(x, y).")
     values = _check_fractions(fractions)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"split(seed={seed!r}): expected an integer seed.")
-    if seed < 0:
-        raise ValueError(f"split(seed={seed}): expected a non-negative integer seed.")
-    arrays = tuple(a if isinstance(a, (np.ndarray, jax.Array)) else to_numpy(a, f"split(arrays[{i}])")
-                   for i, a in enumerate(arrays))
-    for i, array in enumerate(arrays):
-        if array.ndim == 0:
-            raise ValueError(f"split(arrays[{i}]): expected an array with a sample axis, got a "
-                             "scalar.")
-    n = arrays[0].shape[0]
-    lengths = [a.shape[0] for a in arrays]
-    if any(length != n for length in lengths):
-        raise ValueError(f"split(*arrays): all arrays need the same number of samples along axis "
-                         f"0, got {lengths}.")
-    if n == 0:
-        raise ValueError("split(*arrays): the arrays hold no samples; there is nothing to split.")
-    rng = np.random.default_rng(int(seed))
-
+    rng = np.random.default_rng(_check_seed(seed))
+    arrays, n = _check_arrays(arrays)
     if stratify is None:
         order = rng.permutation(n) if shuffle else np.arange(n)
-        bounds = np.cumsum(_part_sizes(n, values))[:-1]
-        parts = np.split(order, bounds)
+        parts = np.split(order, np.cumsum(_part_sizes(n, values))[:-1])
     else:
-        labels = class_labels(stratify, "split(stratify=...)")
-        if labels.shape != (n,):
-            raise ValueError(f"split(stratify=...): expected labels of shape ({n},) (one per "
-                             f"sample), got shape {labels.shape}.")
-        try:
-            classes, codes = np.unique(labels, return_inverse=True)
-        except TypeError as error:
-            raise TypeError("split(stratify=...): labels must be mutually comparable (all "
-                            "strings or all numbers).") from error
-        pieces: list[list[np.ndarray]] = [[] for _ in values]
-        owed = np.zeros(len(values))
-        for code in range(len(classes)):
-            members = np.flatnonzero(codes == code)
-            if shuffle:
-                members = rng.permutation(members)
-            sizes = _part_sizes(len(members), values, owed)
-            owed += len(members) * values - sizes
-            for piece, chunk in zip(pieces, np.split(members, np.cumsum(sizes)[:-1])):
-                piece.append(chunk)
-        parts = [np.concatenate(p) for p in pieces]
-        parts = [rng.permutation(p) if shuffle else np.sort(p) for p in parts]
-
+        parts = _stratified_parts(stratify, n, values, rng, shuffle)
     for i, part in enumerate(parts):
         if len(part) == 0:
             raise ValueError(f"split(fractions={tuple(values.tolist())}): part {i} gets no samples "
