@@ -258,44 +258,48 @@ class TracedFrom:
     context: dict
 
 
-def _train(settings: _Settings, model: Any, start: float,
-           traced: TracedFrom | None = None) -> Solution:
-    """Initialise the network and run the stages through `jaxnn.train_loop` (see `solve`)."""
-    problem, dtype, seed = settings.problem, settings.dtype, settings.seed
-    domain = problem.domain
+def _network(settings: _Settings, model: Any, traced: TracedFrom | None) -> nn.Module:
+    """The network to train: `model` built with its Fourier features and the problem's periodic
+    inputs, or the one the programs are traced from."""
+    if traced is not None:
+        return traced.model
+    problem = settings.problem
     outputs = 1 if problem.fields is None else len(problem.fields)
-    if traced is None:
-        model = periodic_inputs(problem, _build_model(model, settings.fourier_features, seed, outputs))
-    else:
-        model = traced.model
+    network = _build_model(model, settings.fourier_features, settings.seed, outputs)
+    return periodic_inputs(problem, network)
+
+
+def _initial_params(settings: _Settings, model: nn.Module) -> tuple[Any, Any]:
+    """The network's initial weights and the parameters to train from, in ``settings.dtype``.
+
+    The weights are drawn from the seed (or are ``settings.initial_params``, checked against
+    the network); the parameters are the weights, with the problem's unknowns beside them if it
+    has any.
+    """
+    problem, dtype, dim = settings.problem, settings.dtype, settings.problem.domain.dim
     try:
         # drawn in float32 (the same numbers in every precision), then cast
-        weights_init = init_params(model, prng_key(seed), np.zeros((1, domain.dim), np.float32),
-                             dtype)
+        weights_init = init_params(model, prng_key(settings.seed), np.zeros((1, dim), np.float32),
+                                   dtype)
     except Exception as error:
         raise ValueError(f"solve(model=...): the model fails on points of shape (n, "
-                         f"{domain.dim}): {str(error).splitlines()[0]} Use a network of points, "
+                         f"{dim}): {str(error).splitlines()[0]} Use a network of points, "
                          "e.g. jaxnn.MLP([32, 32, 1], activation='tanh').") from error
-    _check_model(model, weights_init, domain.dim, problem.fields)
+    _check_model(model, weights_init, dim, problem.fields)
     if settings.initial_params is not None:
         weights_init = _same_structure(settings.initial_params, weights_init)
     params = weights_init
     if problem.unknowns:
         params = {"network": weights_init, "unknowns": initial_values(problem.unknowns, dtype)}
-    params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
-    n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
-    for stage in settings.stages:
-        stage.check(n_params)
+    return weights_init, jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
 
-    points = CollocationPoints(problem, settings.collocation, settings.weighting, seed, dtype)
-    if traced is None:
-        field = make_field(problem, model,
-                           accepts_single_points(model, weights_init, domain.dim, outputs))
-        traced = TracedFrom(problem, model, field, trained_only, {})
+
+def _plan(settings: _Settings, traced: TracedFrom,
+          n_params: int) -> list[tuple[str, optax.GradientTransformation, int, Callable]]:
+    """The stages to run, in order, as (name, optimizer, steps, residuals): the fit to the
+    initial guess first if there is one, then ``settings.stages``."""
     field, bind = traced.field, traced.bind
-    points.context = traced.context
     residuals, residuals_and_jacobian = make_residuals(traced.problem, field, bind)
-    validation_fn, validation_data = _validation(problem, traced, dtype)
 
     def residual_vector(params, batch):
         return residuals(params, batch)[0]
@@ -303,11 +307,76 @@ def _train(settings: _Settings, model: Any, start: float,
     plan = [(stage.name, stage.transformation(residual_vector, residuals_and_jacobian),
              stage.steps, residuals) for stage in settings.stages]
     if settings.initial_guess is not None:
-        guess = _initial_guess(settings.initial_guess, problem)
+        guess = _initial_guess(settings.initial_guess, settings.problem)
         guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess), bind)
-        fit = gauss_newton(lambda p, b: guess_residuals(p, b)[0], guess_jacobian) \
+
+        def guess_vector(params, batch):
+            return guess_residuals(params, batch)[0]
+
+        fit = gauss_newton(guess_vector, guess_jacobian) \
             if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
         plan.insert(0, ("initial_guess", fit, settings.guess_steps, guess_residuals))
+    return plan
+
+
+def _steps_per_epoch(settings: _Settings, count: int) -> int:
+    """Steps per compiled epoch of a stage of `count` steps: at most ``log_every``, and no more
+    than the steps between two resamplings or refinements of the points."""
+    collocation, log_every = settings.collocation, settings.log_every
+    per_epoch = min(collocation.resample_every or log_every, log_every, count)
+    if collocation.refinement is not None:
+        per_epoch = min(per_epoch, collocation.refinement.every)
+    return per_epoch
+
+
+def _stage_callbacks(settings: _Settings, points: CollocationPoints, traced: TracedFrom,
+                     index: int, per_epoch: int, done: int, verbose: int) -> list:
+    """The callbacks of stage `index`: progress, the points' resampling or refinement, the
+    user's callbacks and the stage's checkpoint; `done` steps were taken before it."""
+    callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
+    refresh = points.data_fn(traced.field, per_epoch, settings.collocation.resample_every,
+                             settings.weighting.balance, steps_before=done, bind=traced.bind,
+                             problem=traced.problem)
+    if refresh is not None:
+        callbacks.append(DataRefresh(refresh))
+    callbacks.extend(settings.callbacks)
+    if settings.checkpoint_dir is not None:
+        callbacks.append(SolveCheckpoint(f"{settings.checkpoint_dir}/stage{index}", points,
+                                         resume=settings.resume, verbose=verbose))
+    return callbacks
+
+
+def _record_stage(history: dict[str, list], result: Any, name: str, per_epoch: int, count: int,
+                  done: int) -> int:
+    """Append a stage's epochs to `history`, with the step count and the stage name of each;
+    returns the steps done after the stage (`done` before it)."""
+    for key, values in result.history.items():
+        history.setdefault(key, []).extend(values)
+    stage_steps = [min(per_epoch * (i + 1), count) for i in range(result.epochs_run)]
+    history.setdefault("step", []).extend(done + step for step in stage_steps)
+    history.setdefault("stage", []).extend([name] * result.epochs_run)
+    return done + (stage_steps[-1] if stage_steps else 0)
+
+
+def _train(settings: _Settings, model: Any, start: float,
+           traced: TracedFrom | None = None) -> Solution:
+    """Initialise the network and run the stages through `jaxnn.train_loop` (see `solve`)."""
+    problem, dtype, seed = settings.problem, settings.dtype, settings.seed
+    model = _network(settings, model, traced)
+    weights_init, params = _initial_params(settings, model)
+    n_params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(params))
+    for stage in settings.stages:
+        stage.check(n_params)
+
+    points = CollocationPoints(problem, settings.collocation, settings.weighting, seed, dtype)
+    if traced is None:
+        dim, outputs = problem.domain.dim, 1 if problem.fields is None else len(problem.fields)
+        field = make_field(problem, model, accepts_single_points(model, weights_init, dim, outputs))
+        traced = TracedFrom(problem, model, field, trained_only, {})
+    field, bind = traced.field, traced.bind
+    points.context = traced.context
+    plan = _plan(settings, traced, n_params)
+    validation_fn, validation_data = _validation(problem, traced, dtype)
     verbose = settings.verbose if parallel.is_main_process() else 0
     history: dict[str, list] = {}
     stop_reason, done = None, 0
@@ -317,34 +386,18 @@ def _train(settings: _Settings, model: Any, start: float,
             r, parts = stage_residuals(params, batch)
             return jnp.sum(r**2), parts
 
-        per_epoch = min(settings.collocation.resample_every or settings.log_every, settings.log_every, count)
-        if settings.collocation.refinement is not None:
-            per_epoch = min(per_epoch, settings.collocation.refinement.every)
-        epochs = -(-count // per_epoch)
+        per_epoch = _steps_per_epoch(settings, count)
         if verbose:
             print(f"stage {index + 1}/{len(plan)}: {name}, {count} steps")
-        stage_callbacks = [Progress(2 if verbose else 0, log_every=max(1, 1000 // per_epoch))]
-        refresh = points.data_fn(field, per_epoch, settings.collocation.resample_every, settings.weighting.balance,
-                                 steps_before=done, bind=bind, problem=traced.problem)
-        if refresh is not None:
-            stage_callbacks.append(DataRefresh(refresh))
-        stage_callbacks.extend(settings.callbacks)
-        if settings.checkpoint_dir is not None:
-            stage_callbacks.append(SolveCheckpoint(f"{settings.checkpoint_dir}/stage{index}", points,
-                                                   resume=settings.resume, verbose=verbose))
+        callbacks = _stage_callbacks(settings, points, traced, index, per_epoch, done, verbose)
         result = train_loop(
-            loss_fn, params, points.batch(), optimizer=transformation, epochs=epochs,
-            batch_size=None, steps_per_epoch=per_epoch, total_steps=count, seed=seed + index,
-            validation_fn=validation_fn, validation_data=validation_data,
-            callbacks=stage_callbacks,
+            loss_fn, params, points.batch(), optimizer=transformation,
+            epochs=-(-count // per_epoch), batch_size=None, steps_per_epoch=per_epoch,
+            total_steps=count, seed=seed + index,
+            validation_fn=validation_fn, validation_data=validation_data, callbacks=callbacks,
         )
         params = result.params
-        for key, values in result.history.items():
-            history.setdefault(key, []).extend(values)
-        stage_steps = [min(per_epoch * (i + 1), count) for i in range(result.epochs_run)]
-        history.setdefault("step", []).extend(done + step for step in stage_steps)
-        history.setdefault("stage", []).extend([name] * result.epochs_run)
-        done += stage_steps[-1] if stage_steps else 0
+        done = _record_stage(history, result, name, per_epoch, count, done)
         if result.stop_reason is not None:
             stop_reason = f"stage {name}: {result.stop_reason}"
             break
