@@ -199,15 +199,13 @@ FIT_CHANGES = ["none", "x", "x_nonfinite", "x_dtype", "y", "y_labels", "data", "
                "sample_weight", "metrics", "optimizer", "early_stopping", "callbacks", "train"]
 
 
-@PROPERTY
-@given(st.data())
-def test_fit_trains_or_rejects_bad_input_at_the_door(data):
-    draw = data.draw
-    x, y = draw(features()), draw(class_labels())
-    case = types.SimpleNamespace(model=MODEL, data=None, kwargs={"epochs": 0, "verbose": 0})
-    change = draw(st.sampled_from(FIT_CHANGES))
-    event(f"fit change: {change}")
-    kwargs = case.kwargs
+FIT_DATA_CHANGES = (*X_CHANGES, "y", "y_labels", "data")
+COUNT_CHANGES = ("batch_size", "epochs", "seed")
+
+
+def _changed_fit_data(draw, change: str, x: np.ndarray, y: np.ndarray):
+    """(x, y, data) with the change to fit's data drawn: x, y, or the data argument itself."""
+    data = None
     if change in X_CHANGES:
         x = changed_features(draw, change, x)
     elif change == "y":
@@ -217,9 +215,25 @@ def test_fit_trains_or_rejects_bad_input_at_the_door(data):
             hnp.arrays(np.float64, (N,), elements=st.sampled_from([-1, 0, 0.5, 1, 2, 1e9])),
             hnp.arrays(np.float32, (N, draw(st.integers(1, 3))), elements=finite(0, 1))))
     elif change == "data":
-        case.data = draw(pick(garbage(), st.tuples(st.just(x)), st.just((x, y, y)),
-                              st.just({"x": x, "y": y})))
-    elif change == "loss":
+        data = draw(pick(garbage(), st.tuples(st.just(x)), st.just((x, y, y)),
+                         st.just({"x": x, "y": y})))
+    return x, y, data
+
+
+def _change_count(draw, change: str, kwargs: dict) -> None:
+    """Draw fit's `batch_size`, `epochs` or `seed` (`change`) into `kwargs`: mostly bad ones."""
+    values = counts() if change != "batch_size" else pick(counts(), st.just("auto"))
+    if change == "seed":
+        values = pick(values, st.integers(-1, 2**64))
+    kwargs[change] = value = draw(values)
+    if change == "epochs" and isinstance(value, (int, np.integer)) and value > 0:
+        kwargs["epochs"] = type(value)(0)  # bools too: keep compilation to the "train" case
+
+
+def _change_fit_keyword(draw, change: str, case: types.SimpleNamespace) -> None:
+    """Draw the change to fit's model or to one of its other keywords into `case`."""
+    kwargs = case.kwargs
+    if change == "loss":
         kwargs["loss"] = draw(pick(st.sampled_from(
             ["mse", "binary_cross_entropy", "bce", "softmax_cross_entropy", "hinge", "MSE"]),
             garbage()))
@@ -231,13 +245,6 @@ def test_fit_trains_or_rejects_bad_input_at_the_door(data):
         kwargs["params"] = draw(pick(
             st.just(jaxnn.MLP([4, 2]).init(jax.random.PRNGKey(1), jnp.zeros((1, 5)))),
             st.just(PARAMS), st.just({}), garbage()))
-    elif change in ("batch_size", "epochs", "seed"):
-        values = counts() if change != "batch_size" else pick(counts(), st.just("auto"))
-        if change == "seed":
-            values = pick(values, st.integers(-1, 2**64))
-        kwargs[change] = value = draw(values)
-        if change == "epochs" and isinstance(value, (int, np.integer)) and value > 0:
-            kwargs["epochs"] = type(value)(0)  # bools too: keep compilation to the "train" case
     elif change == "validation_split":
         kwargs["validation_split"] = draw(pick(st.floats(-1, 2), st.sampled_from(
             [np.float32(0.25), 0, 1, True, np.nan]), garbage()))
@@ -271,21 +278,44 @@ def test_fit_trains_or_rejects_bad_input_at_the_door(data):
         kwargs.update(epochs=1, loss=loss, optimizer=optax.sgd(0.1),
                       batch_size=draw(st.sampled_from(["auto", None, 4])),
                       validation_split=draw(st.sampled_from([0.0, 0.25])))
+
+
+def _check_fit_result(case: types.SimpleNamespace, x: np.ndarray, result) -> None:
+    """A fit that worked: parameters of the model's structure, finite unless the run says so,
+    the epochs asked for, and a model that still predicts one output row per sample."""
+    kwargs = case.kwargs
+    first = jnp.asarray(x[:1], jnp.float32)
+    reference = case.model.init(jax.random.PRNGKey(0), first)
+    params = result.params
+    assert _same_structure(params, reference)
+    assert result.epochs_run == kwargs["epochs"]
+    finite_params = all(np.isfinite(leaf).all() for leaf in jax.tree_util.tree_leaves(params))
+    assert finite_params or result.nonfinite is not None
+    if kwargs["epochs"]:
+        assert len(result.history["loss"]) == result.epochs_run
+    outputs = jaxnn.predict(case.model, params, x)
+    assert outputs.shape == (len(x), *case.model.apply(reference, first).shape[1:])
+
+
+@PROPERTY
+@given(st.data())
+def test_fit_trains_or_rejects_bad_input_at_the_door(data):
+    draw = data.draw
+    x, y = draw(features()), draw(class_labels())
+    case = types.SimpleNamespace(model=MODEL, data=None, kwargs={"epochs": 0, "verbose": 0})
+    change = draw(st.sampled_from(FIT_CHANGES))
+    event(f"fit change: {change}")
+    if change in FIT_DATA_CHANGES:
+        x, y, case.data = _changed_fit_data(draw, change, x, y)
+    elif change in COUNT_CHANGES:
+        _change_count(draw, change, case.kwargs)
+    else:
+        _change_fit_keyword(draw, change, case)
     fit_data = (x, y) if case.data is None else case.data
 
-    worked, result = outcome(lambda: jaxnn.fit(case.model, fit_data, **kwargs))
+    worked, result = outcome(lambda: jaxnn.fit(case.model, fit_data, **case.kwargs))
     if worked:
-        first = jnp.asarray(x[:1], jnp.float32)
-        reference = case.model.init(jax.random.PRNGKey(0), first)
-        params = result.params
-        assert _same_structure(params, reference)
-        assert result.epochs_run == kwargs["epochs"]
-        finite_params = all(np.isfinite(leaf).all() for leaf in jax.tree_util.tree_leaves(params))
-        assert finite_params or result.nonfinite is not None
-        if kwargs["epochs"]:
-            assert len(result.history["loss"]) == result.epochs_run
-        outputs = jaxnn.predict(case.model, params, x)
-        assert outputs.shape == (len(x), *case.model.apply(reference, first).shape[1:])
+        _check_fit_result(case, x, result)
 
 
 PREDICT_CHANGES = ["none", "none", "x", "x_nonfinite", "x_dtype", "batch_size", "model", "params"]
@@ -350,10 +380,9 @@ EVALUATE_CHANGES = ["none", "none", "none", "x", "y", "y_labels", "data", "loss"
                     "sample_weight", "batch_size", "model"]
 
 
-@PROPERTY
-@given(st.data())
-def test_evaluate_matches_numpy_and_sklearn_or_rejects_bad_input(data):
-    draw = data.draw
+def _evaluate_case(draw):
+    """(n, x, y, model, data, kwargs, change): an evaluate call on n samples with one change
+    drawn; `data` replaces the pair (x, y) when it is not None."""
     n = draw(st.integers(1, 6))
     x, y = draw(features(n)), draw(class_labels(n))
     model, data_pair, kwargs = MODEL, None, {}
@@ -383,19 +412,13 @@ def test_evaluate_matches_numpy_and_sklearn_or_rejects_bad_input(data):
         kwargs["batch_size"] = draw(pick(st.integers(-1, 8), counts()))
     elif change == "model":
         model = draw(st.sampled_from(OTHER_MODELS + NOT_MODELS))
-    pair = (x, y) if data_pair is None else data_pair
+    return n, x, y, model, data_pair, kwargs, change
 
-    worked, scores = outcome(lambda: jaxnn.evaluate(model, PARAMS, pair, **kwargs))
-    if not worked or change in ("model", "loss", "batch_size"):
-        return
-    logits = _logits_oracle(np.asarray(x))
-    if not np.isfinite(logits).all():  # extreme inputs overflow the model itself
-        event("evaluate: logits overflow")
-        return
-    assert all(math.isfinite(v) for v in scores.values())
-    y = np.asarray(y, np.float64)
-    weight = kwargs.get("sample_weight")
-    w = np.ones(n) if weight is None else np.asarray(weight, np.float64)
+
+def _check_evaluate_scores(scores: dict, logits: np.ndarray, y: np.ndarray, w: np.ndarray,
+                           n: int) -> None:
+    """`scores` of MODEL's `logits` on `n` samples against labels (or probability rows) `y`
+    with sample weights `w`: the cross-entropy by NumPy, the metrics by scikit-learn."""
     shifted = logits - logits.max(1, keepdims=True)
     log_softmax = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
     if y.ndim == 2:  # probability rows
@@ -423,6 +446,25 @@ def test_evaluate_matches_numpy_and_sklearn_or_rejects_bad_input(data):
             expected = oracle(labels, predicted, average="binary", zero_division=0,
                               sample_weight=w)
             assert abs(scores[name] - expected) < 1e-5
+
+
+@PROPERTY
+@given(st.data())
+def test_evaluate_matches_numpy_and_sklearn_or_rejects_bad_input(data):
+    n, x, y, model, data_pair, kwargs, change = _evaluate_case(data.draw)
+    pair = (x, y) if data_pair is None else data_pair
+
+    worked, scores = outcome(lambda: jaxnn.evaluate(model, PARAMS, pair, **kwargs))
+    if not worked or change in ("model", "loss", "batch_size"):
+        return
+    logits = _logits_oracle(np.asarray(x))
+    if not np.isfinite(logits).all():  # extreme inputs overflow the model itself
+        event("evaluate: logits overflow")
+        return
+    assert all(math.isfinite(v) for v in scores.values())
+    weight = kwargs.get("sample_weight")
+    w = np.ones(n) if weight is None else np.asarray(weight, np.float64)
+    _check_evaluate_scores(scores, logits, np.asarray(y, np.float64), w, n)
 
 
 # ---------------------------------------------------------------- metrics
@@ -614,7 +656,8 @@ def test_background_rejection_matches_the_sklearn_roc(case, efficiency, rejectio
         fpr, tpr, _ = sklearn_roc(labels, scores)
         targets = np.asarray(efficiency, np.float64)
         assert np.shape(value) == targets.shape
-        false_rate = np.vectorize(lambda e: _fpr_at_efficiency(fpr, tpr, e), otypes=[float])(targets)
+        false_rate = np.vectorize(lambda e: _fpr_at_efficiency(fpr, tpr, e),
+                                  otypes=[float])(targets)
         with np.errstate(divide="ignore"):
             expected = 1 - false_rate if rejection == "complement" else 1 / false_rate
         np.testing.assert_allclose(value, expected, rtol=1e-9, atol=1e-12)
@@ -981,16 +1024,21 @@ def test_domain_constructors_build_valid_domains_or_reject_their_arguments(data)
                                  "operation"]))
     event(f"constructor: {kind}")
     if kind == "Interval":
-        call = lambda: Interval(draw(number()), draw(number()))
+        def call():
+            return Interval(draw(number()), draw(number()))
     elif kind in ("Rectangle", "Box"):
         lo = draw(st.lists(st.floats(-10, 10), min_size=1, max_size=3))
         lo, hi = draw(pick(st.just((lo, [v + 1 for v in lo])),
                            st.tuples(coordinates(), coordinates())))
-        call = lambda: {"Rectangle": Rectangle, "Box": Box}[kind](lo, hi)
+
+        def call():
+            return {"Rectangle": Rectangle, "Box": Box}[kind](lo, hi)
     elif kind == "Disk":
-        call = lambda: Disk(draw(coordinates()), draw(number()))
+        def call():
+            return Disk(draw(coordinates()), draw(number()))
     elif kind == "Annulus":
-        call = lambda: Annulus(draw(coordinates()), draw(number()), draw(number()))
+        def call():
+            return Annulus(draw(coordinates()), draw(number()), draw(number()))
     elif kind == "Polygon":
         vertices = draw(pick(
             hnp.arrays(np.float64, st.tuples(st.integers(0, 6), st.sampled_from([2, 2, 3]))),
@@ -998,11 +1046,15 @@ def test_domain_constructors_build_valid_domains_or_reject_their_arguments(data)
                        elements=st.floats(-10, 10)), coordinates()))
         names = draw(pick(st.none(), st.lists(st.text("ab", max_size=2), max_size=7),
                           garbage()))
-        call = lambda: Polygon(vertices, names)
+
+        def call():
+            return Polygon(vertices, names)
     else:
         operands = [draw(pick(domain_specs().map(lambda d: d[0]), garbage()))
                     for _ in range(2)]
-        call = lambda: OPERATIONS[draw(st.sampled_from(sorted(OPERATIONS)))](*operands)
+
+        def call():
+            return OPERATIONS[draw(st.sampled_from(sorted(OPERATIONS)))](*operands)
     worked, domain = outcome(call)
     if worked:
         lo, hi = domain.bounding_box
@@ -1115,7 +1167,8 @@ DISTANCE_SPECS = [("box", np.array([-1.0]), np.array([2.0])),
                   ("box", np.zeros(3), np.array([1.0, 2.0, 3.0])),
                   ("disk", np.array([0.5, -0.5]), 2.0),
                   ("annulus", np.array([0.0, 1.0]), 0.5, 1.5),
-                  ("polygon", np.array([(-1, -1), (0, -1), (0, 0), (1, 0), (1, 1), (-1, 1)], float)),
+                  ("polygon",
+                   np.array([(-1, -1), (0, -1), (0, 0), (1, 0), (1, 1), (-1, 1)], float)),
                   ("difference", ("box", np.zeros(2), np.ones(2)), ("disk", np.ones(2), 0.5))]
 DISTANCE_DOMAINS = [build(spec) for spec in DISTANCE_SPECS]  # kept: compilations are reused
 
