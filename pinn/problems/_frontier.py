@@ -76,12 +76,15 @@ def wave_exact(x):
 
 
 def wave1d_c() -> PDE:
-    """u_tt = 4 u_xx on [0, 1]², u = 0 at the ends, u(x, 0) = sin πx + sin(4πx)/2 (hard),
-    u_t(x, 0) = 0 (soft)."""
+    """u_tt = 4 u_xx on [0, 1]², u = 0 at the ends, u(x, 0) = sin πx + sin(4πx)/2 (hard:
+    the lifting is the initial data, which vanishes at the ends), u_t(x, 0) = 0 (soft)."""
     def residual(u, x):
         return partial(u, 1, 2)(x) - 4.0 * partial(u, 0, 2)(x)
 
-    start = Dirichlet(wave_exact, on=["left", "right", "initial"], hard=True)
+    def data(x):  # the initial values; the exact solution is never used inside the domain
+        return jnp.sin(PI * x[0]) + 0.5 * jnp.sin(4 * PI * x[0])
+
+    start = Dirichlet(data, on=["left", "right", "initial"], hard=True)
     return PDE(geometry.SpaceTime(geometry.Interval(0.0, 1.0), 0.0, 1.0), residual,
                bcs=[start, InitialRate(0.0)], exact=wave_exact, name="wave1d_c")
 
@@ -93,10 +96,12 @@ def poisson_nd_exact(x):
 
 
 def poisson_nd() -> PDE:
-    """-Δu = π²/4 Σ sin(π x_i / 2) on [0, 1]⁵, u = exact on the boundary (hard)."""
+    """-Δu = π²/4 Σ sin(π x_i / 2) on [0, 1]⁵, u = Σ sin(π x_i / 2) on the boundary (soft:
+    the boundary data's formula is the solution's, so a lifting built from it would hand the
+    network the answer)."""
     return Poisson(geometry.Box([0.0] * 5, [1.0] * 5),
                    source=lambda x: PI**2 / 4 * jnp.sum(jnp.sin(PI * x / 2)),
-                   bcs=[Dirichlet(poisson_nd_exact, hard=True)], exact=poisson_nd_exact,
+                   bcs=[Dirichlet(poisson_nd_exact)], exact=poisson_nd_exact,
                    name="poisson_nd")
 
 
@@ -109,12 +114,16 @@ def heat_exact(x):
 
 def heat2d_ms() -> PDE:
     """u_t = u_xx/(500π)² + u_yy/π² on [0, 1]² x [0, 5], u(x, y, 0) = sin 20πx sin πy, u = 0
-    on the sides; the side and initial values hard."""
+    on the sides; the side and initial values hard, lifted by the initial data (which vanishes
+    on the sides), not by the exact solution."""
     def residual(u, x):
         return (partial(u, 2)(x) - HEAT_KX * partial(u, 0, 2)(x)
                 - HEAT_KY * partial(u, 1, 2)(x))
 
-    data = Dirichlet(heat_exact, hard=True, on=["left", "right", "bottom", "top", "initial"])
+    def initial(x):
+        return jnp.sin(20 * PI * x[0]) * jnp.sin(PI * x[1])
+
+    data = Dirichlet(initial, hard=True, on=["left", "right", "bottom", "top", "initial"])
     space = geometry.Rectangle((0.0, 0.0), (1.0, 1.0))
     return PDE(geometry.SpaceTime(space, 0.0, 5.0), residual, bcs=[data], exact=heat_exact,
                name="heat2d_ms")
@@ -154,10 +163,11 @@ def kovasznay_exact(x):
 
 def kovasznay() -> PDE:
     """Steady Navier-Stokes at Re = 20 on [-0.5, 1] x [-0.5, 1.5]: fields u, v, p; the
-    velocity hard on the boundary, the pressure observed at (-0.5, -0.5)."""
+    velocity given on the boundary (soft: its formula is the solution's), the pressure
+    observed at (-0.5, -0.5)."""
     corner = np.array([[-0.5, -0.5]])
-    bcs = [Dirichlet(lambda x: kovasznay_exact(x)[0], field="u", hard=True),
-           Dirichlet(lambda x: kovasznay_exact(x)[1], field="v", hard=True),
+    bcs = [Dirichlet(lambda x: kovasznay_exact(x)[0], field="u"),
+           Dirichlet(lambda x: kovasznay_exact(x)[1], field="v"),
            Observations(corner, kovasznay_exact(corner)[:, 2], field="p")]
     return PDE(geometry.Rectangle((-0.5, -0.5), (1.0, 1.5)), _navier_stokes(1 / KOVASZNAY_RE),
                bcs=bcs, fields=("u", "v", "p"), exact=kovasznay_exact, name="kovasznay")
