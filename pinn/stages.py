@@ -18,7 +18,8 @@ from typing import Any
 
 import optax
 
-from pinn.optimizers import check_dense_size, gauss_newton
+from pinn._gn_memory import check_memory
+from pinn.optimizers import check_dense_size, check_options, gauss_newton
 
 
 def _positive_int(value: Any, where: str) -> int:
@@ -51,8 +52,9 @@ class Stage:
         ``(params, batch) -> r`` and ``(params, batch) -> (r, J)``)."""
         raise NotImplementedError
 
-    def check(self, num_params: int) -> None:
-        """Refuse a network this stage cannot train (before anything is compiled)."""
+    def check(self, num_params: int, num_residuals: int | None = None) -> None:
+        """Refuse a network this stage cannot train (before anything is compiled); with
+        `num_residuals` (N, the rows of the residual vector), also what needs N to judge."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(steps={self.steps})"
@@ -92,31 +94,53 @@ class LBFGS(Stage):
 
 
 class GaussNewton(Stage):
-    """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.optimizers`): dense
-    (``solver="dense"``, up to a few thousand parameters) or matrix-free (``solver="cg"``).
-    Other keyword arguments go to `pinn.gauss_newton` (damping, momentum, geodesic, ...).
-    Run it in float64 (``solve(..., dtype="float64")``)."""
+    """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.optimizers`).
 
-    def __init__(self, steps: int = 300, solver: str = "dense", **options: Any):
+    ``solver`` picks how the damped normal equations are solved (N residual rows, P
+    parameters):
+
+    - "dense": J (N x P) and JᵀJ (P x P) formed, LU: P up to a few thousand;
+    - "kernel": J and the N x N matrix J D⁻¹ Jᵀ formed (Woodbury), the same steps as "dense",
+      for N < P;
+    - "cg": matrix-free conjugate gradients on jvp/vjp products, with a rank-`rank` Nyström
+      preconditioner: memory O(N + P·rank), for large networks and many points (and the
+      points split over the devices);
+    - "auto" (default): "dense" when P <= N, "kernel" when N < P, while the factorised
+      matrix is at most 6000 on a side and the solver's arrays take at most half the memory
+      (the device's, or the host's physical memory); "cg" otherwise.
+
+    Other keyword arguments go to `pinn.gauss_newton` (damping, scaling, momentum, geodesic,
+    line_search, max_tries, rank, cg_iterations, cg_tolerance) and are checked here. Run it in
+    float64 (``solve(..., dtype="float64")``).
+    """
+
+    def __init__(self, steps: int = 300, solver: str = "auto", **options: Any):
         super().__init__(steps)
-        if solver not in ("dense", "cg"):
-            raise ValueError(f"GaussNewton(solver={solver!r}): expected 'dense' (the Jacobian "
-                             "formed, up to a few thousand parameters) or 'cg' (matrix-free).")
+        check_options("GaussNewton", {"solver": solver, **options})
         self.solver, self.options = solver, options
-        gauss_newton(lambda p, b: p, solver=solver, **options)  # checks the options now
 
     @property
     def name(self) -> str:
-        """The stage's name in the history: "gauss_newton" (dense) or "gauss_newton_cg"."""
-        return "gauss_newton" if self.solver == "dense" else "gauss_newton_cg"
+        """The stage's name in the history: "gauss_newton" (dense or auto),
+        "gauss_newton_kernel" or "gauss_newton_cg"."""
+        return {"kernel": "gauss_newton_kernel", "cg": "gauss_newton_cg"}.get(
+            self.solver, "gauss_newton")
 
     def transformation(self, residual_vector, residuals_and_jacobian):
-        jacobian = residuals_and_jacobian if self.solver == "dense" else None
+        jacobian = None if self.solver == "cg" else residuals_and_jacobian
         return gauss_newton(residual_vector, jacobian, solver=self.solver, **self.options)
 
-    def check(self, num_params: int) -> None:
+    def check(self, num_params: int, num_residuals: int | None = None) -> None:
+        """Refuse a "dense" solver for more than `pinn.optimizers.DENSE_PARAMETER_LIMIT`
+        parameters, and a "dense" or "kernel" one whose matrices would not fit in memory
+        (checked again, with N, when the step is traced)."""
         if self.solver == "dense":
-            check_dense_size(num_params)
+            check_dense_size(num_params, num_residuals=num_residuals)
+        elif self.solver == "kernel":
+            check_memory("kernel", num_residuals, num_params)
+
+    def __repr__(self) -> str:
+        return f"GaussNewton(steps={self.steps}, solver={self.solver!r})"
 
 
 class OptaxStage(Stage):
@@ -136,7 +160,10 @@ class OptaxStage(Stage):
         return self._transformation
 
 
-DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "gauss_newton": 300, "gauss_newton_cg": 300}
+DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "gauss_newton": 300, "gauss_newton_kernel": 300,
+                 "gauss_newton_cg": 300}
+_GAUSS_NEWTON_SOLVERS = {"gauss_newton": "dense", "gauss_newton_kernel": "kernel",
+                         "gauss_newton_cg": "cg"}
 
 
 def check_stages(stages: Any) -> list[Stage]:
@@ -198,7 +225,7 @@ def stages_from_names(optimizer: Any, steps: Any = None, learning_rate: float = 
         elif name == "lbfgs":
             stages.append(LBFGS(count))
         else:
-            stages.append(GaussNewton(count, "dense" if name == "gauss_newton" else "cg"))
+            stages.append(GaussNewton(count, _GAUSS_NEWTON_SOLVERS[name]))
     return stages
 
 
