@@ -293,3 +293,21 @@ def test_matrix_free_steps_on_8_devices_match_1_device(tmp_path):
     # in the last bits (1e-16 relative), conjugate gradients converged to 1e-13 turn that into
     # ~cond·1e-16 per solve; four steps keep the parameters within 1e-10 of each other.
     np.testing.assert_allclose(eight, one, rtol=0, atol=1e-10 * np.abs(one).max())
+
+
+# ---------------------------------------------------------------------------------------------
+# The bar: 10^4 parameters, Poisson 2-D to 1e-7 (benchmarks/gauss_newton_scaling.py --bar)
+
+@pytest.mark.slow
+def test_a_network_of_ten_thousand_parameters_solves_poisson_2d_to_1e_7():
+    script = os.path.join(os.path.dirname(__file__), "..", "benchmarks",
+                          "gauss_newton_scaling.py")
+    environment = {**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..")}
+    completed = subprocess.run([sys.executable, script, "--bar"], capture_output=True,
+                               text=True, timeout=3600, env=environment, check=False)
+    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report.get("skipped") is None, report
+    assert report["P"] >= 10_000
+    assert report["relative_l2"] <= 1e-7  # against the exact sin πx sin πy on a 100 x 100 grid
+    assert report["peak_rss_mb"] < 2000  # the whole process, Python and JAX included
