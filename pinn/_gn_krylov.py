@@ -127,10 +127,20 @@ def precondition(approximation: Nystrom, shift: jax.Array, v: jax.Array) -> jax.
     return basis @ (ratio * projected) + v - basis @ projected
 
 
+def empty_sketch(size: int, rank: int, dtype) -> Nystrom:
+    """A rank-0 `Nystrom` of the shapes `matrix_free_model` keeps (P x min(k, P)) between
+    steps, for an optimizer's initial state."""
+    rank = min(rank, size)
+    return Nystrom(jnp.zeros((size, rank), dtype), jnp.zeros((rank,), dtype),
+                   jnp.zeros((), dtype))
+
+
 def matrix_free_model(residual_at: Callable[[jax.Array], jax.Array], flat: jax.Array,
-                      scaling: str, rank: int, iterations: int, tolerance: float
-                      ) -> LinearModel:
-    """The `LinearModel` of the matrix-free form (see the module).
+                      scaling: str, rank: int, iterations: int, tolerance: float,
+                      previous: Nystrom | None = None, refresh: jax.Array | bool = True
+                      ) -> tuple[LinearModel, Nystrom]:
+    """The `LinearModel` of the matrix-free form (see the module), and its preconditioner's
+    Nyström approximation.
 
     Args:
         residual_at: ``θ (P,) -> r (N,)``, the residual of the flattened parameters.
@@ -138,10 +148,15 @@ def matrix_free_model(residual_at: Callable[[jax.Array], jax.Array], flat: jax.A
         scaling: "levenberg" (D = mean(diag JᵀJ)·I, estimated) or "identity" (D = I).
         rank: the Nyström rank k (at most P is used).
         iterations, tolerance: conjugate-gradient limits (relative residual ``|b - Ax|/|b|``).
+        previous: the approximation of an earlier step (see `empty_sketch`), used instead of
+            a new sketch where `refresh` is false: a preconditioner of a nearby JᵀJ still
+            makes the iteration converge to the same solution, and saves the k products of the
+            sketch. None: sketch now.
+        refresh: sketch now (a traced boolean is fine).
 
     Returns:
-        A `LinearModel`; ``factor(λ)`` is the shift ``μ = λ·D``, the preconditioner's only
-        ingredient that depends on λ.
+        (`LinearModel`, the approximation used). ``factor(λ)`` is the shift ``μ = λ·D``, the
+        preconditioner's only ingredient that depends on λ.
     """
     residual, jvp = jax.linearize(residual_at, flat)
     transpose = jax.linear_transpose(jvp, flat)
@@ -153,8 +168,12 @@ def matrix_free_model(residual_at: Callable[[jax.Array], jax.Array], flat: jax.A
         return vjp(jvp(v))
 
     size = flat.size
-    approximation = nystrom(gram, size, min(rank, size), flat.dtype,
-                            jax.random.PRNGKey(SKETCH_SEED))
+
+    def sketch():
+        return nystrom(gram, size, min(rank, size), flat.dtype, jax.random.PRNGKey(SKETCH_SEED))
+
+    approximation = sketch() if previous is None else jax.lax.cond(
+        refresh, sketch, lambda: previous)
     if scaling == "identity":
         scale = jnp.ones((), flat.dtype)
     else:
@@ -170,7 +189,7 @@ def matrix_free_model(residual_at: Callable[[jax.Array], jax.Array], flat: jax.A
         return pcg(normal_matvec, vjp(u), lambda v: precondition(approximation, shift, v),
                    tolerance, iterations)[0]
 
-    return LinearModel(residual, factor, solve, jvp, vjp)
+    return LinearModel(residual, factor, solve, jvp, vjp), approximation
 
 
-__all__ = ["Nystrom", "matrix_free_model", "nystrom", "pcg", "precondition"]
+__all__ = ["Nystrom", "empty_sketch", "matrix_free_model", "nystrom", "pcg", "precondition"]

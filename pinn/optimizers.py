@@ -62,7 +62,7 @@ from jax.flatten_util import ravel_pytree
 
 from jaxnn.loop import BatchAwareTransformation
 from pinn._gn_kernel import kernel_model
-from pinn._gn_krylov import matrix_free_model
+from pinn._gn_krylov import Nystrom, empty_sketch, matrix_free_model
 from pinn._gn_linear import SCALINGS, LinearModel, scaling_diagonal
 from pinn._gn_memory import check_memory, choose_solver
 
@@ -84,6 +84,18 @@ class GaussNewtonState(NamedTuple):
     damping: jax.Array
     last_step: jax.Array
     rejected: jax.Array
+
+
+class MatrixFreeState(NamedTuple):
+    """The state of ``solver="cg"``: `GaussNewtonState`'s fields, the Nyström approximation
+    its preconditioner was last built from (`pinn._gn_krylov.Nystrom`), and the steps taken
+    (the sketch is renewed every ``sketch_every`` steps)."""
+
+    damping: jax.Array
+    last_step: jax.Array
+    rejected: jax.Array
+    sketch: Nystrom
+    steps: jax.Array
 
 
 def check_dense_size(num_params: int, limit: int = DENSE_PARAMETER_LIMIT,
@@ -116,6 +128,8 @@ _OPTION_HINTS = {  # what each option of gauss_newton must be, for the errors
                      "solver='cg' (default 200)",
     "cg_tolerance": "a finite number >= 0, the relative residual at which conjugate gradients "
                     "stop (default 1e-10; 0 runs all cg_iterations)",
+    "sketch_every": "an integer >= 1, the steps between two Nyström sketches of solver='cg' "
+                    "(default 5; 1 sketches every step)",
 }
 
 
@@ -124,7 +138,7 @@ def _option_ok(name: str, value: Any) -> bool:
         return isinstance(value, bool)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         return False
-    if name in ("line_search", "max_tries", "rank", "cg_iterations"):
+    if name in ("line_search", "max_tries", "rank", "cg_iterations", "sketch_every"):
         return isinstance(value, (int, np.integer)) and value >= 1
     if not np.isfinite(value):
         return False
@@ -182,6 +196,7 @@ def gauss_newton(
     rank: int = 100,
     cg_iterations: int = 200,
     cg_tolerance: float = 1e-10,
+    sketch_every: int = 5,
 ) -> BatchAwareTransformation:
     """A Gauss-Newton optimizer for ``loss(θ) = |residual_fn(θ, batch)|²`` (see the module).
 
@@ -206,6 +221,9 @@ def gauss_newton(
         rank: the rank k of the Nyström preconditioner of "cg" (k products per step).
         cg_iterations, cg_tolerance: conjugate-gradient limits of "cg" per solve (relative
             residual).
+        sketch_every: "cg" renews its preconditioner's sketch every this many steps (k
+            products each time) and reuses it in between: the solves converge to the same
+            steps, in a few more iterations.
 
     Returns:
         An Optax transformation; `jaxnn.train_loop` hands it the batch.
@@ -217,15 +235,19 @@ def gauss_newton(
     check_options("gauss_newton", {
         "solver": solver, "scaling": scaling, "damping": damping, "momentum": momentum,
         "geodesic": geodesic, "line_search": line_search, "max_tries": max_tries,
-        "rank": rank, "cg_iterations": cg_iterations, "cg_tolerance": cg_tolerance})
+        "rank": rank, "cg_iterations": cg_iterations, "cg_tolerance": cg_tolerance,
+        "sketch_every": sketch_every})
 
     def init_fn(params):
         # built on the host (no small programs to compile), as ravel_pytree would lay it out
         leaves = jax.tree_util.tree_leaves(params)
         dtype = jnp.result_type(*leaves)
         size = sum(np.size(leaf) for leaf in leaves)
-        return GaussNewtonState(jnp.asarray(np.asarray(damping, dtype)),
-                                jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)))
+        state = GaussNewtonState(jnp.asarray(np.asarray(damping, dtype)),
+                                 jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)))
+        if solver != "cg":  # "auto" may choose "cg" too: it then sketches every step
+            return state
+        return MatrixFreeState(*state, empty_sketch(size, rank, dtype), jnp.int32(0))
 
     def update_fn(updates, state, params=None, *, batch=None, **unused):
         del updates, unused
@@ -237,10 +259,15 @@ def gauss_newton(
         def residual_at(theta):
             return residual_fn(unravel(theta), batch)
 
-        model = _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch,
-                              residual_at, flat, (rank, cg_iterations, cg_tolerance))
+        sketch = (state.sketch, state.steps % sketch_every == 0) \
+            if isinstance(state, MatrixFreeState) else (None, True)
+        model, sketch = _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch,
+                                      residual_at, flat, (rank, cg_iterations, cg_tolerance),
+                                      sketch)
         step, new_state = _damped_step(model, residual_at, flat, state, momentum, geodesic,
                                        line_search, max_tries)
+        if isinstance(state, MatrixFreeState):
+            new_state = MatrixFreeState(*new_state, sketch, state.steps + 1)
         return unravel(step), new_state
 
     return BatchAwareTransformation(init_fn, update_fn)
@@ -330,8 +357,9 @@ def _host_gramian(jac: np.ndarray) -> np.ndarray:
 
 
 def _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch, residual_at,
-                  flat, cg_options) -> LinearModel:
-    """The `LinearModel` of `solver` at `params` ("auto" chosen here, where N is known);
+                  flat, cg_options, sketch) -> tuple[LinearModel, Nystrom | None]:
+    """The `LinearModel` of `solver` at `params` ("auto" chosen here, where N is known), and
+    the Nyström approximation of "cg" (`sketch`: the previous one and whether to renew it);
     a direct solver's memory is checked before its matrices are traced."""
     num_residuals = jax.eval_shape(residual_at, flat).shape[0]
     itemsize = flat.dtype.itemsize
@@ -340,15 +368,15 @@ def _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch, resi
     if scaling is None:
         scaling = "levenberg" if solver == "cg" else "marquardt"
     if solver == "cg":
-        return matrix_free_model(residual_at, flat, scaling, *cg_options)
+        return matrix_free_model(residual_at, flat, scaling, *cg_options, *sketch)
     check_memory(solver, num_residuals, flat.size, itemsize)
     if jacobian_fn is None:
         r, jac = residual_fn(params, batch), jax.jacfwd(residual_at)(flat)
     else:
         r, jac = jacobian_fn(params, batch)
     if solver == "kernel":
-        return kernel_model(r, jac, scaling, _gramian)
-    return _dense_model(r, jac, scaling)
+        return kernel_model(r, jac, scaling, _gramian), None
+    return _dense_model(r, jac, scaling), None
 
 
 def _dense_model(r, jac, scaling):
@@ -369,8 +397,10 @@ def _dense_model(r, jac, scaling):
 
 def damping_of(opt_state: Any) -> jax.Array | None:
     """The current λ of a Gauss-Newton state (None for other optimizers)."""
-    return opt_state.damping if isinstance(opt_state, GaussNewtonState) else None
+    return opt_state.damping if isinstance(opt_state, (GaussNewtonState, MatrixFreeState)) \
+        else None
 
 
-__all__ = ["DENSE_PARAMETER_LIMIT", "SOLVERS", "GaussNewtonState", "check_dense_size",
+__all__ = ["DENSE_PARAMETER_LIMIT", "SOLVERS", "GaussNewtonState", "MatrixFreeState",
+           "check_dense_size",
            "check_options", "damping_of", "gauss_newton"]

@@ -155,7 +155,8 @@ def test_a_dense_gramian_that_does_not_fit_is_refused_with_its_size_and_the_alte
         _gn_memory.check_memory("kernel", 100_000, 20_000, available=int(16e9))
     _gn_memory.check_memory("dense", 1000, 5000, available=int(1e9))  # fits: no error
     # with the machine's own memory: 10^6 parameters need 16 TB for the Gramian and its LU
-    with pytest.raises(ValueError, match=r"1000000 x 1000000 Gramian.*need 1.6e\+04 GB.*\(1000000 parameters\)"):
+    with pytest.raises(ValueError, match=r"1000000 x 1000000 Gramian.*need 1.6e\+04 GB.*"
+                                         r"\(1000000 parameters\)"):
         check_dense_size(1_000_000, limit=10**7)
 
 
@@ -241,10 +242,10 @@ EIGHT_DEVICES = textwrap.dedent(
     matrix_free_model = optimizers.matrix_free_model
 
     def watched(residual_at, flat, *args):  # how the residual rows lie on the devices
-        model = matrix_free_model(residual_at, flat, *args)
+        model, sketch = matrix_free_model(residual_at, flat, *args)
         jax.debug.inspect_array_sharding(
             model.residual, callback=lambda s: shardings.append(len(s.device_set)))
-        return model
+        return model, sketch
 
     optimizers.matrix_free_model = watched
     exact = lambda x: jnp.sin(jnp.pi * x[0]) * jnp.sin(jnp.pi * x[1])
@@ -254,8 +255,8 @@ EIGHT_DEVICES = textwrap.dedent(
 
     def solve():
         return pinn.solve(problem, jaxnn.MLP([8, 8, 1], activation="tanh"), dtype="float64",
-                          stages=[pinn.GaussNewton(4, solver="cg", rank=16, cg_iterations=300,
-                                                   cg_tolerance=1e-13)],
+                          stages=[pinn.GaussNewton(3, solver="cg", rank=16, cg_iterations=150,
+                                                   cg_tolerance=0.0)],
                           collocation=pinn.Collocation(interior=64), log_every=1, verbose=0)
 
     with parallel.use(1):
@@ -288,10 +289,12 @@ def test_matrix_free_steps_on_8_devices_match_1_device(tmp_path):
     assert report["devices"] == 8
     assert set(report["shardings_1"]) == {1} and set(report["shardings_8"]) == {8}
     one, eight = np.array(report["params_1"]), np.array(report["params_8"])
-    assert report["loss_1"][-1] < 0.1 * report["loss_1"][0]  # the steps did move
+    assert report["loss_1"][-1] < 0.5 * report["loss_1"][0]  # the steps did move
     # The 8 devices sum the products' per-point terms in another order: each product differs
-    # in the last bits (1e-16 relative), conjugate gradients converged to 1e-13 turn that into
-    # ~cond·1e-16 per solve; four steps keep the parameters within 1e-10 of each other.
+    # in the last bits (1e-16 relative). Conjugate gradients run 150 iterations (P = 105: past
+    # convergence, to the attainable accuracy, not to a tolerance that two runs may cross at
+    # different iterations), which turns that into about cond·1e-16 per solve; three steps
+    # keep the parameters within 1e-10 of each other.
     np.testing.assert_allclose(eight, one, rtol=0, atol=1e-10 * np.abs(one).max())
 
 
