@@ -11,15 +11,19 @@ all-reduce of the P-vector.
 Preconditioner: the randomized Nyström approximation ``Â = U Λ̂ Uᵀ`` of rank k of JᵀJ
 (Frangella, Tropp & Udell, SIAM J. Matrix Anal. Appl. 44, 2023, Algorithms 2.1 and 5.1), from
 the sketch ``Y = JᵀJ Ω`` of k fixed random orthonormal directions (k products, batched by
-`vmap`), built once per step:
+`vmap`):
 
     P⁻¹ = (λ̂_k + μ) U (Λ̂ + μI)⁻¹ Uᵀ + (I - UUᵀ),    μ = λ·D,
 
-so every damping tried in the step, and the geodesic acceleration's second solve, reuse it.
-The top k eigen-directions of the sloppy Gauss-Newton spectrum are then removed from the
-iteration count. D is Levenberg's ``mean(diag JᵀJ)·I``, estimated from the same sketch
-(``tr(JᵀJ) ≈ (P/k) tr(ΩᵀY)``, unbiased for orthonormal Ω drawn uniformly), or the identity;
-Marquardt's diag(JᵀJ) would need the Jacobian's column norms.
+so every damping tried in a step, and the geodesic acceleration's second solve, reuse it; the
+optimizer keeps it for ``sketch_every`` steps (a preconditioner of a nearby JᵀJ still gives
+the same solution, in a few more iterations). The top k eigen-directions of the sloppy
+Gauss-Newton spectrum are then removed from the iteration count.
+
+D is Levenberg's ``mean(diag JᵀJ)·I``, estimated from the same sketch (``tr(JᵀJ) ≈ (P/k)
+tr(ΩᵀY)``, unbiased for orthonormal Ω drawn uniformly; it changes with the rank and when the
+sketch is renewed, and λ adapts to it), or the identity; Marquardt's diag(JᵀJ) would need the
+Jacobian's column norms.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ Three ways to solve the linear systems, each of the form ``(JᵀJ + λD)⁻¹ J�
   (Woodbury), N²P + N³/3 flops: the same steps as "dense" when N < P, for memory N·P + N².
 - "cg" (`pinn._gn_krylov`), matrix-free: conjugate gradients with products ``J v`` (jvp) and
   ``Jᵀ u`` (vjp) through the batched residual, preconditioned by a randomized Nyström
-  approximation of rank k of JᵀJ; J is never formed (memory O(N + P·k)), and the products
-  split over the devices that hold the collocation points.
+  approximation of rank k of JᵀJ (renewed every ``sketch_every`` steps); J is never formed
+  (memory O(N + P·k)), and the products split over the devices that hold the points.
 - "auto" (default): "dense" when P <= N, "kernel" when N < P, if the factorised matrix is at
   most 6000 on a side and the solver's arrays take at most half the memory; "cg" otherwise
   (`pinn._gn_memory.choose_solver`).

@@ -110,8 +110,9 @@ class GaussNewton(Stage):
       (the device's, or the host's physical memory); "cg" otherwise.
 
     Other keyword arguments go to `pinn.gauss_newton` (damping, scaling, momentum, geodesic,
-    line_search, max_tries, rank, cg_iterations, cg_tolerance) and are checked here. Run it in
-    float64 (``solve(..., dtype="float64")``).
+    line_search, max_tries, rank, cg_iterations, cg_tolerance, sketch_every) and are checked
+    here (a value out of range is a ValueError naming it, an unknown name a TypeError). Run
+    it in float64 (``solve(..., dtype="float64")``).
     """
 
     def __init__(self, steps: int = 300, solver: str = "auto", **options: Any):
