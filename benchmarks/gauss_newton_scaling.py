@@ -3,19 +3,22 @@
 The problem is Poisson 2-D, -Δu = 2π² sin πx sin πy on the unit square with u = 0 imposed
 exactly (``Dirichlet(0.0, hard=True)``), so N is the number of interior collocation points; the
 network is a tanh MLP with two hidden layers of width w, P = w² + 5w + 1, w chosen for P
-nearest each target. Each point (solver, P, N) runs in a fresh Python process: its
-``seconds_per_step`` is the median over `--steps` Gauss-Newton steps after the first
-(compilation), each a full step (Jacobian or sketch, the damped solves, the geodesic
-acceleration and the line search), and ``peak_rss_mb`` is that process's maximum resident
-set size (``os.wait4``), Python and JAX included. A solver refused for memory
-(`pinn.GaussNewton.check`, before anything is allocated) prints ``skipped`` with the
-reason, as does a point that runs past ``--timeout``. "cg" runs a fixed ``--cg-iterations``
-per solve (tolerance 0) with a Nyström preconditioner of rank ``--rank``, so that its time is
-a cost per iteration budget, not a convergence rate.
+nearest each target. Each point (solver, P, N) runs in a fresh Python process.
+``seconds_per_step`` is the median, over `--steps` compiled calls of two Gauss-Newton steps
+after the first call (compilation), of the call's time over two; each step is a full step
+(Jacobian or sketch, the damped solves, the geodesic acceleration and the line search).
+``peak_rss_mb`` is that process's maximum resident set size (its own ``ru_maxrss``), Python,
+JAX and compilation included. A solver refused for memory (`pinn.GaussNewton.check`, before
+anything is allocated) prints ``skipped`` with the reason, as does a point that runs past
+``--timeout``. "cg" runs a fixed ``--cg-iterations`` per solve (tolerance 0) with a Nyström
+preconditioner of rank ``--rank`` renewed every 5 steps, so that its time is the cost of an
+iteration budget, not of a convergence rate. "dense" is run up to its memory limit, past its
+default parameter limit (`pinn.optimizers.DENSE_PARAMETER_LIMIT`), to show the cost that
+limit avoids.
 
     python benchmarks/gauss_newton_scaling.py --quick     # P = 1e3, N = 1e3 only
     python benchmarks/gauss_newton_scaling.py             # P, N in {1e3, 1e4, 1e5}
-    python benchmarks/gauss_newton_scaling.py --bar       # the accuracy bar (see `bar`)
+    python benchmarks/gauss_newton_scaling.py --bar       # the accuracy bar (see below)
 
 One JSON line per point: ``variant``, ``P``, ``N``, ``seconds_per_step``, ``peak_rss_mb``,
 ``device``, ``skipped`` (null, or why).
@@ -37,7 +40,13 @@ import subprocess
 import sys
 import time
 
+# OpenBLAS (NumPy's, and through SciPy the LAPACK that jaxlib calls for LU and Cholesky) spins
+# its threads at barriers: on a small machine that XLA's own thread pool (and other work)
+# keeps busy, a threaded LU of 1000 x 1000 then takes ten times longer than a one-thread one.
+# The children inherit this; set OPENBLAS_NUM_THREADS yourself to measure otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 SIZES = (1_000, 10_000, 100_000)
+PER_EPOCH = 2  # steps per compiled call: the host's wake-up between calls is shared by two
 VARIANTS = ("dense", "kernel", "cg")
 # the --bar run: a tanh MLP [2, 100, 100, 1] (10,501 parameters) on 2000 Sobol points,
 # Gauss-Newton with the default solver ("auto": the kernel form here, N < P)
@@ -75,14 +84,21 @@ def run_point(variant: str, params: int, points: int, steps: int, rank: int,
     """One (variant, P, N) measurement in this process (the child)."""
     import jaxnn
     import pinn
+    from pinn._gn_memory import check_memory
+
+    class MemoryLimitOnly(pinn.GaussNewton):
+        """The stage with its memory check but not the dense parameter limit."""
+
+        def check(self, num_params, num_residuals=None):
+            check_memory(self.solver, num_residuals, num_params)
 
     width = width_for(params)
     options = {"rank": rank, "cg_iterations": iterations, "cg_tolerance": 0.0} \
         if variant == "cg" else {}
-    stage = pinn.GaussNewton(steps + 1, solver=variant, **options)
+    stage = MemoryLimitOnly(PER_EPOCH * (steps + 1), solver=variant, **options)
     actual = width * width + 5 * width + 1
     line = {"variant": variant, "P": actual, "N": points, "width": width,
-            "device": device_name()}
+            "device": device_name(), "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
     try:
         stage.check(actual, points)
     except ValueError as error:
@@ -91,12 +107,12 @@ def run_point(variant: str, params: int, points: int, steps: int, rank: int,
     start = time.perf_counter()
     pinn.solve(poisson(False), jaxnn.MLP([width, width, 1], activation="tanh"),
                stages=[stage], dtype="float64", collocation=pinn.Collocation(interior=points),
-               log_every=1, verbose=0, callbacks=[lambda epoch, logs: stamps.append(
+               log_every=PER_EPOCH, verbose=0, callbacks=[lambda epoch, logs: stamps.append(
                    time.perf_counter())])
-    per_step = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    per_step = [(b - a) / PER_EPOCH for a, b in zip(stamps, stamps[1:], strict=False)]
     extra = {"rank": rank, "cg_iterations": iterations} if variant == "cg" else {}
     return {**line, **extra, "seconds_per_step": statistics.median(per_step),
-            "first_step_seconds": stamps[0] - start, "skipped": None}
+            "compile_and_first_call_seconds": stamps[0] - start, "skipped": None}
 
 
 def run_bar() -> dict:
@@ -119,7 +135,8 @@ def run_bar() -> dict:
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(solution.params))
-    return {"bar": "poisson2d", "P": params, "N": BAR["interior"], "solver": BAR["solver"],
+    return {"bar": "poisson2d", "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "P": params, "N": BAR["interior"], "solver": BAR["solver"],
             "resolved_solver": choose_solver(BAR["interior"], params), "steps": BAR["steps"],
             "method": BAR["method"], "relative_l2": solution.history["relative_l2"][-1],
             "relative_l2_every_10_steps": solution.history["relative_l2"],
@@ -171,7 +188,8 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--params", nargs="+", type=float, default=list(SIZES))
     parser.add_argument("--points", nargs="+", type=float, default=list(SIZES))
-    parser.add_argument("--steps", type=int, default=3, help="timed steps after the first")
+    parser.add_argument("--steps", type=int, default=3,
+                        help="timed calls (of 2 steps each) after the first")
     parser.add_argument("--rank", type=int, default=50)
     parser.add_argument("--cg-iterations", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per point")
