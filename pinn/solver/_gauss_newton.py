@@ -26,15 +26,27 @@ float64 PINNs well past where plain Levenberg-Marquardt stalls (in the sloppy di
 tanh network) in a hundred or two steps (`benchmarks/pinn_accuracy.py`, mode "accurate",
 measures the errors).
 
-Two ways to solve the linear systems:
+Three ways to solve the linear systems, each of the form ``(JᵀJ + λD)⁻¹ Jᵀ u``
+(`pinn.solver._gn_linear`), chosen by ``solver=``:
 
-- dense (default): form J (N x P, one reverse pass per collocation point, batched by `vmap`),
-  then JᵀJ (N P² flops) and LU factorisations (2P³/3): up to a few thousand parameters.
-- ``solver="cg"``, matrix-free: conjugate gradients with products ``J v`` (jvp) and ``Jᵀ u``
-  (vjp) through the batched residual, never forming J (memory O(N + P)): for larger networks.
-  D is then mean(diag(JᵀJ))·I, estimated with random probes.
+- "dense": form J (N x P, one reverse pass per collocation point, batched by `vmap`), then
+  JᵀJ (N P² flops) and LU factorisations (2P³/3). Memory N·P + P².
+- "kernel" (`pinn.solver._gn_kernel`): the same J, but the N x N matrix ``J D⁻¹ Jᵀ`` is factorised
+  (Woodbury), N²P + N³/3 flops: the same steps as "dense" when N < P, for memory N·P + N².
+- "cg" (`pinn.solver._gn_krylov`), matrix-free: conjugate gradients with products ``J v`` (jvp) and
+  ``Jᵀ u`` (vjp) through the batched residual, preconditioned by a randomized Nyström
+  approximation of rank k of JᵀJ (renewed every ``sketch_every`` steps); J is never formed
+  (memory O(N + P·k)), and the products split over the devices that hold the points.
+- "auto" (default): "dense" when P <= N, "kernel" when N < P, if the factorised matrix is at
+  most 6000 on a side and the solver's arrays take at most half the memory; "cg" otherwise
+  (`pinn.solver._gn_memory.choose_solver`).
 
-Both are Optax transformations run by jaxnn's one training loop (they receive the batch of
+D is Marquardt's diag(JᵀJ) (floored at 1e-6 of its mean) for the direct solvers and
+Levenberg's mean(diag JᵀJ)·I for "cg" (estimated from the Nyström sketch), unless
+``scaling=`` says otherwise ("identity": D = I, λ absolute). A direct solver whose matrices
+would not fit in memory is refused with the size and the solver to use instead.
+
+All are Optax transformations run by jaxnn's one training loop (they receive the batch of
 collocation points through `jaxnn.training.BatchAwareTransformation`). Use them in float64
 (``pinn.solve(..., dtype="float64")``); in float32 the normal equations lose half the digits.
 """
@@ -50,6 +62,10 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from jaxnn.training import BatchAwareTransformation
+from pinn.solver._gn_kernel import kernel_model
+from pinn.solver._gn_krylov import Nystrom, empty_sketch, matrix_free_model
+from pinn.solver._gn_linear import SCALINGS, LinearModel, scaling_diagonal
+from pinn.solver._gn_memory import check_memory, choose_solver
 
 ResidualFn = Callable[[Any, Any], jax.Array]
 JacobianFn = Callable[[Any, Any], tuple[jax.Array, jax.Array]]
@@ -71,45 +87,117 @@ class GaussNewtonState(NamedTuple):
     rejected: jax.Array
 
 
-def check_dense_size(num_params: int, limit: int = DENSE_PARAMETER_LIMIT) -> None:
-    """Refuse a network too large for the dense solver, pointing to the matrix-free one."""
+class MatrixFreeState(NamedTuple):
+    """The state of ``solver="cg"``: `GaussNewtonState`'s fields, the Nyström approximation
+    its preconditioner was last built from (`pinn.solver._gn_krylov.Nystrom`), and the steps taken
+    (the sketch is renewed every ``sketch_every`` steps)."""
+
+    damping: jax.Array
+    last_step: jax.Array
+    rejected: jax.Array
+    sketch: Nystrom
+    steps: jax.Array
+
+
+def check_dense_size(num_params: int, limit: int = DENSE_PARAMETER_LIMIT,
+                     num_residuals: int | None = None, itemsize: int = 8) -> None:
+    """Refuse a network too large for the dense solver, pointing to the kernel and matrix-free
+    ones: more than `limit` parameters (a P x P factorisation per step, P³/3 flops), or
+    matrices that do not fit in memory (`pinn.solver._gn_memory.check_memory`; with `num_residuals`
+    N unknown, the Gramian alone is counted)."""
     if num_params > limit:
         raise ValueError(
             f"GaussNewton(solver='dense'): the network has {num_params} parameters, more than "
             f"the dense Gauss-Newton limit of {limit} (it forms a {num_params} x {num_params} "
             "matrix per step). Use the matrix-free solver, pinn.GaussNewton(steps, solver='cg') "
-            "(optimizer='gauss_newton_cg' in the older form), or a smaller network."
+            "(optimizer='gauss_newton_cg' in the older form), solver='kernel' when there are "
+            "fewer residuals than parameters, or a smaller network."
         )
+    check_memory("dense", num_residuals, num_params, itemsize)
 
 
-class _LinearModel(NamedTuple):
-    """What one step needs from the residual at the current parameters.
+SOLVERS = ("auto", "dense", "kernel", "cg")
+_OPTION_HINTS = {  # what each option of gauss_newton must be, for the errors
+    "damping": "a positive finite number, the initial λ relative to D (e.g. 1e-3)",
+    "momentum": "a number in [0, 1) (0 switches the momentum off; default 0.9)",
+    "geodesic": "True or False",
+    "line_search": "an integer >= 1, the step lengths tried per step (default 8)",
+    "max_tries": "an integer >= 1, the damped solves tried per step (default 8)",
+    "rank": "an integer >= 1, the rank of the Nyström preconditioner of solver='cg' "
+            "(default 100; at most the parameter count is used)",
+    "cg_iterations": "an integer >= 1, the conjugate-gradient iterations per solve of "
+                     "solver='cg' (default 200)",
+    "cg_tolerance": "a finite number >= 0, the relative residual at which conjugate gradients "
+                    "stop (default 1e-10; 0 runs all cg_iterations)",
+    "sketch_every": "an integer >= 1, the steps between two Nyström sketches of solver='cg' "
+                    "(default 5; 1 sketches every step)",
+}
 
-    ``factor(λ)`` prepares ``(JᵀJ + λD)`` for solves (an LU factorisation for the dense solver,
-    nothing for conjugate gradients) and ``solve(factor(λ), λ, b)`` returns
-    ``(JᵀJ + λD)⁻¹ b``; ``jvp(v) = J v``; ``vjp(u) = Jᵀ u``.
+
+def _option_ok(name: str, value: Any) -> bool:
+    if name == "geodesic":
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return False
+    if name in ("line_search", "max_tries", "rank", "cg_iterations", "sketch_every"):
+        return isinstance(value, (int, np.integer)) and value >= 1
+    if not np.isfinite(value):
+        return False
+    return {"damping": value > 0, "momentum": 0 <= value < 1,
+            "cg_tolerance": value >= 0}[name]
+
+
+def check_options(where: str, options: dict[str, Any]) -> None:
+    """Refuse an option of `gauss_newton` (or of the `pinn.GaussNewton` stage) that is out of
+    range or unknown, naming `where` and the argument, before anything is traced.
+
+    Args:
+        where: the function to name in the error ("gauss_newton", "GaussNewton").
+        options: keyword arguments of `gauss_newton` (any subset, ``solver`` included).
+
+    Raises:
+        ValueError: an option out of range (a non-positive rank or iteration count, a negative
+            tolerance, ...) or a scaling the solver cannot use; TypeError: an unknown option.
     """
-
-    residual: jax.Array
-    factor: Callable[[jax.Array], Any]
-    solve: Callable[[Any, jax.Array, jax.Array], jax.Array]
-    jvp: Callable[[jax.Array], jax.Array]
-    vjp: Callable[[jax.Array], jax.Array]
+    unknown = sorted(set(options) - {"solver", "scaling", *_OPTION_HINTS})
+    if unknown:
+        raise TypeError(f"{where}(): unknown option(s) {unknown}; the options are solver, "
+                        f"scaling, {', '.join(_OPTION_HINTS)}.")
+    solver = options.get("solver", "auto")
+    if solver not in SOLVERS:
+        raise ValueError(f"{where}(solver={solver!r}): expected 'auto' (by size and memory), "
+                         "'dense' (the Jacobian and JᵀJ formed, up to a few thousand "
+                         "parameters), 'kernel' (the Jacobian and J Jᵀ formed, fewer residuals "
+                         "than parameters) or 'cg' (matrix-free).")
+    scaling = options.get("scaling")
+    if scaling is not None and scaling not in SCALINGS:
+        raise ValueError(f"{where}(scaling={scaling!r}): expected one of {list(SCALINGS)}, or "
+                         "None (Marquardt for the direct solvers, Levenberg for 'cg').")
+    if scaling == "marquardt" and solver in ("cg", "auto"):
+        raise ValueError(f"{where}(solver={solver!r}, scaling='marquardt'): Marquardt's "
+                         "scaling diag(JᵀJ) needs the Jacobian, which solver='cg' never forms "
+                         "(and 'auto' may choose it). Leave scaling unset, or pass "
+                         "scaling='levenberg' or 'identity', or solver='dense' or 'kernel'.")
+    for name, hint in _OPTION_HINTS.items():
+        if name in options and not _option_ok(name, options[name]):
+            raise ValueError(f"{where}({name}={options[name]!r}): expected {hint}.")
 
 
 def gauss_newton(
     residual_fn: ResidualFn,
     jacobian_fn: JacobianFn | None = None,
     *,
-    solver: str = "dense",
+    solver: str = "auto",
     damping: float = 1e-3,
-    scaling: str = "marquardt",
+    scaling: str | None = None,
     momentum: float = 0.9,
     geodesic: bool = True,
     line_search: int = 8,
     max_tries: int = 8,
+    rank: int = 100,
     cg_iterations: int = 200,
     cg_tolerance: float = 1e-10,
+    sketch_every: int = 5,
 ) -> BatchAwareTransformation:
     """A Gauss-Newton optimizer for ``loss(θ) = |residual_fn(θ, batch)|²`` (see the module).
 
@@ -118,41 +206,49 @@ def gauss_newton(
             squared norm is the loss the training loop reports.
         jacobian_fn: ``(params, batch) -> (r (N,), J (N, P))`` with J the Jacobian with respect
             to the flattened parameters (``jax.flatten_util.ravel_pytree`` order), for the
-            dense solver; None forms J by forward mode over all P parameters (correct, slower).
-            `pinn.solve` passes a per-point reverse-mode Jacobian.
-        solver: "dense" (LU of the damped JᵀJ) or "cg" (matrix-free conjugate gradients).
+            dense and kernel solvers; None forms J by forward mode over all P parameters
+            (correct, slower). `pinn.solve` passes a per-point reverse-mode Jacobian.
+        solver: "auto" (by N, P and memory, see the module), "dense" (LU of the damped JᵀJ),
+            "kernel" (LU of the damped J D⁻¹ Jᵀ) or "cg" (matrix-free, preconditioned
+            conjugate gradients). "auto" decides when the step is traced (N is known then).
         damping: the initial λ, relative to the scaling D.
-        scaling: "marquardt" (D = diag(JᵀJ), floored) or "levenberg" (D = mean(diag)·I); "cg"
-            always uses "levenberg".
+        scaling: D: "marquardt" (diag(JᵀJ), floored; dense and kernel only), "levenberg"
+            (mean(diag)·I), "identity" (I), or None: "marquardt" for the direct solvers and
+            "levenberg" for "cg".
         momentum: μ in [0, 1): the weight of the previous step in the next (0 switches it off).
         geodesic: add the geodesic acceleration to each step.
         line_search: the number of step lengths 1, 1/2, ... tried per step (1: full steps only).
         max_tries: damped solves tried per step before the step is skipped (λ grows 10x each).
-        cg_iterations, cg_tolerance: conjugate-gradient limits for ``solver="cg"``.
+        rank: the rank k of the Nyström preconditioner of "cg" (k products per step).
+        cg_iterations, cg_tolerance: conjugate-gradient limits of "cg" per solve (relative
+            residual).
+        sketch_every: "cg" renews its preconditioner's sketch every this many steps (k
+            products each time) and reuses it in between: the solves converge to the same
+            steps, in a few more iterations.
 
     Returns:
         An Optax transformation; `jaxnn.train_loop` hands it the batch.
+
+    Raises:
+        ValueError: an option out of range (`check_options`); when the step is traced, a
+            "dense" or "kernel" solver whose matrices would not fit in memory.
     """
-    if solver not in ("dense", "cg"):
-        raise ValueError(f"gauss_newton(solver={solver!r}): expected 'dense' or 'cg'.")
-    if scaling not in ("marquardt", "levenberg"):
-        raise ValueError(f"gauss_newton(scaling={scaling!r}): expected 'marquardt' or "
-                         "'levenberg'.")
-    if not (isinstance(damping, (int, float)) and damping > 0):
-        raise ValueError(f"gauss_newton(damping={damping!r}): expected a positive number.")
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-        raise ValueError(f"gauss_newton(momentum={momentum!r}): expected a number in [0, 1).")
-    for name, value in (("line_search", line_search), ("max_tries", max_tries)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"gauss_newton({name}={value!r}): expected an integer >= 1.")
+    check_options("gauss_newton", {
+        "solver": solver, "scaling": scaling, "damping": damping, "momentum": momentum,
+        "geodesic": geodesic, "line_search": line_search, "max_tries": max_tries,
+        "rank": rank, "cg_iterations": cg_iterations, "cg_tolerance": cg_tolerance,
+        "sketch_every": sketch_every})
 
     def init_fn(params):
         # built on the host (no small programs to compile), as ravel_pytree would lay it out
         leaves = jax.tree_util.tree_leaves(params)
         dtype = jnp.result_type(*leaves)
         size = sum(np.size(leaf) for leaf in leaves)
-        return GaussNewtonState(jnp.asarray(np.asarray(damping, dtype)),
-                                jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)))
+        state = GaussNewtonState(jnp.asarray(np.asarray(damping, dtype)),
+                                 jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)))
+        if solver != "cg":  # "auto" may choose "cg" too: it then sketches every step
+            return state
+        return MatrixFreeState(*state, empty_sketch(size, rank, dtype), jnp.int32(0))
 
     def update_fn(updates, state, params=None, *, batch=None, **unused):
         del updates, unused
@@ -164,25 +260,27 @@ def gauss_newton(
         def residual_at(theta):
             return residual_fn(unravel(theta), batch)
 
-        if solver == "dense":
-            model = _dense_model(residual_fn, jacobian_fn, params, batch, residual_at, flat,
-                                 scaling)
-        else:
-            model = _matrix_free_model(residual_at, flat, cg_iterations, cg_tolerance)
+        sketch = (state.sketch, state.steps % sketch_every == 0) \
+            if isinstance(state, MatrixFreeState) else (None, True)
+        model, sketch = _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch,
+                                      residual_at, flat, (rank, cg_iterations, cg_tolerance),
+                                      sketch)
         step, new_state = _damped_step(model, residual_at, flat, state, momentum, geodesic,
                                        line_search, max_tries)
+        if isinstance(state, MatrixFreeState):
+            new_state = MatrixFreeState(*new_state, sketch, state.steps + 1)
         return unravel(step), new_state
 
     return BatchAwareTransformation(init_fn, update_fn)
 
 
-def _damped_step(model: _LinearModel, residual_at, flat, state, momentum, geodesic,
+def _damped_step(model: LinearModel, residual_at, flat, state, momentum, geodesic,
                  line_search, max_tries):
     """Try damped steps with growing λ until the loss decreases; return (step, new state)."""
     r = model.residual
     loss = r @ r
     prior = momentum * state.last_step
-    rhs = model.vjp(r + model.jvp(prior))
+    rhs = r + model.jvp(prior)  # the velocity's right-hand side is Jᵀ rhs
     lengths = 0.5 ** jnp.arange(line_search, dtype=flat.dtype)
 
     def loss_at(theta):
@@ -202,7 +300,7 @@ def _damped_step(model: _LinearModel, residual_at, flat, state, momentum, geodes
         factor = model.factor(damping)
         velocity = prior - model.solve(factor, damping, rhs)
         if geodesic:
-            acceleration = -model.solve(factor, damping, model.vjp(second_derivative(velocity)))
+            acceleration = -model.solve(factor, damping, second_derivative(velocity))
             small = 2 * jnp.linalg.norm(acceleration) <= _GEODESIC_RATIO * jnp.linalg.norm(
                 velocity)
             velocity = jnp.where(small, velocity + 0.5 * acceleration, velocity)
@@ -259,19 +357,32 @@ def _host_gramian(jac: np.ndarray) -> np.ndarray:
     return np.matmul(np.swapaxes(jac, -1, -2), jac)
 
 
-def _dense_model(residual_fn, jacobian_fn, params, batch, residual_at, flat, scaling):
+def _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch, residual_at,
+                  flat, cg_options, sketch) -> tuple[LinearModel, Nystrom | None]:
+    """The `LinearModel` of `solver` at `params` ("auto" chosen here, where N is known), and
+    the Nyström approximation of "cg" (`sketch`: the previous one and whether to renew it);
+    a direct solver's memory is checked before its matrices are traced."""
+    num_residuals = jax.eval_shape(residual_at, flat).shape[0]
+    itemsize = flat.dtype.itemsize
+    if solver == "auto":
+        solver = choose_solver(num_residuals, flat.size, itemsize)
+    if scaling is None:
+        scaling = "levenberg" if solver == "cg" else "marquardt"
+    if solver == "cg":
+        return matrix_free_model(residual_at, flat, scaling, *cg_options, *sketch)
+    check_memory(solver, num_residuals, flat.size, itemsize)
     if jacobian_fn is None:
-        r = residual_fn(params, batch)
-        jac = jax.jacfwd(residual_at)(flat)
+        r, jac = residual_fn(params, batch), jax.jacfwd(residual_at)(flat)
     else:
         r, jac = jacobian_fn(params, batch)
+    if solver == "kernel":
+        return kernel_model(r, jac, scaling, _gramian), None
+    return _dense_model(r, jac, scaling), None
+
+
+def _dense_model(r, jac, scaling):
     gramian = _gramian(jac)
-    diagonal = jnp.diagonal(gramian)
-    mean = jnp.mean(diagonal) + jnp.finfo(flat.dtype).tiny
-    if scaling == "marquardt":
-        scale = jnp.maximum(diagonal, 1e-6 * mean)
-    else:
-        scale = jnp.full_like(diagonal, mean)
+    scale = scaling_diagonal(jnp.diagonal(gramian), scaling)
 
     def factor(damping):
         # LU rather than Cholesky: XLA's CPU Cholesky is several times slower than its LU
@@ -279,38 +390,18 @@ def _dense_model(residual_fn, jacobian_fn, params, batch, residual_at, flat, sca
         # either way, and a failed factorisation shows as a non-finite step.
         return jax.scipy.linalg.lu_factor(gramian + jnp.diag(damping * scale))
 
-    def solve(lu, damping, b):
-        return jax.scipy.linalg.lu_solve(lu, b)
+    def solve(lu, damping, u):
+        return jax.scipy.linalg.lu_solve(lu, jac.T @ u)
 
-    return _LinearModel(r, factor, solve, lambda v: jac @ v, lambda u: jac.T @ u)
-
-
-def _matrix_free_model(residual_at, flat, iterations, tolerance):
-    r, jvp = jax.linearize(residual_at, flat)
-    transpose = jax.linear_transpose(jvp, flat)
-
-    def vjp(u):
-        return transpose(u)[0]
-
-    # mean(diag(JᵀJ)) = E|J z|² / P for Rademacher z (Hutchinson), from 4 fixed probes.
-    probes = jax.random.rademacher(jax.random.PRNGKey(0), (4, flat.size), flat.dtype)
-    mean = jnp.mean(jax.vmap(lambda z: jnp.sum(jvp(z) ** 2))(probes)) / flat.size
-    mean = mean + jnp.finfo(flat.dtype).tiny
-
-    def solve(_, damping, b):
-        def normal_matvec(v):
-            return vjp(jvp(v)) + damping * mean * v
-
-        return jax.scipy.sparse.linalg.cg(normal_matvec, b, tol=tolerance,
-                                          maxiter=iterations)[0]
-
-    return _LinearModel(r, lambda damping: None, solve, jvp, vjp)
+    return LinearModel(r, factor, solve, lambda v: jac @ v, lambda u: jac.T @ u)
 
 
 def damping_of(opt_state: Any) -> jax.Array | None:
     """The current λ of a Gauss-Newton state (None for other optimizers)."""
-    return opt_state.damping if isinstance(opt_state, GaussNewtonState) else None
+    return opt_state.damping if isinstance(opt_state, (GaussNewtonState, MatrixFreeState)) \
+        else None
 
 
-__all__ = ["DENSE_PARAMETER_LIMIT", "GaussNewtonState", "check_dense_size", "damping_of",
-           "gauss_newton"]
+__all__ = ["DENSE_PARAMETER_LIMIT", "SOLVERS", "GaussNewtonState", "MatrixFreeState",
+           "check_dense_size",
+           "check_options", "damping_of", "gauss_newton"]

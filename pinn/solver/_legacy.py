@@ -10,14 +10,18 @@ in an older keyword's value is reported in the words the user wrote (``solve(sam
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import optax
+
 from pinn.equations import PDE
 from pinn.solver._collocation import Collocation, FixedWeights, GradientNormWeights
-from pinn.solver._stages import stages_from_names
+from pinn.solver._stages import DEFAULT_STEPS, LBFGS, Adam, GaussNewton, OptaxStage, Stage
 
 # older keyword -> the part it maps onto, written as the user would write it now
 NEW_SPELLING = {
@@ -131,3 +135,63 @@ def _weighting(where: str, old: Mapping[str, Any]) -> FixedWeights:
                          "'interior', 'boundary' and/or 'data'.")
     kind = GradientNormWeights if old.get("gradient_weighting") else FixedWeights
     return kind(**weights)
+
+
+def stages_from_names(optimizer: Any, steps: Any = None, learning_rate: float = 1e-3
+                      ) -> list[Stage]:
+    """The stages of the older ``optimizer=..., steps=..., learning_rate=...`` form: names
+    joined by "+" ("adam+lbfgs", "gauss_newton"), Optax transformations or a list."""
+    specs = _stage_specs(optimizer)
+    counts = _step_counts(steps, specs, optimizer)
+    if not (isinstance(learning_rate, numbers.Real) and math.isfinite(learning_rate)
+            and learning_rate > 0):
+        raise ValueError(f"solve(learning_rate={learning_rate!r}): expected a positive number.")
+    return [_stage(spec, count, learning_rate, optimizer)
+            for spec, count in zip(specs, counts, strict=True)]
+
+
+def _stage_specs(optimizer: Any) -> list:
+    if isinstance(optimizer, optax.GradientTransformation):
+        return [optimizer]
+    if isinstance(optimizer, str):
+        return optimizer.replace(" ", "").split("+")
+    if isinstance(optimizer, (list, tuple)):
+        return list(optimizer)
+    raise TypeError(f"solve(optimizer={optimizer!r}): expected a name such as 'adam+lbfgs' "
+                    "or 'gauss_newton', an Optax transformation, or a list of those.")
+
+
+def _step_counts(steps: Any, specs: list, optimizer: Any) -> list:
+    if steps is None:
+        return [None] * len(specs)
+    if isinstance(steps, numbers.Integral) and not isinstance(steps, bool):
+        if len(specs) != 1:
+            raise ValueError(f"solve(steps={steps}): give one step count per stage of "
+                             f"{optimizer!r}, e.g. steps=({', '.join(['1000'] * len(specs))}).")
+        return [steps]
+    if not isinstance(steps, (list, tuple)):
+        raise TypeError(f"solve(steps={steps!r}): expected an integer, or one integer per "
+                        "optimizer stage.")
+    if len(steps) != len(specs):
+        raise ValueError(f"solve(steps={list(steps)}): expected {len(specs)} step counts, one "
+                         f"per optimizer stage of {optimizer!r}.")
+    return list(steps)
+
+
+def _stage(spec: Any, count: Any, learning_rate: float, optimizer: Any) -> Stage:
+    name = "custom" if isinstance(spec, optax.GradientTransformation) else spec
+    if name != "custom" and name not in DEFAULT_STEPS:
+        raise ValueError(f"solve(optimizer={optimizer!r}): unknown stage {spec!r}; expected "
+                         f"stages from {sorted(DEFAULT_STEPS)} joined by '+', or an Optax "
+                         "transformation.")
+    count = DEFAULT_STEPS.get(name, DEFAULT_STEPS["adam"]) if count is None else count
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+        raise (TypeError if isinstance(count, float) else ValueError)(
+            f"solve(steps=...): step counts must be positive integers, got {count!r}.")
+    if name == "custom":
+        return OptaxStage(spec, count)
+    if name == "adam":
+        return Adam(count, learning_rate)
+    if name == "lbfgs":
+        return LBFGS(count)
+    return GaussNewton(count, "dense" if name == "gauss_newton" else "cg")
