@@ -17,7 +17,7 @@ from x64 import enable_x64
 import jaxnn
 import pinn
 from jaxnn.training import train_loop
-from pinn import _gn_krylov, _gn_memory
+from pinn.solver import _gn_krylov, _gn_memory
 from pinn.solver._gauss_newton import check_dense_size, gauss_newton
 
 

@@ -351,8 +351,9 @@ def test_network_with_two_outputs_is_refused():
 
 
 def test_dense_gauss_newton_refuses_a_large_network_and_points_to_cg():
-    with pytest.raises(ValueError, match=r"10401 parameters.*gauss_newton_cg"):
-        pinn.solve(poisson1d(), jaxnn.MLP([100, 100, 1]), stages=[pinn.GaussNewton()],
+    with pytest.raises(ValueError, match=r"10401 parameters.*solver='cg'"):
+        pinn.solve(poisson1d(), jaxnn.MLP([100, 100, 1]),
+                   stages=[pinn.GaussNewton(solver="dense")],
                    collocation=pinn.Collocation(20), verbose=0)
 
 

@@ -194,4 +194,4 @@ def _stage(spec: Any, count: Any, learning_rate: float, optimizer: Any) -> Stage
         return Adam(count, learning_rate)
     if name == "lbfgs":
         return LBFGS(count)
-    return GaussNewton(count, "dense" if name == "gauss_newton" else "cg")
+    return GaussNewton(count) if name == "gauss_newton" else GaussNewton(count, solver="cg")
