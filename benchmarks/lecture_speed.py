@@ -46,9 +46,9 @@ def _xor_data():
 
 
 def _pid_data():
-    from jaxnn.data.datasets import pid
+    from jaxnn.data.datasets import pid_toy
 
-    x, y = pid.pid_toy(PID_ROWS, seed=0)
+    x, y = pid_toy(PID_ROWS, seed=0)
     return x.astype("float32"), y.astype("int32")
 
 

@@ -1,6 +1,6 @@
 """Many models at once: `jaxnn.fit_many` against one model alone and 16 sequential Keras fits.
 
-Workloads (the two-particle identification toy, `jaxnn.datasets.pid`, standardised):
+Workloads (the two-particle identification toy, `jaxnn.data.datasets.pid_toy`, standardised):
 
 - ``grid``: the PID MLP 3-64-64-2 (ReLU), softmax cross-entropy, Adam, batch 32,
   `--rows` tracks (validation split 0.25), `--epochs` epochs. Three contenders, each in a fresh
@@ -43,9 +43,9 @@ def _data(rows: int):
     import numpy as np
 
     from jaxnn.data import StandardScaler
-    from jaxnn.data.datasets import pid
+    from jaxnn.data.datasets import pid_toy
 
-    x, y = pid.pid_toy(rows, seed=0)
+    x, y = pid_toy(rows, seed=0)
     return StandardScaler().fit_transform(x).astype(np.float32), y.astype(np.int32)
 
 

@@ -97,6 +97,22 @@ def _solve(args: argparse.Namespace) -> dict:
     return report
 
 
+def _check_plot_path(path: str) -> None:
+    """``--plot PATH``: a file path whose folder exists or can be made, ending in an image
+    format matplotlib writes; a ValueError naming the option otherwise."""
+    from matplotlib.figure import Figure
+
+    from jaxnn.validate import check_path
+
+    target = check_path(path, "--plot", must_exist=False)
+    formats = Figure().canvas.get_supported_filetypes()
+    extension = target.suffix.lstrip(".").lower()
+    if extension not in formats:
+        raise ValueError(f"--plot {path}: {('.' + extension) if extension else 'no extension'} "
+                         f"is not an image format matplotlib writes; use one of "
+                         f"{sorted(formats)}, e.g. --plot out/solution.png.")
+
+
 def entry_point() -> int:
     """The ``pinn`` command: `main` with compiled programs kept on disk between runs and
     JAX's x64 mode on (the entry point is the script's top: float64 for ``--accurate``;
@@ -117,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:16s} {problems.get(name).description}")
         return 0
     try:
+        if args.plot:
+            _check_plot_path(args.plot)  # before the solve: a bad path must not cost a solution
         report = _solve(args)
     except ValueError as error:
         print(f"pinn solve: {error}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -117,3 +118,18 @@ def test_solve_reports_an_inverse_problems_coefficients_against_their_true_value
     found = report["unknowns"]["C"]
     assert found != 2.0  # trained from its start value
     assert report["coefficient_errors"]["C"] == pytest.approx(abs(found - 1.0))
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("a_file/plot.png", "lies under .*a_file.*which is a file"),
+    ("plot.xyz", r"\.xyz is not an image format.*png"),
+    ("plot", "no extension is not an image format"),
+])
+def test_a_bad_plot_path_is_refused_before_the_solve(tmp_path, monkeypatch, capsys, name,
+                                                     expected):
+    (tmp_path / "a_file").write_text("in the way")
+    solved = []
+    monkeypatch.setattr(cli, "_solve", lambda args: solved.append(args))
+    code = cli.main(["solve", "poisson1d", "--plot", str(tmp_path / name)])
+    assert code == 2 and solved == []
+    assert re.search(expected, capsys.readouterr().err)
