@@ -80,7 +80,7 @@ def device_name() -> str:
 
 
 def run_point(variant: str, params: int, points: int, steps: int, rank: int,
-              iterations: int) -> dict:
+              iterations: int, max_bytes: int | None) -> dict:
     """One (variant, P, N) measurement in this process (the child)."""
     import jaxnn
     import pinn
@@ -90,7 +90,7 @@ def run_point(variant: str, params: int, points: int, steps: int, rank: int,
         """The stage with its memory check but not the dense parameter limit."""
 
         def check(self, num_params, num_residuals=None):
-            check_memory(self.solver, num_residuals, num_params)
+            check_memory(self.solver, num_residuals, num_params, available=max_bytes)
 
     width = width_for(params)
     options = {"rank": rank, "cg_iterations": iterations, "cg_tolerance": 0.0} \
@@ -115,7 +115,7 @@ def run_point(variant: str, params: int, points: int, steps: int, rank: int,
             "compile_and_first_call_seconds": stamps[0] - start, "skipped": None}
 
 
-def run_bar() -> dict:
+def run_bar(seed: int) -> dict:
     """The accuracy bar in this process (the child)."""
     import resource
 
@@ -131,12 +131,13 @@ def run_bar() -> dict:
         poisson(True), jaxnn.MLP([width, width, 1], activation="tanh"),
         stages=[pinn.GaussNewton(BAR["steps"], solver=BAR["solver"])], dtype="float64",
         collocation=pinn.Collocation(interior=BAR["interior"], method=BAR["method"]),
-        log_every=10, verbose=0)
+        log_every=10, verbose=0, seed=seed)
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     params = sum(leaf.size for leaf in jax.tree_util.tree_leaves(solution.params))
-    return {"bar": "poisson2d", "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-            "P": params, "N": BAR["interior"], "solver": BAR["solver"],
+    return {"bar": "poisson2d", "seed": seed,
+            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"), "P": params,
+            "N": BAR["interior"], "solver": BAR["solver"],
             "resolved_solver": choose_solver(BAR["interior"], params), "steps": BAR["steps"],
             "method": BAR["method"], "relative_l2": solution.history["relative_l2"][-1],
             "relative_l2_every_10_steps": solution.history["relative_l2"],
@@ -172,11 +173,12 @@ def child_main(arguments: argparse.Namespace) -> None:
 
     jax.config.update("jax_enable_x64", True)
     if arguments.bar_run:
-        line = run_bar()
+        line = run_bar(arguments.seed)
     else:
         variant, params, points = arguments.point
+        limit = None if arguments.max_memory_gb is None else int(arguments.max_memory_gb * 1e9)
         line = run_point(variant, int(params), int(points), arguments.steps, arguments.rank,
-                         arguments.cg_iterations)
+                         arguments.cg_iterations, limit)
     line["peak_rss_mb_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(line), flush=True)
 
@@ -185,6 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the smallest points only")
     parser.add_argument("--bar", action="store_true", help="the accuracy bar run")
+    parser.add_argument("--seed", type=int, default=0, help="of the bar run (network, points)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--params", nargs="+", type=float, default=list(SIZES))
     parser.add_argument("--points", nargs="+", type=float, default=list(SIZES))
@@ -193,6 +196,9 @@ def main() -> None:
     parser.add_argument("--rank", type=int, default=50)
     parser.add_argument("--cg-iterations", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per point")
+    parser.add_argument("--max-memory-gb", type=float, default=None,
+                        help="refuse dense and kernel beyond this (default: the machine's "
+                             "memory, as pinn.GaussNewton does)")
     parser.add_argument("--point", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--bar-run", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -200,7 +206,7 @@ def main() -> None:
         child_main(arguments)
         return
     if arguments.bar:
-        line, peak, failure = in_child(["--bar-run"], 3600)
+        line, peak, failure = in_child(["--bar-run", "--seed", str(arguments.seed)], 3600)
         print(json.dumps({**(line or {"bar": "poisson2d", "skipped": failure}),
                           "peak_rss_mb": peak}), flush=True)
         return
@@ -212,7 +218,9 @@ def main() -> None:
                 line, peak, failure = in_child(
                     ["--point", variant, str(p), str(n), "--steps", str(arguments.steps),
                      "--rank", str(arguments.rank), "--cg-iterations",
-                     str(arguments.cg_iterations)], arguments.timeout)
+                     str(arguments.cg_iterations)] + (
+                         [] if arguments.max_memory_gb is None else
+                         ["--max-memory-gb", str(arguments.max_memory_gb)]), arguments.timeout)
                 if line is None:
                     line = {"variant": variant, "P": p, "N": n, "seconds_per_step": None,
                             "skipped": failure}

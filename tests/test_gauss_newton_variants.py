@@ -111,10 +111,12 @@ def test_one_plain_step_is_the_levenberg_marquardt_step_of_numpy(solver, scaling
 @pytest.mark.parametrize("solver, scaling", [
     ("kernel", None), ("kernel", "levenberg"), ("cg", "identity")])
 def test_each_solver_follows_the_dense_iterates(solver, scaling):
-    # momentum, geodesic acceleration and the line search on: 4 full steps
+    # momentum, geodesic acceleration and the line search on: 4 full steps ("cg" sketches at
+    # the first and preconditions steps 2-4 with that sketch: sketch_every=5)
     options = {"scaling": scaling, **(CONVERGED_CG if solver == "cg" else {})}
     got = run(gauss_newton(residual_fn, solver=solver, **options), 4)
     dense = run(gauss_newton(residual_fn, solver="dense", scaling=scaling), 4)
+
     def loss(params):
         return float(jnp.sum(residual_fn(jax.tree_util.tree_map(jnp.asarray, params), BATCH) ** 2))
 
