@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     problem, settings, mode = registry_problem(NAME, args)
     wavelength = 2 * np.pi / problem.k
     print(f"k = {problem.k:.4f}: wavelength {wavelength:.3f}, about "
-          f"{np.sqrt(settings['n_interior']) * wavelength:.0f} collocation points per "
+          f"{np.sqrt(settings['collocation'].interior) * wavelength:.0f} collocation points per "
           "wavelength along each axis")
     solution = pinn.solve(problem, seed=args.seed, verbose=0 if args.quiet else 1, **settings)
 

@@ -34,13 +34,10 @@ SETTINGS = {
     # Adam (learning rate 1e-2, decaying to 1e-3) then L-BFGS, float32: the usual PINN recipe,
     # on a 2000-point grid, with u = 0 built into the network (u = d(x, y) N(x, y), d a
     # distance function that vanishes on the edges).
-    "fast": {"layers": [32, 32, 32, 1], "optimizer": "adam+lbfgs", "steps": (300, 1200),
-             "learning_rate": 1e-2, "n_interior": 2000, "n_boundary": 400,
-             "sampling_method": "grid", "hard_constraints": True, "log_every": 25},
+    "fast": {"layers": [32, 32, 32, 1], "steps": (300, 1200), "learning_rate": 1e-2,
+             "interior": 2000, "dtype": "float32"},
     # Gauss-Newton in float64 on a 1500-point grid, with the same built-in boundary condition.
-    "accurate": {"layers": [20, 20, 1], "optimizer": "gauss_newton", "steps": 150,
-                 "n_interior": 1500, "n_boundary": 400, "sampling_method": "grid",
-                 "hard_constraints": True, "float64": True, "log_every": 25},
+    "accurate": {"layers": [20, 20, 1], "steps": (150,), "interior": 1500, "dtype": "float64"},
 }
 
 
@@ -67,17 +64,22 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     def source(x):
         return 2 * jnp.pi**2 * exact(x)
 
-    problem = pinn.Poisson(domain, source=source, bcs=[pinn.Dirichlet(0.0)], exact=exact,
-                           name="poisson_2d")
+    problem = pinn.Poisson(domain, source=source, bcs=[pinn.Dirichlet(0.0, hard=True)],
+                           exact=exact, name="poisson_2d")
 
     # The network (one output, the field u) and the solver.
     mode = "accurate" if args.accurate else "fast"
-    settings = dict(SETTINGS[mode])
-    model = jaxnn.MLP(settings.pop("layers"), activation="tanh")
-    if args.steps:
-        settings["steps"] = args.steps[0] if len(args.steps) == 1 else tuple(args.steps)
-    solution = pinn.solve(problem, model, seed=args.seed, verbose=0 if args.quiet else 1,
-                          **settings)
+    settings = SETTINGS[mode]
+    model = jaxnn.MLP(settings["layers"], activation="tanh")
+    steps = tuple(args.steps) if args.steps else settings["steps"]
+    if len(steps) != len(settings["steps"]):
+        raise SystemExit(f"--steps: give {len(settings['steps'])} step count(s) for the {mode} "
+                         f"stages, e.g. --steps {' '.join(map(str, settings['steps']))}.")
+    stages = ([pinn.Adam(steps[0], learning_rate=settings["learning_rate"]),
+               pinn.LBFGS(steps[1])] if mode == "fast" else [pinn.GaussNewton(steps[0])])
+    solution = pinn.solve(problem, model, stages=stages, dtype=settings["dtype"],
+                          collocation=pinn.Collocation(settings["interior"], method="grid"),
+                          seed=args.seed, log_every=25, verbose=0 if args.quiet else 1)
 
     # The error on a grid of ~10,000 points, and a picture.
     error = solution.relative_l2()
