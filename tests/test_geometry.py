@@ -611,3 +611,8 @@ def test_a_boundary_that_folds_back_on_itself_is_not_simple():
         Polygon([(0, 0), (2, 0), (3, 0), (1, 0), (1, 2)])  # edge 2 runs back along edge 1
     with pytest.raises(ValueError, match="edges 2 and 5 touch or cross"):
         Polygon([(0, 0), (2, 0), (1, 1), (2, 2), (0, 2), (1, 1)])  # vertex (1, 1) twice
+
+
+def test_a_bow_tie_polygon_is_refused_as_self_intersecting_and_says_where():
+    with pytest.raises(ValueError, match=r"intersects itself: edges 0 and 2 .* at \(0\.5, 0\.5\)"):
+        Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])

@@ -42,13 +42,16 @@ class Polygon(Domain):
         area = 0.5 * np.sum(shifted_starts[:, 0] * shifted_ends[:, 1]
                             - shifted_ends[:, 0] * shifted_starts[:, 1])
         extent = float(np.ptp(given, axis=0).max())
-        if abs(area) <= 1e-12 * extent**2:
+        collinear = np.linalg.matrix_rank(given - given[0], tol=1e-12 * extent) < 2
+        if collinear or abs(area) <= 1e-12 * extent**2 and first_crossing(starts, ends) is None:
             raise ValueError("Polygon(vertices=...): the polygon has zero area (collinear "
-                             "vertices?); give the corners of a 2-D region.")
+                             "vertices); give the corners of a 2-D region.")
         crossing = first_crossing(starts, ends)
         if crossing is not None:
-            raise ValueError(f"Polygon(vertices=...): expected a simple polygon, got one whose "
-                             f"edges {crossing[0]} and {crossing[1]} touch or cross (edge i joins "
+            i, j = crossing
+            raise ValueError(f"Polygon(vertices=...): expected a simple polygon, got one that "
+                             f"intersects itself: edges {i} and {j} touch or cross"
+                             f"{_where(starts[i], ends[i], starts[j], ends[j])} (edge i joins "
                              "vertex i to vertex i+1); give the corners in boundary order.")
         names = [f"edge{i}" for i in range(len(given))] if edge_names is None else edge_names
         if (isinstance(names, str) or not isinstance(names, Sequence)
@@ -126,3 +129,14 @@ class Polygon(Domain):
 
     def _part_adf(self, x: jax.Array, part: int) -> jax.Array:
         return self._segments(x, np.array([part]))[:, 0]
+
+
+def _where(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> str:
+    """" at (x, y)": where segments a and b meet (a shared end point if they are parallel)."""
+    da, db = a1 - a0, b1 - b0
+    denominator = da[0] * db[1] - da[1] * db[0]
+    if denominator == 0:  # parallel: they overlap; name a point of b on a
+        return f" at ({b0[0]:.6g}, {b0[1]:.6g})"
+    s = ((b0[0] - a0[0]) * db[1] - (b0[1] - a0[1]) * db[0]) / denominator
+    point = a0 + s * da
+    return f" at ({point[0]:.6g}, {point[1]:.6g})"
