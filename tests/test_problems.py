@@ -281,13 +281,17 @@ def test_poisson_2d_example_solves_poisson_and_saves_the_summary(tmp_path, monke
 
 def test_poisson_2d_example_settings_are_the_registry_settings():
     module = load_example("poisson_2d")
-    for mode, settings in problems.get("poisson2d").settings.items():
-        written = dict(module.SETTINGS[mode])
-        layers = written.pop("layers")
-        expected = dict(settings)
-        assert layers == [expected.pop("width")] * expected.pop("depth") + [1]
-        assert expected.pop("activation", "tanh") == "tanh"
-        assert written == expected, mode
+    spec = problems.get("poisson2d")
+    for mode, settings in spec.settings.items():
+        written, options = module.SETTINGS[mode], spec.options(mode)
+        assert written["layers"] == [settings["width"]] * settings["depth"] + [1]
+        assert settings.get("activation", "tanh") == "tanh" and settings["hard_constraints"]
+        assert written["steps"] == tuple(stage.steps for stage in options["stages"]), mode
+        assert written["interior"] == options["collocation"].interior
+        assert options["collocation"].method == "grid"
+        assert written["dtype"] == options.get("dtype", "float32"), mode
+        if mode == "fast":
+            assert written["learning_rate"] == options["stages"][0].learning_rate
 
 
 @pytest.mark.slow  # the docs build runs every example

@@ -36,6 +36,10 @@ class Disk(_Round):
         self.radius = _real(radius, "Disk(radius=...)")
         if self.radius <= 0:
             raise ValueError(f"Disk(radius={radius}): expected a positive radius.")
+        if self.radius**2 == 0:  # its area (and the distance function's 1/r²) underflows
+            raise ValueError(f"Disk(radius={radius}): the radius is so small that its square "
+                             "underflows to 0 in float64; scale the problem so the radius is "
+                             "at least about 1e-150.")
         _check_extent(*self.bounding_box, "Disk(center, radius)")
 
     def __repr__(self) -> str:
