@@ -16,10 +16,9 @@ import sys
 import warnings
 from typing import Any, NamedTuple
 
-import jax
 import numpy as np
 
-from jaxnn.data import LabelEncoder
+from jaxnn.data import LabelEncoder, to_numpy
 from jaxnn.validate import is_number
 
 ENCODE_HINT = "Encode class names as 0, 1, ... with jaxnn.data.LabelEncoder."
@@ -48,15 +47,6 @@ def warn(message: str, category: type[Warning] = UndefinedMetricWarning) -> None
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _HERE:
         level, frame = level + 1, frame.f_back
     warnings.warn(message, category, stacklevel=level)
-
-
-def to_numpy(value: Any, argument: str) -> np.ndarray:
-    """`value` (NumPy or JAX array, list, number) as a NumPy array, or a TypeError naming it."""
-    try:
-        return np.asarray(jax.device_get(value) if isinstance(value, jax.Array) else value)
-    except (TypeError, ValueError) as error:  # ragged nested lists, objects NumPy cannot take
-        raise TypeError(f"{argument}: expected an array, got {type(value).__name__} "
-                        f"{value!r:.80} ({error}).") from error
 
 
 def _kind_of(value: Any) -> str:
