@@ -153,8 +153,8 @@ def march(problem: PDE, model: Any = None, *, windows: int | Sequence[float] = 4
             `benchmarks/pinn_peer.py` measures the errors.
         checkpoint_dir: checkpoint each window in its own subfolder ``window_000``, ...;
             with ``resume=True`` a killed march goes on where it stopped.
-        stages, collocation, weighting, dtype, initial_guess, guess_steps, seed, log_every,
-            verbose, resume, callbacks: as in `pinn.solve`, applied to every window.
+        stages: as in `pinn.solve`, applied to every window; so are collocation, weighting,
+            dtype, initial_guess, guess_steps, seed, log_every, verbose, resume and callbacks.
         **legacy: `pinn.solve`'s older keyword form, mapped as `solve` maps it.
 
     Returns:

@@ -198,8 +198,8 @@ def ising(
 
     Returns:
         `IsingSamples(spins, temperatures, labels)`, unpacking as a tuple, ordered by temperature
-        (the S samples of temperatures[0] first):
-          spins: (T*S, L, L) of +-1, temperatures: (T*S,) float64, labels: (T*S,) int32.
+        (the S samples of temperatures[0] first): spins ``(T*S, L, L)`` of +-1, temperatures
+        ``(T*S,)`` float64, labels ``(T*S,)`` int32.
 
     Cost: T * chains * L^2 * (equilibration + S/chains * decorrelation) spin updates; 16
     temperatures x 200 samples of 32 x 32 take 7-17 s on two (shared) CPU cores.
