@@ -16,6 +16,7 @@ from jaxnn.saving import _checkpoint as checkpoint_lib
 from jaxnn.training import _program as loop
 from jaxnn.training import EarlyStopping, train_loop
 from jaxnn.training import Carry, TrainState, make_epoch, make_train_step, watch_nonfinite
+from stopping import IMPROVES_UNTIL_4, SEQUENCES, keras_early_stopping
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0], np.float32)
@@ -462,41 +463,6 @@ def test_budgeted_epoch_skips_alike_with_the_step_traced_or_the_loss_shapes_give
 # --------------------------------------------------------------------------- early stopping
 
 
-def keras_early_stopping(values, patience, min_delta=0.0):
-    """(epoch training stops after, best epoch) by Keras's EarlyStopping.on_epoch_end ("min"
-    mode), written out: the counter goes up every epoch and back to 0 on an improvement."""
-    best, best_epoch, wait = np.inf, None, 0
-    for epoch, value in enumerate(values, start=1):
-        wait += 1
-        if value + min_delta < best:
-            best, best_epoch, wait = value, epoch, 0
-            continue
-        if wait >= patience and epoch > 1:
-            return epoch, best_epoch
-    return len(values), best_epoch
-
-
-# A monitored "score" that improves until epoch 4 and then worsens, one with a plateau (a tie
-# is no improvement), and one whose late gains are smaller than min_delta.
-_IMPROVES_UNTIL_4 = [5.0, 4.0, 3.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
-_PLATEAU = [3.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
-_SMALL_GAINS = [3.0, 2.0, 1.0, 0.96, 0.92, 0.88, 0.84, 0.8, 0.76, 0.72, 0.68, 0.64, 0.6, 0.56]
-_SEQUENCES = [  # (values, patience, min_delta, stopped after epoch, best epoch), by hand
-    (_IMPROVES_UNTIL_4, 5, 0.0, 9, 4),
-    (_IMPROVES_UNTIL_4, 0, 0.0, 5, 4),
-    (_IMPROVES_UNTIL_4, 1, 0.0, 5, 4),
-    (_IMPROVES_UNTIL_4, 2, 0.0, 6, 4),
-    (_IMPROVES_UNTIL_4, 10, 0.0, 14, 4),  # the 10th epoch without gain is the last one
-    (_IMPROVES_UNTIL_4, 11, 0.0, 14, 4),  # never stops: all 14 epochs
-    (_PLATEAU, 0, 0.0, 4, 3),
-    (_PLATEAU, 2, 0.0, 5, 3),
-    (_PLATEAU, 3, 0.0, 9, 6),  # the gain at epoch 6 starts the count again
-    (_SMALL_GAINS, 1, 0.1, 4, 3),
-    (_SMALL_GAINS, 2, 0.1, 5, 3),
-    (_SMALL_GAINS, 3, 0.1, 14, 12),  # gains of 0.12 every third epoch: never stops
-]
-
-
 def _score_table(values):
     """SGD at rate 1 on -w walks w = 0, 1, 2, ...: epoch e (one step) logs values[e - 1]."""
     table = jnp.asarray(values, jnp.float32)
@@ -507,7 +473,7 @@ def _score_table(values):
     return loss_fn
 
 
-@pytest.mark.parametrize(("values", "patience", "min_delta", "stopped", "best"), _SEQUENCES)
+@pytest.mark.parametrize(("values", "patience", "min_delta", "stopped", "best"), SEQUENCES)
 def test_early_stopping_stops_after_patience_epochs_without_improvement_as_keras(
         values, patience, min_delta, stopped, best):
     assert keras_early_stopping(values, patience, min_delta) == (stopped, best)  # the oracle
@@ -530,7 +496,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement_as_keras
 
 
 def test_early_stopping_is_the_same_with_one_epoch_per_call():
-    values, patience = _IMPROVES_UNTIL_4, 5
+    values, patience = IMPROVES_UNTIL_4, 5
     fused, stepwise = (train_loop(_score_table(values), {"w": jnp.float32(0.0)}, {},
                                   optimizer=optax.sgd(1.0), epochs=len(values),
                                   early_stopping=EarlyStopping(monitor="score",

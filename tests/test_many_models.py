@@ -30,7 +30,7 @@ from jaxnn.data import StandardScaler
 from jaxnn.data.datasets import pid_toy
 from jaxnn.saving import TrainingCheckpoints
 from jaxnn.supervised import expand_configs
-from tests.test_loop import keras_early_stopping
+from stopping import keras_early_stopping
 
 ROOT = Path(__file__).resolve().parents[1]
 

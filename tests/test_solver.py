@@ -17,6 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from flax import linen as nn
+from stopping import SEQUENCES, keras_early_stopping
 from x64 import enable_x64
 
 import jaxnn
@@ -480,6 +482,71 @@ def test_killed_solve_with_resampling_and_refinement_resumes_bit_for_bit(tmp_pat
     np.testing.assert_array_equal(whole.history["loss"], resumed.history["loss"])
 
 
+class _Table(nn.Module):
+    """u(x) = sqrt(values[w]) everywhere, w a parameter: a Dirichlet condition u = 0 at the
+    two ends of an interval then logs boundary_loss = values[w] exactly."""
+
+    values: tuple[float, ...]
+
+    @nn.compact
+    def __call__(self, x):
+        w = self.param("w", nn.initializers.zeros, ())
+        return jnp.sqrt(jnp.asarray(self.values))[w.astype(jnp.int32)] * jnp.ones(
+            x.shape[:-1] + (1,))
+
+
+# Whatever the gradient: every parameter goes up by 1 each step, so epoch e logs values[e - 1].
+_WALK = optax.GradientTransformation(
+    lambda params: optax.EmptyState(),
+    lambda grads, state, params=None: (jax.tree_util.tree_map(jnp.ones_like, grads), state))
+
+
+@pytest.mark.parametrize(("values", "patience", "min_delta", "stopped", "best"), SEQUENCES)
+def test_a_stages_early_stopping_follows_keras_and_the_next_stage_starts_from_the_best(
+        values, patience, min_delta, stopped, best):
+    assert keras_early_stopping(values, patience, min_delta) == (stopped, best)  # the oracle
+    stopper = jaxnn.EarlyStopping(monitor="boundary_loss", patience=patience, min_delta=min_delta)
+    table = [*values, 1.0, 2.0]
+    solution = pinn.solve(
+        pinn.Laplace(pinn.Interval(0.0, 1.0), bcs=[pinn.Dirichlet(0.0)]),
+        _Table(tuple(table)),
+        stages=[pinn.OptaxStage(_WALK, len(values), early_stopping=stopper),
+                pinn.OptaxStage(_WALK, 2)], log_every=1, verbose=0)
+    history = solution.history
+    assert history["epoch"] == [*range(1, stopped + 1), 1, 2]
+    # Keras keeps the weights at the end of the best epoch, w = best; the next stage goes on
+    # from there for its two steps, and the solve itself did not stop early.
+    np.testing.assert_allclose(history["boundary_loss"],
+                               table[:stopped] + table[best:best + 2], rtol=1e-6)
+    assert float(solution.params["params"]["w"]) == best + 2
+    assert solution.stop_reason is None
+
+
+def test_a_solve_killed_after_a_stage_stopped_early_resumes_into_the_next_stage(tmp_path):
+    values = [5.0, 4.0, 3.0, 2.0, 3.0, 4.0, 5.0, 6.0, 1.0, 1.0, 1.0, 1.0]
+
+    def run(kill_after=None, resume=False):
+        calls = []
+
+        def kill(epoch, logs):
+            calls.append(epoch)
+            if len(calls) == kill_after:
+                raise _Killed
+
+        stopper = jaxnn.EarlyStopping(monitor="loss", patience=2)
+        return pinn.solve(
+            pinn.Laplace(pinn.Interval(0.0, 1.0), bcs=[pinn.Dirichlet(0.0)]), _Table(tuple(values)),
+            stages=[pinn.OptaxStage(_WALK, 8, early_stopping=stopper), pinn.OptaxStage(_WALK, 3)],
+            log_every=1, verbose=0, checkpoint_dir=str(tmp_path), resume=resume, callbacks=[kill])
+
+    with pytest.raises(_Killed):
+        run(kill_after=7)  # stage 1 stopped after epoch 6 (best at 4); killed in stage 2
+    resumed = run(resume=True)
+    assert resumed.stop_reason is None
+    assert resumed.history["epoch"] == [1, 2, 3, 4, 5, 6, 1, 2, 3]
+    assert float(resumed.params["params"]["w"]) == 4 + 3
+
+
 @pytest.mark.parametrize("options, error, message", [
     ({"stages": ["adam"]}, TypeError, r"solve\(stages=.*pinn.Adam"),
     ({"stages": []}, TypeError, r"solve\(stages="),
@@ -506,6 +573,10 @@ def test_bad_pieces_are_refused_before_training(no_training, options, error, mes
     (lambda: pinn.GaussNewton(10, solver="qr"), ValueError, r"GaussNewton\(solver='qr'\)"),
     (lambda: pinn.GaussNewton(10, damping=0), ValueError, r"damping"),
     (lambda: pinn.OptaxStage("adam", 10), TypeError, r"OptaxStage\(transformation=...\)"),
+    (lambda: pinn.Adam(10, early_stopping="loss"), TypeError,
+     r"Adam\(early_stopping='loss'\): expected a jaxnn.EarlyStopping"),
+    (lambda: pinn.GaussNewton(10, early_stopping=jaxnn.EarlyStopping(patience=3)), ValueError,
+     r"GaussNewton\(early_stopping=EarlyStopping\(monitor='val_loss'\)\).*no validation"),
     (lambda: pinn.Collocation(0), ValueError, r"Collocation\(interior=...\)"),
     (lambda: pinn.Collocation(10, method="grid", resample_every=5), ValueError, r"grid"),
     (lambda: pinn.Collocation(10, refinement={"often": 3}), ValueError, r"often"),

@@ -39,6 +39,8 @@ class TrainResult:
         nonfinite: ``(epoch, step)`` where the loss or parameters first became non-finite.
         best_epoch: the epoch whose parameters early stopping restored, if any.
         compile_seconds: time spent compiling in this call (0.0 when the code was cached).
+        early_stopped: whether early stopping ended the run (not a non-finite loss, a
+            callback or the end of the epochs).
     """
 
     params: Any
@@ -49,6 +51,7 @@ class TrainResult:
     nonfinite: tuple[int, int] | None = None
     best_epoch: int | None = None
     compile_seconds: float = 0.0
+    early_stopped: bool = False
 
 
 @dataclasses.dataclass
@@ -190,15 +193,18 @@ class Run:
 
     def result(self, compile_seconds: float = 0.0) -> TrainResult:
         """The `TrainResult` of the run so far."""
-        params, best_epoch = self.state.params, None
+        params, best_epoch, early_stopped = self.state.params, None, False
         if self.early_stopping is not None:
             self._read_stopper()
             if self.early_stopping.restore_best and self.early_stopping.best_epoch is not None:
                 params, best_epoch = self.stopper.best_params, self.early_stopping.best_epoch
+            # The device state says it (a resumed run's too): the counter reached patience.
+            early_stopped = self.nonfinite is None and bool(self.early_stopping.fired(
+                self.early_stopping.wait, int(self.stopper.patience)))
         return TrainResult(params=params, history=self.history, state=self.state,
                            epochs_run=self.epoch, stop_reason=self.stop_reason,
                            nonfinite=self.nonfinite, best_epoch=best_epoch,
-                           compile_seconds=compile_seconds)
+                           compile_seconds=compile_seconds, early_stopped=early_stopped)
 
 
 __all__ = ["Run", "TrainResult"]

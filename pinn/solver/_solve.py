@@ -294,10 +294,10 @@ def _initial_params(settings: _Settings, model: nn.Module) -> tuple[Any, Any]:
     return weights_init, jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
 
 
-def _plan(settings: _Settings, traced: TracedFrom,
-          n_params: int) -> list[tuple[str, optax.GradientTransformation, int, Callable]]:
-    """The stages to run, in order, as (name, optimizer, steps, residuals): the fit to the
-    initial guess first if there is one, then ``settings.stages``."""
+def _plan(settings: _Settings, traced: TracedFrom, n_params: int
+          ) -> list[tuple[str, optax.GradientTransformation, int, Callable, Any]]:
+    """The stages to run, in order, as (name, optimizer, steps, residuals, early stopping):
+    the fit to the initial guess first if there is one, then ``settings.stages``."""
     field, bind = traced.field, traced.bind
     residuals, residuals_and_jacobian = make_residuals(traced.problem, field, bind)
 
@@ -305,7 +305,7 @@ def _plan(settings: _Settings, traced: TracedFrom,
         return residuals(params, batch)[0]
 
     plan = [(stage.name, stage.transformation(residual_vector, residuals_and_jacobian),
-             stage.steps, residuals) for stage in settings.stages]
+             stage.steps, residuals, stage.early_stopping) for stage in settings.stages]
     if settings.initial_guess is not None:
         guess = _initial_guess(settings.initial_guess, settings.problem)
         guess_residuals, guess_jacobian = stack_residuals(guess_terms(field, guess), bind)
@@ -315,7 +315,7 @@ def _plan(settings: _Settings, traced: TracedFrom,
 
         fit = gauss_newton(guess_vector, guess_jacobian) \
             if n_params <= DENSE_PARAMETER_LIMIT else optax.lbfgs()
-        plan.insert(0, ("initial_guess", fit, settings.guess_steps, guess_residuals))
+        plan.insert(0, ("initial_guess", fit, settings.guess_steps, guess_residuals, None))
     return plan
 
 
@@ -380,7 +380,7 @@ def _train(settings: _Settings, model: Any, start: float,
     verbose = settings.verbose if parallel.is_main_process() else 0
     history: dict[str, list] = {}
     stop_reason, done = None, 0
-    for index, (name, transformation, count, stage_residuals) in enumerate(plan):
+    for index, (name, transformation, count, stage_residuals, stopper) in enumerate(plan):
 
         def loss_fn(params, batch, key, stage_residuals=stage_residuals):
             r, parts = stage_residuals(params, batch)
@@ -395,10 +395,12 @@ def _train(settings: _Settings, model: Any, start: float,
             epochs=-(-count // per_epoch), batch_size=None, steps_per_epoch=per_epoch,
             total_steps=count, seed=seed + index,
             validation_fn=validation_fn, validation_data=validation_data, callbacks=callbacks,
+            early_stopping=stopper,
         )
         params = result.params
         done = _record_stage(history, result, name, per_epoch, count, done)
-        if result.stop_reason is not None:
+        # A non-finite loss or a callback's stop ends the solve; early stopping its stage only.
+        if result.stop_reason is not None and not result.early_stopped:
             stop_reason = f"stage {name}: {result.stop_reason}"
             break
     seconds = time.perf_counter() - start

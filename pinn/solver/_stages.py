@@ -16,18 +16,33 @@ from typing import Any
 
 import optax
 
+from jaxnn.training import EarlyStopping, check_early_stopping
 from jaxnn.validate import check_int, check_number
 from pinn.solver._gauss_newton import check_dense_size, check_options, gauss_newton
 from pinn.solver._gn_memory import check_memory
 
 
 class Stage:
-    """Base class: `steps` steps of one optimizer. `name` labels the stage in the history."""
+    """Base class: `steps` steps of one optimizer. `name` labels the stage in the history.
+
+    Every stage takes ``early_stopping=jaxnn.EarlyStopping(monitor=..., patience=...)``: the
+    stage ends once the monitored log ("loss", "relative_l2" where the problem has an exact
+    solution, or a residual part) has not improved for `patience` epochs of ``log_every``
+    steps, Keras's rule, and hands its best parameters to the next stage.
+    """
 
     name = "stage"
 
-    def __init__(self, steps: int):
-        self.steps = check_int(steps, f"{type(self).__name__}(steps=...)", minimum=1)
+    def __init__(self, steps: int, early_stopping: EarlyStopping | None = None):
+        where = type(self).__name__
+        self.steps = check_int(steps, f"{where}(steps=...)", minimum=1)
+        self.early_stopping = check_early_stopping(early_stopping, where)
+        if early_stopping is not None and early_stopping.monitor.startswith("val_"):
+            raise ValueError(
+                f"{where}(early_stopping=EarlyStopping(monitor={early_stopping.monitor!r})): "
+                "pinn.solve has no validation data, so no 'val_*' logs. Monitor 'loss', a "
+                "residual part such as 'boundary_loss', or 'relative_l2' where the problem has "
+                "an exact solution: EarlyStopping(monitor='loss', patience=...).")
 
     def transformation(self, residual_vector: Callable, residuals_and_jacobian: Callable
                        ) -> optax.GradientTransformation:
@@ -49,8 +64,9 @@ class Adam(Stage):
 
     name = "adam"
 
-    def __init__(self, steps: int = 2000, learning_rate: float = 1e-3, decay: float = 0.1):
-        super().__init__(steps)
+    def __init__(self, steps: int = 2000, learning_rate: float = 1e-3, decay: float = 0.1, *,
+                 early_stopping: EarlyStopping | None = None):
+        super().__init__(steps, early_stopping)
         self.learning_rate = check_number(learning_rate, "Adam(learning_rate=...)", above=0.0)
         self.decay = check_number(decay, "Adam(decay=...)", above=0.0)
 
@@ -68,8 +84,9 @@ class LBFGS(Stage):
 
     name = "lbfgs"
 
-    def __init__(self, steps: int = 2000, memory_size: int = 10):
-        super().__init__(steps)
+    def __init__(self, steps: int = 2000, memory_size: int = 10, *,
+                 early_stopping: EarlyStopping | None = None):
+        super().__init__(steps, early_stopping)
         self.memory_size = check_int(memory_size, "LBFGS(memory_size=...)", minimum=1)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
@@ -98,8 +115,9 @@ class GaussNewton(Stage):
     it in float64 (``solve(..., dtype="float64")``).
     """
 
-    def __init__(self, steps: int = 300, solver: str = "auto", **options: Any):
-        super().__init__(steps)
+    def __init__(self, steps: int = 300, solver: str = "auto", *,
+                 early_stopping: EarlyStopping | None = None, **options: Any):
+        super().__init__(steps, early_stopping)
         check_options("GaussNewton", {"solver": solver, **options})
         self.solver, self.options = solver, options
 
@@ -132,12 +150,13 @@ class OptaxStage(Stage):
 
     name = "custom"
 
-    def __init__(self, transformation: optax.GradientTransformation, steps: int = 2000):
+    def __init__(self, transformation: optax.GradientTransformation, steps: int = 2000, *,
+                 early_stopping: EarlyStopping | None = None):
         if not isinstance(transformation, optax.GradientTransformation):
             raise TypeError(f"OptaxStage(transformation=...): expected an Optax "
                             f"GradientTransformation such as optax.adam(1e-3), got "
                             f"{type(transformation).__name__}.")
-        super().__init__(steps)
+        super().__init__(steps, early_stopping)
         self._transformation = transformation
 
     def transformation(self, residual_vector, residuals_and_jacobian):
