@@ -459,6 +459,24 @@ def test_distance_first_called_under_jit_and_vmap_matches_eager():
     np.testing.assert_allclose(traced, fresh.distance(points, "circle"), rtol=1e-5, atol=1e-7)
 
 
+def test_a_part_of_a_nested_set_operation_has_a_distance_of_order_one_away_from_it():
+    # A square less four disks nests four differences. Trimming squared the parts' functions
+    # at every level, so the distance to one circle, scaled to a maximum of 1, was ~1e-6 at
+    # the square's far side (its scale ~1e29). Now: zero on its circle, of order 1 far from it.
+    domain = Rectangle((-0.5, -0.5), (0.5, 0.5))
+    centres = [(0.3, 0.3), (-0.3, 0.3), (0.3, -0.3), (-0.3, -0.3)]
+    for centre in centres:
+        domain = domain - Disk(centre, 0.1)
+    circles = [part for part in domain.boundary_parts if part.startswith("circle")]
+    far_side = np.array([[-0.4999, -0.14], [0.0, 0.0], [0.4999, 0.1]])
+    for name, centre in zip(circles, centres, strict=True):
+        on_circle = np.asarray(centre) + 0.1 * np.array([[0.6, 0.8], [-1.0, 0.0]])
+        np.testing.assert_allclose(domain.distance(on_circle, parts=name), 0.0, atol=1e-6)
+        assert np.all(np.asarray(domain.distance(far_side, parts=name)) > 0.1)
+    sides = domain.distance(far_side, parts=["left", "right", "bottom", "top"])
+    assert 0.0 < sides[0] < 1e-2 and sides[1] > 0.5 and 0.0 < sides[2] < 1e-2
+
+
 def test_set_operations_with_3d_boxes_sample_but_refuse_a_distance():
     hollow = Box([0, 0, 0], [1, 1, 1]) - Box([0.25] * 3, [0.75] * 3)
     assert hollow.sample_interior(50, seed=0).shape == (50, 3)

@@ -371,10 +371,26 @@ def test_problem_must_be_a_pde():
         pinn.solve(pinn.Interval(0.0, 1.0), verbose=0)
 
 
-def test_hard_dirichlet_needs_one_dirichlet_condition():
+def test_hard_dirichlet_needs_a_dirichlet_condition():
     problem = unit_interval_problem(pinn.Robin(2.0, 1.0, value=-1.0, on="left"), NEUMANN_AT_1)
-    with pytest.raises(ValueError, match="0 Dirichlet conditions"):
+    with pytest.raises(ValueError, match="no Dirichlet condition"):
         problem.with_hard_dirichlet()
+
+
+def test_two_hard_dirichlet_conditions_blended_solve_to_the_exact_solution(x64):
+    # u = 0 on the left, u = 1 on the right, no flux through the top and bottom: u = x. Both
+    # values are imposed through one blended lifting, exactly on their sides.
+    square = pinn.Rectangle((0.0, 0.0), (1.0, 1.0))
+    problem = pinn.Laplace(square, bcs=[
+        pinn.Dirichlet(0.0, on="left", hard=True), pinn.Dirichlet(1.0, on="right", hard=True),
+        pinn.Neumann(0.0, on=["top", "bottom"])], exact=lambda x: x[0])
+    solution = pinn.solve(problem, jaxnn.MLP([12, 12, 1], activation="tanh"),
+                          stages=[pinn.GaussNewton(30)],
+                          collocation=pinn.Collocation(200, 40, method="sobol"),
+                          dtype="float64", verbose=0)
+    assert solution.relative_l2() < 1e-5
+    edges = np.array([[0.0, 0.1], [0.0, 0.7], [1.0, 0.2], [1.0, 0.9]])
+    np.testing.assert_array_equal(solution(edges), [0.0, 0.0, 1.0, 1.0])
 
 
 def test_exact_solution_with_nan_is_refused_naming_the_point():

@@ -263,7 +263,7 @@ LINE = pinn.Interval(0.0, 1.0)
     (lambda: pinn.PDE(LINE, oscillator, fields=("x", "y"),
                       bcs=[pinn.Dirichlet(1.0, field="x", hard=True),
                            pinn.Dirichlet(2.0, on="left", field="x", hard=True)]), ValueError,
-     r"at most one Dirichlet\(..., hard=True\) condition per field.*\['x'\]"),
+     r"two Dirichlet\(..., hard=True\) conditions of field 'x' both hold on the part 'left'"),
     (lambda: pinn.PDE(LINE, oscillator, fields="xy"), TypeError,
      r"PDE\(fields=...\): expected a tuple of component names.*fields=\('xy',\)"),
     (lambda: pinn.PDE(LINE, oscillator, fields=("x", "x")), ValueError,

@@ -2,7 +2,7 @@
 
 - `Dirichlet` (u = g), `Neumann` (∂u/∂n = g), `Robin` (a u + b ∂u/∂n = g) on the whole boundary
   or on named parts (``on="left"``); ``Dirichlet(g, hard=True)`` is imposed exactly through a
-  distance-function ansatz.
+  distance-function ansatz; `blend_dirichlet` makes several hard ones on disjoint parts one.
 - `Initial` (u = g) and `InitialRate` (∂u/∂t = v) on the part "initial" of a `pinn.SpaceTime`.
 - `OperatorBC` (any ``residual(u, x, n) = g`` written with `pinn.operators`), `Derivative`
   (∂ᵏu/∂x_iᵏ = g) and `Periodic` (the two faces of a box agree; ``hard=True`` through
@@ -21,6 +21,7 @@ from pinn.conditions._base import (
     InitialRate,
     Neumann,
     Robin,
+    blend_dirichlet,
 )
 from pinn.conditions._observations import Observations
 from pinn.conditions._operator import (
@@ -43,5 +44,6 @@ __all__ = [
     "Periodic",
     "PeriodicEmbedding",
     "Robin",
+    "blend_dirichlet",
     "periodic_inputs",
 ]

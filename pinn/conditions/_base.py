@@ -15,7 +15,9 @@ part ``"initial"`` (t = t0):
 
 ``Dirichlet(g, hard=True)`` imposes u = g exactly through the ansatz u = g + d(x)·N(x), where
 d is the domain's distance function (zero on the boundary parts); g must then be defined (and
-smooth) inside the domain too, since it is evaluated everywhere.
+smooth) inside the domain too, since it is evaluated everywhere. Several hard conditions of one
+field, on disjoint parts, are blended into one (`blend_dirichlet`): u = 1 on a square's sides
+and u = 0 on a hole need no lifting written by hand.
 
 In a system (``pinn.PDE(..., fields=("x", "y"))``) every condition names its component with
 ``field="x"`` (a system of one field may leave it out).
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
 from jaxnn.validate import check_bool, check_number
 from pinn import operators
@@ -82,6 +85,38 @@ class Dirichlet(BoundaryCondition):
 
     def residual(self, u, x, normal):
         return u(x) - self.value(x)
+
+
+def blend_dirichlet(domain: Any, conditions: Sequence[Dirichlet]) -> Dirichlet:
+    """One hard Dirichlet condition that is each of `conditions` on its own parts.
+
+    The value is the transfinite interpolation of the conditions' values (Sukumar &
+    Srivastava 2022): ``g = Σ_i w_i g_i`` with ``w_i = Π_{j≠i} d_j / Σ_k Π_{j≠k} d_j``, d_j
+    the domain's distance to the parts of condition j. On condition i's parts d_i = 0, so
+    w_i = 1 and g = g_i; inside, g is as smooth as the distances. The parts must be disjoint
+    (`PDE` checks it). Where two of them meet (a corner shared by parts of different
+    conditions) every product vanishes and g is the mean of the values there: a
+    discontinuous condition has no smooth lifting, so give such parts one condition.
+    One condition is returned as it is.
+    """
+    conditions = list(conditions)
+    if len(conditions) == 1:
+        return conditions[0]
+    selected = set().union(*(bc.on for bc in conditions))
+    parts = [name for name in domain.boundary_parts if name in selected]
+
+    def value(x: jax.Array) -> jax.Array:
+        distances = jnp.stack([domain.distance(x[None, :], parts=bc.on)[0]
+                               for bc in conditions])
+        values = jnp.stack([jnp.asarray(bc.value(x), distances.dtype) for bc in conditions])
+        others = jnp.stack([jnp.prod(distances[:i]) * jnp.prod(distances[i + 1:])
+                            for i in range(len(conditions))])
+        total = jnp.sum(others)
+        apart = total > 0
+        blended = jnp.sum(others * values) / jnp.where(apart, total, 1.0)
+        return jnp.where(apart, blended, jnp.mean(values))
+
+    return Dirichlet(value, on=parts, hard=True, field=conditions[0].field)
 
 
 class Neumann(BoundaryCondition):
@@ -150,4 +185,5 @@ class InitialRate(_OnInitial, BoundaryCondition):
         return operators.partial(u, x.shape[-1] - 1)(x) - self.value(x)
 
 
-__all__ = ["BoundaryCondition", "Dirichlet", "Initial", "InitialRate", "Neumann", "Robin"]
+__all__ = ["BoundaryCondition", "Dirichlet", "Initial", "InitialRate", "Neumann", "Robin",
+           "blend_dirichlet"]

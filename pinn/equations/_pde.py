@@ -40,7 +40,7 @@ import jax.numpy as jnp
 from jaxnn.validate import check_number, shown
 from pinn import operators
 from pinn.checks import check_domain, check_finite_on_probe, check_name
-from pinn.conditions import BoundaryCondition, Dirichlet, Observations
+from pinn.conditions import BoundaryCondition, Dirichlet, Observations, blend_dirichlet
 from pinn.equations._unknown import as_unknowns, check_unknowns_used
 from pinn.fields import (
     PointFn,
@@ -138,16 +138,7 @@ class PDE:
             bc.check(domain)
         self.bcs = tuple(bc.bind(domain) if isinstance(bc, BoundaryCondition) else bc
                          for bc in self.bcs)
-        hard = [bc for bc in self.bcs if isinstance(bc, Dirichlet) and bc.hard]
-        if self.fields is None and len(hard) > 1:
-            raise ValueError("PDE(bcs=...): at most one Dirichlet(..., hard=True) condition; "
-                             "combine the values into one function of x with on=[parts].")
-        components = [self.component(bc) for bc in hard]
-        repeated = sorted({c for c in components if components.count(c) > 1})
-        if repeated:
-            raise ValueError(f"PDE(bcs=...): at most one Dirichlet(..., hard=True) condition per "
-                             f"field; the fields {repeated} have several. Combine each field's "
-                             "values into one function of x with on=[parts].")
+        self._check_hard_parts_disjoint("PDE(bcs=...)")
         self.name = check_name(name, f"{type(self).__name__}(name=...)") or type(self).__name__
         self.exact = None
         if exact is not None and self.fields is not None:
@@ -162,12 +153,37 @@ class PDE:
         """The field a condition of this problem constrains (None for a scalar problem)."""
         return resolve_component(condition, self.fields)
 
+    def _hard_by_field(self) -> dict[str | None, list[Dirichlet]]:
+        per_field: dict[str | None, list[Dirichlet]] = {}
+        for bc in self.bcs:
+            if isinstance(bc, Dirichlet) and bc.hard:
+                per_field.setdefault(self.component(bc), []).append(bc)
+        return per_field
+
+    def _check_hard_parts_disjoint(self, where: str) -> None:
+        """Refuse two hard Dirichlet conditions of one field on a common boundary part."""
+        everything = tuple(self.domain.boundary_parts)
+        for field, conditions in self._hard_by_field().items():
+            seen: dict[str, int] = {}
+            for i, bc in enumerate(conditions):
+                for part in bc.on or everything:
+                    if part in seen:
+                        of = "" if field is None else f" of field {field!r}"
+                        raise ValueError(
+                            f"{where}: two Dirichlet(..., hard=True) conditions{of} both "
+                            f"hold on the part {part!r} (hard conditions {seen[part] + 1} and "
+                            f"{i + 1}, on={conditions[seen[part]].on} and on={bc.on}). Each "
+                            "part takes one value: give the conditions disjoint on=[parts] "
+                            "(on=None is the whole boundary).")
+                    seen[part] = i
+
     @property
     def hard_dirichlets(self) -> dict[str | None, Dirichlet]:
         """The Dirichlet conditions imposed through the ansatz, by field (the key None for a
-        scalar problem)."""
-        return {self.component(bc): bc for bc in self.bcs
-                if isinstance(bc, Dirichlet) and bc.hard}
+        scalar problem): a field's one hard condition, or its several blended into one
+        (`pinn.conditions.blend_dirichlet`)."""
+        return {field: blend_dirichlet(self.domain, conditions)
+                for field, conditions in self._hard_by_field().items()}
 
     @property
     def hard_dirichlet(self) -> Dirichlet | None:
@@ -177,35 +193,23 @@ class PDE:
         return hard[0] if hard else None
 
     def with_hard_dirichlet(self) -> PDE:
-        """A copy of the problem whose Dirichlet condition is imposed exactly, u = g + d·N.
+        """A copy of the problem whose Dirichlet conditions are imposed exactly, u = g + d·N.
 
-        d is the domain's distance function to the condition's boundary parts; the other
-        conditions stay soft. The value g is then evaluated inside the domain too. For a
-        system, each field's one Dirichlet condition is made hard (fields without one keep
-        their soft conditions).
+        d is the domain's distance function to the conditions' boundary parts; the other
+        conditions stay soft. The value g is then evaluated inside the domain too; several
+        Dirichlet conditions of one field (on disjoint parts) are blended into one g
+        (`pinn.conditions.blend_dirichlet`). For a system, every field's Dirichlet conditions
+        are made hard (fields without one keep their soft conditions).
         """
-        dirichlet = [bc for bc in self.bcs if isinstance(bc, Dirichlet)]
-        per_field: dict[str | None, list] = {}
-        for bc in dirichlet:
-            per_field.setdefault(self.component(bc), []).append(bc)
-        several = {field: len(bcs) for field, bcs in per_field.items() if len(bcs) > 1}
-        if not dirichlet or several:
-            where = self.name if self.fields is None else \
-                f"{self.name} (fields {', '.join(map(str, several))})"
-            count = len(dirichlet) if self.fields is None or not several else \
-                max(several.values())
+        if not any(isinstance(bc, Dirichlet) for bc in self.bcs):
             raise ValueError(
-                f"{where}.with_hard_dirichlet(): the problem has {count} Dirichlet conditions; "
-                "the distance-function ansatz imposes exactly one"
-                + (" per field. " if self.fields is not None else ". ")
-                + ("Add a Dirichlet condition, or keep the conditions soft."
-                   if not dirichlet else
-                   "Combine them into one Dirichlet(value, on=[parts]) whose value function "
-                   "covers all parts, or keep the conditions soft.")
-            )
+                f"{self.name}.with_hard_dirichlet(): the problem has no Dirichlet condition; "
+                "the distance-function ansatz imposes Dirichlet conditions. Add one, or keep "
+                "the conditions soft.")
         constrained = copy.copy(self)
         constrained.bcs = tuple(Dirichlet(bc.value, bc.on, hard=True, field=bc.field)
                                 if isinstance(bc, Dirichlet) else bc for bc in self.bcs)
+        constrained._check_hard_parts_disjoint(f"{self.name}.with_hard_dirichlet()")
         return constrained
 
     def __repr__(self) -> str:

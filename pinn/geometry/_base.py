@@ -50,7 +50,8 @@ class Domain:
     ``_part_measures()`` (length/area per part), ``_boundary_at(part (m,), u (m, dim-1))``
     (points and outward normals at parameters u in [0, 1)), ``_adf(x, mask)`` (the unscaled
     distance function, zero on the parts where mask is True) and ``_part_adf(x, part)`` (>= 0,
-    zero exactly on that part, smooth off it; set operations use it).
+    zero exactly on that part, smooth off it, with a slope of order 1 there (the distance to
+    first order, in the domain's units or relative to its size); set operations use it).
     """
 
     dim: int

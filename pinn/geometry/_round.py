@@ -69,7 +69,8 @@ class Disk(_Round):
         return 1 - self._radius_squared(x) / self.radius**2
 
     def _part_adf(self, x: jax.Array, part: int) -> jax.Array:
-        return jnp.abs(self._adf(x, (True,)))
+        """|R² - ρ²| / (2R): the distance to the circle to first order (slope 1 there)."""
+        return jnp.abs(self.radius**2 - self._radius_squared(x)) / (2 * self.radius)
 
 
 class Annulus(_Round):
@@ -122,5 +123,7 @@ class Annulus(_Round):
         return 4 * inner * outer if all(mask) else (inner if mask[0] else outer)
 
     def _part_adf(self, x: jax.Array, part: int) -> jax.Array:
-        return jnp.abs(self._rings(x)[part])
+        """|r_k² - ρ²| / (2 r_k): the distance to circle k to first order (slope 1 there)."""
+        radius = (self.inner_radius, self.outer_radius)[part]
+        return jnp.abs(radius**2 - self._radius_squared(x)) / (2 * radius)
 

@@ -118,9 +118,20 @@ class _SetOperation(Domain):
                                          for part in np.flatnonzero(mask)], axis=-1))
 
     def _trimmed(self, x: jax.Array, part: int, inside: jax.Array) -> jax.Array:
-        """The operand part's function, trimmed to zero only where that part bounds the result."""
+        """The operand part's function, trimmed to zero only where that part bounds the result.
+
+        The part's function φ >= 0 enters as φ / (1 + φ): the same zero set and slope there,
+        but at most 1. Trimming roughly squares a large φ, so a part of a set operation nested
+        k deep (a square less four disks) would otherwise reach φ^(2^k) far from its zero set,
+        and its distance, scaled to a maximum of 1, would vanish almost everywhere. A part that
+        bounds the result all along (a side of the square) is not trimmed: trimming only adds
+        curvature near the other parts."""
         operand, local = self._operand(part)
-        return _trim(operand._part_adf(x, local), inside)
+        phi = operand._part_adf(x, local)
+        phi = phi / (1 + phi)
+        if self._valid_fractions[part] == 1.0:  # the whole part bounds the result: no trim
+            return phi
+        return _trim(phi, inside)
 
     def _part_adf(self, x: jax.Array, part: int) -> jax.Array:
         return self._trimmed(x, part, self._signed_adf(x))

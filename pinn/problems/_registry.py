@@ -397,7 +397,8 @@ _FRONTIER = {
     "kovasznay": ({"width": 30, "depth": 3, "outputs": 3, "steps": 150, "n_interior": 2000,
                    "n_boundary": 400, "sampling_method": "sobol"}, 1e-6),
     "poisson2d_c": ({"width": 30, "depth": 3, "steps": 150, "n_interior": 2500,
-                     "n_boundary": 200, "sampling_method": "sobol"}, 1.2e-3),
+                     "n_boundary": 200, "sampling_method": "sobol",
+                     "fourier_features": (16, 3.0)}, 1.2e-3),
     "ns2d_c": ({"width": 30, "depth": 3, "outputs": 3, "steps": 150, "n_interior": 2500,
                 "n_boundary": 1, "sampling_method": "sobol"}, 3.6e-3),
 }
