@@ -114,6 +114,17 @@ def test_march_solves_the_heat_equation_in_two_windows(soft):
         np.testing.assert_allclose(second(edge), first(edge), atol=1e-12 if not soft else 1e-3)
 
 
+def test_a_marched_error_on_points_after_the_last_window_is_refused():
+    solution = pinn.march(heat(soft=False), jaxnn.MLP([4, 1], activation="tanh"), windows=2,
+                          stages=[pinn.Adam(2)], collocation=pinn.Collocation(20, 1), verbose=0)
+    late = np.array([[0.5, 0.25], [0.5, 1.5]])  # t = 1.5 is after the domain's t = 1
+    assert solution(late).shape == (2,)
+    for measure in ("relative_l2", "residual_rms"):
+        with pytest.raises(ValueError, match=rf"{measure}\(points=...\): 1 of 2 points lie "
+                                             r"outside.*x = \[0.5 1.5\]"):
+            getattr(solution, measure)(points=late)
+
+
 def test_march_trains_every_window_with_one_compiled_program(monkeypatch):
     """Hard initial values travel inside the network's ansatz, the window is data: the
     training chunk and the refinement's residual are compiled once for all windows, and the

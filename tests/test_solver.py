@@ -377,6 +377,17 @@ def test_hard_dirichlet_needs_a_dirichlet_condition():
         problem.with_hard_dirichlet()
 
 
+@pytest.mark.parametrize("measure", ["relative_l2", "max_error", "residual_rms"])
+def test_an_error_measured_on_points_outside_the_domain_is_refused(adam_lbfgs_solution, measure):
+    # A reference grid over a wider box than the problem's [-1, 1]; evaluating there is allowed.
+    grid = np.linspace(-1.5, 1.5, 7)[:, None]
+    assert adam_lbfgs_solution(grid).shape == (7,)
+    with pytest.raises(ValueError, match=rf"{measure}\(points=...\): 2 of 7 points lie outside "
+                                         r"the problem's domain .*x = \[-1.5\].*contains"):
+        getattr(adam_lbfgs_solution, measure)(points=grid)
+    getattr(adam_lbfgs_solution, measure)(points=grid[1:-1])  # on the domain: measured
+
+
 def test_two_hard_dirichlet_conditions_blended_solve_to_the_exact_solution(x64):
     # u = 0 on the left, u = 1 on the right, no flux through the top and bottom: u = x. Both
     # values are imposed through one blended lifting, exactly on their sides.

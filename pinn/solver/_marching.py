@@ -124,7 +124,8 @@ class MarchedSolution(Solution):
 
     def residual_rms(self, points: Any = None) -> float:
         """Root-mean-square PDE residual on `points`, each from the window of its time."""
-        points = self.test_points() if points is None else self._checked(points)
+        points = self.test_points() if points is None else \
+            self._measured(points, "residual_rms")
         squares = self._piecewise(points, lambda window, p: np.full(
             len(p), window.residual_rms(p) ** 2))
         return float(np.sqrt(np.mean(squares)))

@@ -151,6 +151,22 @@ class Solution:
             raise ValueError("Solution(points=...): the points contain NaN or inf.")
         return array
 
+    def _measured(self, points: Any, where: str) -> np.ndarray:
+        """`points` checked as by `_checked`, and inside the domain: an error or residual is
+        measured on the problem's domain (evaluating the solution elsewhere is allowed)."""
+        points = self._checked(points)
+        domain = self.problem.domain
+        outside = ~domain.contains(points)
+        if outside.any():
+            first = np.array2string(points[np.argmax(outside)], precision=6)
+            raise ValueError(
+                f"{where}(points=...): {int(outside.sum())} of {len(points)} points lie outside "
+                f"the problem's domain {domain!r}, the first at x = {first}. Measure on points of "
+                "the domain: drop the others from a reference grid with "
+                "points[problem.domain.contains(points)], or leave points=None (a grid inside "
+                "the domain).")
+        return points
+
     def test_points(self, n: int = 10_000, seed: int = 1234) -> np.ndarray:
         """An evenly spaced grid of about `n` points inside the domain."""
         return np.asarray(self.problem.domain.sample_interior(n, seed=seed, method="grid"))
@@ -170,16 +186,17 @@ class Solution:
                   field: str | None = None) -> float:
         """max |u - exact| on `points` (default: a grid of ~10,000 interior points); for a
         system over all components, or the component `field`."""
-        u, reference = self._compare(exact, points, field)
+        u, reference = self._compare(exact, points, field, "max_error")
         return float(np.max(np.abs(u - reference)))
 
     def residual_rms(self, points: Any = None) -> float:
         """Root-mean-square PDE residual on `points` (for problems with no exact solution)."""
-        points = self.test_points() if points is None else self._checked(points)
+        points = self.test_points() if points is None else \
+            self._measured(points, "residual_rms")
         residual = self._residuals(self.params, self._device_points(points, "residual_rms"))
         return float(jnp.sqrt(jnp.mean(residual**2)))
 
-    def _compare(self, exact, points, field=None):
+    def _compare(self, exact, points, field=None, where="relative_l2"):
         index = None if field is None else self._field_index(field, "relative_l2(field=...)")
         fields = self.problem.fields
         exact = exact or self.problem.exact
@@ -189,8 +206,9 @@ class Solution:
         if fields is not None and exact is not self.problem.exact:
             exact = vector_point_function(exact, len(fields), self.problem.domain.dim,
                                           "relative_l2(exact=...)")
-        points = self.test_points() if points is None else self._checked(points)
-        x = self._device_points(points, "relative_l2")
+        points = self.test_points() if points is None else \
+            self._measured(points, where)
+        x = self._device_points(points, where)
         u = self(points)
         reference = np.asarray(jax.vmap(exact)(x)).reshape(u.shape)
         if index is not None:
