@@ -38,9 +38,13 @@ class Row:
         s = problems.get(self.name).settings["accurate"]
         layers = [s["width"]] * s["depth"] + [s.get("outputs", 1)]
         text = f"MLP {layers} {s.get('activation', 'tanh')}"
-        if "fourier_features" in s:
-            count, scale = s["fourier_features"]
-            text += f" after {count} Fourier features (scale {scale})"
+        features = s.get("fourier_features")
+        if isinstance(features, dict):
+            known = ", ".join(str(tuple(f)) for f in features.get("frequencies", ()))
+            text += f" after the Fourier features of the frequencies {known}"
+            text += " and the inputs" if features.get("keep_inputs") else ""
+        elif features is not None:
+            text += f" after {features[0]} Fourier features (scale {features[1]})"
         text += f", {s['n_interior']} {s['sampling_method']} points"
         if s.get("adaptive"):
             text += " (refined)"

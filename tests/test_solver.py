@@ -592,6 +592,46 @@ def test_bad_pieces_are_refused_before_training(no_training, options, error, mes
     assert no_training == []
 
 
+class _Identity(nn.Module):
+    """The features themselves, to compare them with NumPy's."""
+
+    @nn.compact
+    def __call__(self, x):
+        return x
+
+
+def test_fourier_features_of_known_frequencies_and_the_inputs_match_numpy():
+    x = np.random.default_rng(0).uniform(0.0, 1.0, (5, 3))
+    known = np.array([[10.0, 0.0, 0.0], [0.0, 0.5, 2.0]])
+    module = pinn.FourierFeatures(_Identity(), num_features=2, scale=3.0, seed=4,
+                                  frequencies=[tuple(row) for row in known], keep_inputs=True)
+    features = np.asarray(module.apply({}, jnp.asarray(x)))
+    b = np.concatenate([np.random.default_rng(4).normal(0.0, 3.0, (3, 2)), known.T], axis=1)
+    angles = 2 * np.pi * x @ b
+    np.testing.assert_allclose(features, np.concatenate([np.cos(angles), np.sin(angles), x], 1),
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"num_features": -1}, ValueError, r"FourierFeatures\(num_features=...\).*>= 0, got -1"),
+    ({"scale": 0.0}, ValueError, r"FourierFeatures\(scale=...\).*> 0"),
+    ({"num_features": 0}, ValueError, r"no features at all.*frequencies=\[...\]"),
+    ({"frequencies": "x"}, TypeError, r"FourierFeatures\(frequencies='x'\): expected rows"),
+    ({"frequencies": [1.0, 2.0]}, ValueError, r"frequencies=\[1.0, 2.0\]\): expected rows"),
+    ({"keep_inputs": "yes"}, TypeError, r"FourierFeatures\(keep_inputs=...\)"),
+])
+def test_bad_fourier_features_are_refused_when_built(options, error, message):
+    with pytest.raises(error, match=message):
+        pinn.FourierFeatures(jaxnn.MLP([4, 1]), **options)
+
+
+def test_known_frequencies_of_the_wrong_length_are_refused_before_training(no_training):
+    model = pinn.FourierFeatures(jaxnn.MLP([4, 1]), frequencies=[(1.0, 2.0)])
+    with pytest.raises(ValueError, match=r"solve\(model=...\).*expected 1 for 1-D points, got 2"):
+        pinn.solve(poisson1d(), model, verbose=0)
+    assert no_training == []
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: pinn.Adam(0), ValueError, r"Adam\(steps=...\)"),
     (lambda: pinn.Adam(10.0), TypeError, r"Adam\(steps=...\)"),
