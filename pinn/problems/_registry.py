@@ -390,8 +390,10 @@ _FRONTIER = {
                     "sampling_method": "uniform", "windows": 10, "warm_start": True}, 2e-6),
     "kdv": ({"width": 24, "depth": 3, "steps": 60, "n_interior": 1500, "n_boundary": 1,
              "sampling_method": "uniform", "windows": 10, "warm_start": True}, 4e-5),
-    "wave1d_c": ({"width": 30, "depth": 3, "steps": 150, "n_interior": 2500, "n_boundary": 100,
-                  "sampling_method": "sobol"}, 1e-5),
+    # Marched in 4 windows: one Gauss-Newton solve over the whole of [0, 1] stalled on one
+    # seed of three (0.35), a causal march did not (6e-5 on that seed).
+    "wave1d_c": ({"width": 30, "depth": 3, "steps": 60, "n_interior": 2500, "n_boundary": 100,
+                  "sampling_method": "sobol", "windows": 4, "warm_start": True}, 1e-5),
     "poisson_nd": ({"width": 30, "depth": 2, "steps": 100, "n_interior": 3000, "n_boundary": 2000,
                     "sampling_method": "sobol"}, 1e-8),
     # The initial value's own frequency, sin 20πx, as a feature: random features spread over
