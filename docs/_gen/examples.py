@@ -53,6 +53,7 @@ SMALL_RUNS: dict[str, list[str]] = {
     "lotka_volterra": ["--quick", "--quiet"],  # float64 Gauss-Newton, two fields
     "coupled_bounce": ["--quick", "--quiet"],  # float64 Gauss-Newton, two fields
     "euler_beam": ["--quick", "--quiet"],  # float64 Gauss-Newton, a fourth-order ODE
+    "kovasznay_flow": ["--quick", "--quiet"],  # float64 Gauss-Newton, Navier-Stokes u, v, p
 }
 # Examples that read a data set the user downloads: the build writes a small file of the
 # real format (synthetic events and images) and says so on the page.
