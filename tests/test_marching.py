@@ -189,3 +189,9 @@ def test_march_refuses_what_it_cannot_march():
     with pytest.raises(ValueError, match="soft Dirichlet .* mixes the initial part"):
         pinn.march(pinn.PDE(heat(True).domain, heat(True).residual,
                             bcs=[pinn.Dirichlet(0.0)]))
+    blended = pinn.PDE(heat(True).domain, heat(True).residual, bcs=[
+        pinn.Dirichlet(0.0, on="left", hard=True), pinn.Dirichlet(0.0, on="right", hard=True),
+        pinn.Initial(lambda x: jnp.sin(np.pi * x[0]))])
+    with pytest.raises(ValueError, match=r"several Dirichlet\(..., hard=True\) conditions; their "
+                                         r"blended lifting .* one hard condition"):
+        pinn.march(blended)

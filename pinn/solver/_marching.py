@@ -352,6 +352,15 @@ def _check_marchable(problem: PDE, initial: str) -> None:
         raise ValueError("march(problem=...): an inverse problem (pinn.Unknown coefficients, "
                          "pinn.Observations) is fitted over the whole time span at once; solve "
                          "it with pinn.solve.")
+    hard = [problem.component(bc) for bc in problem.bcs if isinstance(bc, Dirichlet) and bc.hard]
+    several = sorted({str(field) for field in hard if hard.count(field) > 1})
+    if several:
+        of = "" if problem.fields is None else f" of the fields {several}"
+        raise ValueError(
+            f"march(problem=...): several Dirichlet(..., hard=True) conditions{of}; their "
+            "blended lifting is built from the whole domain's distances, which do not move "
+            "with the windows. Give each field one hard condition (one value function with "
+            "on=[parts]) and the others soft, or solve over the whole span with pinn.solve.")
     final = "final" if isinstance(problem.domain, SpaceTime) else "right"
     for bc in problem.bcs:
         parts = _parts(bc, problem)
