@@ -18,8 +18,8 @@ fields together and of each, and saves the speed with streamlines, the pressure 
 
 Run:
 
-    python examples/kovasznay_flow.py                  # ~1e-4 in a few minutes on 2 cores
-    python examples/kovasznay_flow.py --quick          # ~1e-2 in ~30 s
+    python examples/kovasznay_flow.py                  # ~6e-5 (p 1e-4) in ~2 minutes
+    python examples/kovasznay_flow.py --quick          # ~4e-2 in ~15 s
     python examples/kovasznay_flow.py --re 40 --out /tmp/kovasznay
 """
 

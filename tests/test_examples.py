@@ -212,6 +212,7 @@ FLOAT64_PINN_BARS = [
     ("lotka_volterra", 1e-6, ("relative_l2_x", "relative_l2_y"), {}),  # SciPy's solve_ivp
     ("coupled_bounce", 1e-5, ("relative_l2_phi", "relative_l2_chi"), {}),  # SciPy's solve_bvp
     ("euler_beam", 1e-6, (), {"tip_deflection": -1 / 8}),  # u = -x⁴/24 + x³/6 - x²/4
+    ("kovasznay_flow", 3e-4, ("relative_l2_u", "relative_l2_v", "relative_l2_p"), {}),  # exact
 ]
 
 
