@@ -238,6 +238,24 @@ def test_hard_dirichlet_conditions_on_a_common_part_are_refused(bcs, message):
         pinn.Laplace(UNIT_SQUARE, bcs=bcs)
 
 
+@pytest.mark.parametrize("domain, conditions, error, message", [
+    ("square", [pinn.Dirichlet(0.0)], TypeError, r"blend_dirichlet\(domain=...\): expected a "
+     r"pinn domain.*got str 'square'"),
+    (UNIT_SQUARE, [], TypeError, r"blend_dirichlet\(conditions=...\): expected a non-empty list "
+     r"of pinn.Dirichlet conditions, got list \[\]"),
+    (UNIT_SQUARE, pinn.Dirichlet(0.0), TypeError, r"blend_dirichlet\(conditions=...\).*got "
+     r"Dirichlet"),
+    (UNIT_SQUARE, [pinn.Neumann(0.0)], TypeError, r"blend_dirichlet\(conditions=...\)"),
+    (UNIT_SQUARE, [pinn.Dirichlet(0.0, on="west")], ValueError, r"Dirichlet\(on='west'\).*"
+     r"\['left', 'right', 'bottom', 'top'\]"),
+    (UNIT_SQUARE, [pinn.Dirichlet(0.0), pinn.Dirichlet(1.0, on="left")], ValueError,
+     r"blend_dirichlet\(conditions=...\): two Dirichlet.*on the part 'left'"),
+])
+def test_blend_dirichlet_refuses_bad_arguments_naming_them(domain, conditions, error, message):
+    with pytest.raises(error, match=message):
+        pinn.conditions.blend_dirichlet(domain, conditions)
+
+
 def test_with_hard_dirichlet_refuses_dirichlet_conditions_on_a_common_part():
     problem = pinn.Laplace(UNIT_SQUARE, bcs=[pinn.Dirichlet(0.0), pinn.Dirichlet(1.0, on="top")])
     with pytest.raises(ValueError, match=r"Laplace.with_hard_dirichlet\(\): two Dirichlet"):

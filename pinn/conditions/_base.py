@@ -31,9 +31,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxnn.validate import check_bool, check_number
+from jaxnn.validate import check_bool, check_number, shown
 from pinn import operators
-from pinn.checks import check_parts
+from pinn.checks import check_domain, check_parts
 from pinn.fields import PointFn, as_point_function, check_field_name, check_point_function
 
 
@@ -87,6 +87,24 @@ class Dirichlet(BoundaryCondition):
         return u(x) - self.value(x)
 
 
+def check_disjoint_parts(conditions: Sequence[Dirichlet], domain: Any, where: str,
+                         field: str | None = None) -> None:
+    """Refuse two of `conditions` (Dirichlet conditions of one field) on a common part."""
+    everything = tuple(domain.boundary_parts)
+    seen: dict[str, int] = {}
+    for i, bc in enumerate(conditions):
+        for part in bc.on or everything:
+            if part in seen:
+                of = "" if field is None else f" of field {field!r}"
+                raise ValueError(
+                    f"{where}: two Dirichlet(..., hard=True) conditions{of} both hold on the "
+                    f"part {part!r} (hard conditions {seen[part] + 1} and {i + 1}, "
+                    f"on={conditions[seen[part]].on} and on={bc.on}). Each part takes one "
+                    "value: give the conditions disjoint on=[parts] (on=None is the whole "
+                    "boundary).")
+            seen[part] = i
+
+
 def blend_dirichlet(domain: Any, conditions: Sequence[Dirichlet]) -> Dirichlet:
     """One hard Dirichlet condition that is each of `conditions` on its own parts.
 
@@ -99,7 +117,15 @@ def blend_dirichlet(domain: Any, conditions: Sequence[Dirichlet]) -> Dirichlet:
     discontinuous condition has no smooth lifting, so give such parts one condition.
     One condition is returned as it is.
     """
+    check_domain(domain, "blend_dirichlet(domain=...)")
+    if isinstance(conditions, Dirichlet) or not isinstance(conditions, Sequence) or \
+            not conditions or not all(isinstance(bc, Dirichlet) for bc in conditions):
+        raise TypeError(f"blend_dirichlet(conditions=...): expected a non-empty list of "
+                        f"pinn.Dirichlet conditions, got {shown(conditions)}.")
     conditions = list(conditions)
+    for bc in conditions:
+        bc.check(domain)
+    check_disjoint_parts(conditions, domain, "blend_dirichlet(conditions=...)")
     if len(conditions) == 1:
         return conditions[0]
     selected = set().union(*(bc.on for bc in conditions))
@@ -186,4 +212,4 @@ class InitialRate(_OnInitial, BoundaryCondition):
 
 
 __all__ = ["BoundaryCondition", "Dirichlet", "Initial", "InitialRate", "Neumann", "Robin",
-           "blend_dirichlet"]
+           "blend_dirichlet", "check_disjoint_parts"]

@@ -40,7 +40,13 @@ import jax.numpy as jnp
 from jaxnn.validate import check_number, shown
 from pinn import operators
 from pinn.checks import check_domain, check_finite_on_probe, check_name
-from pinn.conditions import BoundaryCondition, Dirichlet, Observations, blend_dirichlet
+from pinn.conditions import (
+    BoundaryCondition,
+    Dirichlet,
+    Observations,
+    blend_dirichlet,
+    check_disjoint_parts,
+)
 from pinn.equations._unknown import as_unknowns, check_unknowns_used
 from pinn.fields import (
     PointFn,
@@ -162,28 +168,20 @@ class PDE:
 
     def _check_hard_parts_disjoint(self, where: str) -> None:
         """Refuse two hard Dirichlet conditions of one field on a common boundary part."""
-        everything = tuple(self.domain.boundary_parts)
         for field, conditions in self._hard_by_field().items():
-            seen: dict[str, int] = {}
-            for i, bc in enumerate(conditions):
-                for part in bc.on or everything:
-                    if part in seen:
-                        of = "" if field is None else f" of field {field!r}"
-                        raise ValueError(
-                            f"{where}: two Dirichlet(..., hard=True) conditions{of} both "
-                            f"hold on the part {part!r} (hard conditions {seen[part] + 1} and "
-                            f"{i + 1}, on={conditions[seen[part]].on} and on={bc.on}). Each "
-                            "part takes one value: give the conditions disjoint on=[parts] "
-                            "(on=None is the whole boundary).")
-                    seen[part] = i
+            check_disjoint_parts(conditions, self.domain, where, field)
 
     @property
     def hard_dirichlets(self) -> dict[str | None, Dirichlet]:
         """The Dirichlet conditions imposed through the ansatz, by field (the key None for a
         scalar problem): a field's one hard condition, or its several blended into one
         (`pinn.conditions.blend_dirichlet`)."""
-        return {field: blend_dirichlet(self.domain, conditions)
-                for field, conditions in self._hard_by_field().items()}
+        cached = self.__dict__.get("_hard_cache")
+        if cached is None or cached[0] is not self.bcs:  # built once per tuple of conditions
+            cached = (self.bcs, {field: blend_dirichlet(self.domain, conditions)
+                                 for field, conditions in self._hard_by_field().items()})
+            self._hard_cache = cached
+        return cached[1]
 
     @property
     def hard_dirichlet(self) -> Dirichlet | None:
