@@ -398,7 +398,7 @@ _FRONTIER = {
                     "sampling_method": "sobol"}, 1e-8),
     # The initial value's own frequency, sin 20πx, as a feature: random features spread over
     # the smooth y and t too (16 of scale 6 left it at 2.7).
-    "heat2d_ms": ({"width": 30, "depth": 3, "steps": 300, "n_interior": 3000, "n_boundary": 1,
+    "heat2d_ms": ({"width": 30, "depth": 3, "steps": 400, "n_interior": 3000, "n_boundary": 1,
                    "sampling_method": "sobol",
                    "fourier_features": {"num_features": 0, "frequencies": ((10.0, 0.0, 0.0),),
                                         "keep_inputs": True}}, 1e-4),
