@@ -1,4 +1,5 @@
-"""Checks at the door for problem definitions: domains, boundary-part selections, and the
+"""Checks at the door for problem definitions: domains, boundary-part selections (and the
+parts of several hard Dirichlet conditions, which must not share one), and the
 finiteness of sources, boundary values and exact solutions on a small probe of points.
 
 Each raises a TypeError (wrong kind of value) or ValueError (right kind, wrong value) that
@@ -120,4 +121,23 @@ def _check_finite_values(fn: Callable, points: np.ndarray, argument: str, where:
     )
 
 
-__all__ = ["PROBE_POINTS", "check_domain", "check_finite_on_probe", "check_name", "check_parts"]
+def check_disjoint_parts(conditions: Sequence[Any], domain: Any, where: str,
+                         field: str | None = None) -> None:
+    """Refuse two of `conditions` (Dirichlet conditions of one field) on a common part."""
+    everything = tuple(domain.boundary_parts)
+    seen: dict[str, int] = {}
+    for i, bc in enumerate(conditions):
+        for part in bc.on or everything:
+            if part in seen:
+                of = "" if field is None else f" of field {field!r}"
+                raise ValueError(
+                    f"{where}: two Dirichlet(..., hard=True) conditions{of} both hold on the "
+                    f"part {part!r} (hard conditions {seen[part] + 1} and {i + 1}, "
+                    f"on={conditions[seen[part]].on} and on={bc.on}). Each part takes one "
+                    "value: give the conditions disjoint on=[parts] (on=None is the whole "
+                    "boundary).")
+            seen[part] = i
+
+
+__all__ = ["PROBE_POINTS", "check_disjoint_parts", "check_domain", "check_finite_on_probe",
+           "check_name", "check_parts"]

@@ -22,7 +22,6 @@ from pinn.conditions._base import (
     Neumann,
     Robin,
     blend_dirichlet,
-    check_disjoint_parts,
 )
 from pinn.conditions._observations import Observations
 from pinn.conditions._operator import (
@@ -46,6 +45,5 @@ __all__ = [
     "PeriodicEmbedding",
     "Robin",
     "blend_dirichlet",
-    "check_disjoint_parts",
     "periodic_inputs",
 ]

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 
 from jaxnn.validate import check_bool, check_number, shown
 from pinn import operators
-from pinn.checks import check_domain, check_parts
+from pinn.checks import check_disjoint_parts, check_domain, check_parts
 from pinn.fields import PointFn, as_point_function, check_field_name, check_point_function
 
 
@@ -85,24 +85,6 @@ class Dirichlet(BoundaryCondition):
 
     def residual(self, u, x, normal):
         return u(x) - self.value(x)
-
-
-def check_disjoint_parts(conditions: Sequence[Dirichlet], domain: Any, where: str,
-                         field: str | None = None) -> None:
-    """Refuse two of `conditions` (Dirichlet conditions of one field) on a common part."""
-    everything = tuple(domain.boundary_parts)
-    seen: dict[str, int] = {}
-    for i, bc in enumerate(conditions):
-        for part in bc.on or everything:
-            if part in seen:
-                of = "" if field is None else f" of field {field!r}"
-                raise ValueError(
-                    f"{where}: two Dirichlet(..., hard=True) conditions{of} both hold on the "
-                    f"part {part!r} (hard conditions {seen[part] + 1} and {i + 1}, "
-                    f"on={conditions[seen[part]].on} and on={bc.on}). Each part takes one "
-                    "value: give the conditions disjoint on=[parts] (on=None is the whole "
-                    "boundary).")
-            seen[part] = i
 
 
 def blend_dirichlet(domain: Any, conditions: Sequence[Dirichlet]) -> Dirichlet:
@@ -212,4 +194,4 @@ class InitialRate(_OnInitial, BoundaryCondition):
 
 
 __all__ = ["BoundaryCondition", "Dirichlet", "Initial", "InitialRate", "Neumann", "Robin",
-           "blend_dirichlet", "check_disjoint_parts"]
+           "blend_dirichlet"]

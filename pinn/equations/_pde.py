@@ -39,14 +39,8 @@ import jax.numpy as jnp
 
 from jaxnn.validate import check_number, shown
 from pinn import operators
-from pinn.checks import check_domain, check_finite_on_probe, check_name
-from pinn.conditions import (
-    BoundaryCondition,
-    Dirichlet,
-    Observations,
-    blend_dirichlet,
-    check_disjoint_parts,
-)
+from pinn.checks import check_disjoint_parts, check_domain, check_finite_on_probe, check_name
+from pinn.conditions import BoundaryCondition, Dirichlet, Observations, blend_dirichlet
 from pinn.equations._unknown import as_unknowns, check_unknowns_used
 from pinn.fields import (
     PointFn,
