@@ -32,6 +32,20 @@ def _check_features(x: Any, argument: str) -> np.ndarray:
     return array
 
 
+def _fitted_features(scaler: Any, x: Any, method: str) -> tuple[np.ndarray, np.dtype]:
+    """`x` for a fitted scaler's `method`: float64 features, as many as in fit, and the dtype
+    to return them in (x's float dtype, else float64)."""
+    where = f"{type(scaler).__name__}.{method}"
+    if scaler.scale_ is None:
+        raise ValueError(f"{where}: the scaler is not fitted yet. Call fit(x_train) first.")
+    array = _check_features(x, f"{where}(x=...)")
+    if array.shape[1] != scaler.n_features_in_:
+        raise ValueError(f"{where}(x=...): expected {scaler.n_features_in_} features (as in "
+                         f"fit), got {array.shape[1]} (shape {array.shape}).")
+    dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+    return array.astype(np.float64), dtype
+
+
 class StandardScaler:
     """Shift and scale each feature to mean 0 and standard deviation 1 (as scikit-learn's).
 
@@ -90,15 +104,7 @@ class StandardScaler:
         return result
 
     def _checked(self, x: Any, method: str) -> tuple[np.ndarray, np.dtype]:
-        if self.scale_ is None:
-            raise ValueError(f"StandardScaler.{method}: the scaler is not fitted yet. Call "
-                             "fit(x_train) first.")
-        array = _check_features(x, f"StandardScaler.{method}(x=...)")
-        if array.shape[1] != self.n_features_in_:
-            raise ValueError(f"StandardScaler.{method}(x=...): expected {self.n_features_in_} "
-                             f"features (as in fit), got {array.shape[1]} (shape {array.shape}).")
-        dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
-        return array.astype(np.float64), dtype
+        return _fitted_features(self, x, method)
 
     def transform(self, x: Any) -> np.ndarray:
         """Standardize `x: (samples, features)` with the fitted statistics."""
@@ -188,15 +194,7 @@ class MinMaxScaler:
         return self
 
     def _checked(self, x: Any, method: str) -> tuple[np.ndarray, np.dtype]:
-        if self.scale_ is None:
-            raise ValueError(f"MinMaxScaler.{method}: the scaler is not fitted yet. Call "
-                             "fit(x_train) first.")
-        array = _check_features(x, f"MinMaxScaler.{method}(x=...)")
-        if array.shape[1] != self.n_features_in_:
-            raise ValueError(f"MinMaxScaler.{method}(x=...): expected {self.n_features_in_} "
-                             f"features (as in fit), got {array.shape[1]} (shape {array.shape}).")
-        dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
-        return array.astype(np.float64), dtype
+        return _fitted_features(self, x, method)
 
     @staticmethod
     def _finite(result: np.ndarray, dtype: np.dtype, method: str) -> np.ndarray:
