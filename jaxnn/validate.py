@@ -294,6 +294,18 @@ def shown(value: Any) -> str:
     return _shown(value)
 
 
+def check_whole_labels(array: np.ndarray, argument: str, fix: str) -> None:
+    """Refuse float or unsigned class labels that are not whole numbers fitting int64 (NaN, 0.7,
+    2**64): the ValueError names the first, how many others, and `fix` (what to pass)."""
+    if array.dtype.kind not in "fu":
+        return
+    bad = ~np.isfinite(array) | (array != np.round(array)) | (np.abs(array) >= 2.0**63)
+    if bad.any():
+        first = array[bad].flat[0]
+        raise ValueError(f"{argument}: expected integer class labels, got {first!r} (and "
+                         f"{int(bad.sum()) - 1} other non-integer values). {fix}")
+
+
 __all__ = [
     "accepts_positional",
     "as_float_array",
@@ -307,6 +319,7 @@ __all__ = [
     "check_probability",
     "check_seed",
     "check_sizes",
+    "check_whole_labels",
     "check_static_int",
     "is_int",
     "is_number",

@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxnn.validate import check_static_int
+from jaxnn.validate import check_static_int, check_whole_labels
 
 ENCODE_HINT = "Encode class names as 0, 1, ... with jaxnn.data.LabelEncoder."
 
@@ -89,13 +89,8 @@ def as_class_indices(
         if allow_empty:
             return array.astype(np.int64)
         raise ValueError(f"{argument}: expected at least one label, got an empty array.")
-    if array.dtype.kind in "fu":  # an index must also fit int64 (no wrap-around below)
-        bad = ~np.isfinite(array) | (array != np.round(array)) | (np.abs(array) >= 2.0**63)
-        if bad.any():
-            first = array[bad].flat[0]
-            raise ValueError(f"{argument}: expected integer class labels, got {first!r} (and "
-                             f"{int(bad.sum()) - 1} other non-integer values). Pass class indices"
-                             ", not scores or probabilities.")
+    # An index must also fit int64 (no wrap-around below).
+    check_whole_labels(array, argument, "Pass class indices, not scores or probabilities.")
     array = array.astype(np.int64)
     if array.min() < 0:
         raise ValueError(f"{argument}: expected class labels >= 0, got {int(array.min())}. "

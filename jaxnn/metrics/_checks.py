@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from jaxnn.data import LabelEncoder, to_numpy
-from jaxnn.validate import is_number
+from jaxnn.validate import check_whole_labels, is_number
 
 ENCODE_HINT = "Encode class names as 0, 1, ... with jaxnn.data.LabelEncoder."
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,13 +102,8 @@ def label_array(value: Any, argument: str, *, indices: bool) -> np.ndarray:
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{argument}: expected class labels (integers, booleans or text), got "
                         f"dtype {array.dtype}.")
-    if array.dtype.kind in "fu":  # a label must be a whole number that fits int64
-        bad = ~np.isfinite(array) | (array != np.round(array)) | (np.abs(array) >= 2.0**63)
-        if bad.any():
-            first = array[bad].flat[0]
-            raise ValueError(f"{argument}: expected integer class labels, got {first!r} (and "
-                             f"{int(bad.sum()) - 1} other non-integer values). Pass class labels,"
-                             " not scores or probabilities (threshold or argmax them first).")
+    check_whole_labels(array, argument, "Pass class labels, not scores or probabilities "
+                       "(threshold or argmax them first).")  # whole numbers that fit int64
     array = array.astype(np.int64)
     if indices and array.min() < 0:
         raise ValueError(f"{argument}: expected class labels >= 0 (class indices 0 .. C-1), got "
