@@ -51,7 +51,9 @@ class Row:
         if s.get("windows", 1) > 1:
             text += f", {s['windows']} windows"
         per_window = " per window" if s.get("windows", 1) > 1 else ""
-        return text + f", GaussNewton({s['steps']}){per_window}, float64"
+        stages = problems.get(self.name).options("accurate")["stages"]
+        named = " + ".join(f"{type(stage).__name__}({stage.steps})" for stage in stages)
+        return text + f", {named}{per_window}, float64"
 
     def solve(self, seed: int) -> tuple[Callable, str]:
         """Solve the entry with its settings; (the solution as a function of points, settings)."""

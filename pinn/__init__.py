@@ -30,6 +30,7 @@ from pinn.conditions import (
 from pinn.equations import PDE, Fields, Helmholtz, Laplace, Poisson, Unknown
 from pinn.geometry import Annulus, Box, Disk, Interval, Polygon, Rectangle, SpaceTime
 from pinn.solver import (
+    BFGS,
     LBFGS,
     Adam,
     Collocation,
@@ -45,11 +46,13 @@ from pinn.solver import (
     TimeWindow,
     gauss_newton,
     march,
+    quasi_newton,
     relative_l2,
     solve,
 )
 
 __all__ = [
+    "BFGS",
     "LBFGS",
     "PDE",
     "Adam",
@@ -93,6 +96,7 @@ __all__ = [
     "march",
     "operators",
     "problems",
+    "quasi_newton",
     "relative_l2",
     "solve",
     "solver",

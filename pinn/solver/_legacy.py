@@ -21,7 +21,16 @@ import optax
 
 from pinn.equations import PDE
 from pinn.solver._collocation import Collocation, FixedWeights, GradientNormWeights
-from pinn.solver._stages import DEFAULT_STEPS, LBFGS, Adam, GaussNewton, OptaxStage, Stage
+from pinn.solver._stages import (
+    BFGS,
+    DEFAULT_STEPS,
+    GAUSS_NEWTON_SOLVERS,
+    LBFGS,
+    Adam,
+    GaussNewton,
+    OptaxStage,
+    Stage,
+)
 
 # older keyword -> the part it maps onto, written as the user would write it now
 NEW_SPELLING = {
@@ -194,4 +203,6 @@ def _stage(spec: Any, count: Any, learning_rate: float, optimizer: Any) -> Stage
         return Adam(count, learning_rate)
     if name == "lbfgs":
         return LBFGS(count)
-    return GaussNewton(count) if name == "gauss_newton" else GaussNewton(count, solver="cg")
+    if name == "bfgs":
+        return BFGS(count)
+    return GaussNewton(count, solver=GAUSS_NEWTON_SOLVERS[name])

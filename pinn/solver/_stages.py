@@ -2,6 +2,7 @@
 
     pinn.solve(problem, stages=[pinn.Adam(500, learning_rate=1e-2), pinn.LBFGS(1000)])
     pinn.solve(problem, stages=[pinn.GaussNewton(150)], dtype="float64")
+    pinn.solve(problem, stages=[pinn.Adam(1000), pinn.BFGS(5000)], dtype="float64")
     pinn.solve(problem, stages=[pinn.OptaxStage(optax.sgd(1e-3), 1000)])
 
 A stage builds its Optax transformation from the problem's stacked residual vector (Gauss-Newton
@@ -19,7 +20,8 @@ import optax
 from jaxnn.training import EarlyStopping, check_early_stopping
 from jaxnn.validate import check_int, check_number
 from pinn.solver._gauss_newton import check_dense_size, check_options, gauss_newton
-from pinn.solver._gn_memory import check_memory
+from pinn.solver._gn_memory import available_bytes, check_memory
+from pinn.solver._quasi_newton import check_update, quasi_newton, quasi_newton_bytes
 
 
 class Stage:
@@ -93,6 +95,47 @@ class LBFGS(Stage):
         return optax.lbfgs(memory_size=self.memory_size)
 
 
+class BFGS(Stage):
+    """Dense quasi-Newton with a self-scaled update and a strong-Wolfe line search
+    (`pinn.quasi_newton`): cheap steps (one gradient and a P x P product, plus the line
+    search's evaluations), so thousands of them, for networks up to some thousands of
+    parameters. Run it in float64 (``solve(..., dtype="float64")``), after Adam or
+    Gauss-Newton has found the solution's basin.
+
+    Args:
+        steps: quasi-Newton steps.
+        update: "ssbroyden" (Urbán et al.'s self-scaled Broyden, default), "ssbfgs"
+            (Al-Baali's self-scaled BFGS) or "bfgs".
+        max_linesearch_steps: the most loss evaluations of one line search.
+    """
+
+    name = "bfgs"
+
+    def __init__(self, steps: int = 5000, update: str = "ssbroyden", *,
+                 max_linesearch_steps: int = 30,
+                 early_stopping: EarlyStopping | None = None):
+        super().__init__(steps, early_stopping)
+        self.update = check_update(update, "BFGS")
+        self.max_linesearch_steps = check_int(
+            max_linesearch_steps, "BFGS(max_linesearch_steps=...)", minimum=1)
+
+    def transformation(self, residual_vector, residuals_and_jacobian):
+        return quasi_newton(self.update, self.max_linesearch_steps)
+
+    def check(self, num_params: int, num_residuals: int | None = None) -> None:
+        """Refuse a network whose P x P inverse Hessian would not fit in memory."""
+        needed, available = quasi_newton_bytes(num_params), available_bytes()
+        if available is not None and needed > available:
+            raise ValueError(
+                f"BFGS(): the {num_params} x {num_params} inverse Hessian and its update need "
+                f"{needed / 1e9:.3g} GB, more than the {available / 1e9:.3g} GB of memory "
+                "available. Use pinn.LBFGS(steps) (memory of order P) or the matrix-free "
+                "pinn.GaussNewton(steps, solver='cg'), or a smaller network.")
+
+    def __repr__(self) -> str:
+        return f"BFGS(steps={self.steps}, update={self.update!r})"
+
+
 class GaussNewton(Stage):
     """Levenberg-Marquardt Gauss-Newton on the stacked residual (`pinn.gauss_newton`).
 
@@ -163,9 +206,10 @@ class OptaxStage(Stage):
         return self._transformation
 
 
-DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "gauss_newton": 300, "gauss_newton_kernel": 300,
-                 "gauss_newton_cg": 300}
-_GAUSS_NEWTON_SOLVERS = {"gauss_newton": "dense", "gauss_newton_kernel": "kernel",
+DEFAULT_STEPS = {"adam": 2000, "lbfgs": 2000, "bfgs": 5000, "gauss_newton": 300,
+                 "gauss_newton_kernel": 300, "gauss_newton_cg": 300}
+# the solver of each Gauss-Newton stage name (the older keyword form names stages)
+GAUSS_NEWTON_SOLVERS = {"gauss_newton": "auto", "gauss_newton_kernel": "kernel",
                          "gauss_newton_cg": "cg"}
 
 
@@ -186,4 +230,5 @@ def describe(stages: Sequence[Stage]) -> str:
     return "+".join(stage.name for stage in stages)
 
 
-__all__ = ["LBFGS", "Adam", "GaussNewton", "OptaxStage", "Stage", "check_stages", "describe"]
+__all__ = ["BFGS", "GAUSS_NEWTON_SOLVERS", "LBFGS", "Adam", "GaussNewton", "OptaxStage",
+           "Stage", "check_stages", "describe"]
