@@ -397,7 +397,8 @@ _FRONTIER = {
     # seed of three (0.35), a causal march did not (6e-5 on that seed).
     "wave1d_c": ({"width": 30, "depth": 3, "steps": 60, "n_interior": 2500, "n_boundary": 100,
                   "sampling_method": "sobol", "windows": 4, "warm_start": True}, 1e-5),
-    "poisson_nd": ({"width": 30, "depth": 2, "steps": 100, "n_interior": 3000, "n_boundary": 2000,
+    "poisson_nd": ({"width": 30, "depth": 2, "optimizer": "gauss_newton+bfgs",
+                    "steps": (100, 10_000), "n_interior": 3000, "n_boundary": 2000,
                     "sampling_method": "sobol"}, 1e-8),
     # The initial value's own frequency, sin 20πx, as a feature: random features spread over
     # the smooth y and t too (16 of scale 6 left it at 2.7).
