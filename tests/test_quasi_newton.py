@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from interrupt import Killed, kill_after
 from x64 import enable_x64
 
 import jaxnn
@@ -192,29 +193,18 @@ def test_an_inverse_hessian_larger_than_memory_is_refused_before_training(monkey
     pinn.BFGS(10).check(num_params=5000)  # 0.6 GB: accepted
 
 
-class _Killed(Exception):
-    pass
-
-
 def test_a_killed_bfgs_stage_resumes_bit_for_bit(tmp_path, x64):
     """The inverse Hessian and the line search's state are part of the checkpoint."""
-    def run(directory, resume=False, kill_after=None):
-        calls = []
-
-        def kill(epoch, logs):
-            calls.append(epoch)
-            if len(calls) == kill_after:
-                raise _Killed
-
+    def run(directory, resume=False, kill_at=None):
         return pinn.solve(problems.get("poisson1d").build(), jaxnn.MLP([6, 1], activation="tanh"),
                           stages=[pinn.Adam(20, learning_rate=1e-2), pinn.BFGS(40)],
                           collocation=pinn.Collocation(30, method="grid"), dtype="float64",
                           log_every=10, seed=1, verbose=0, checkpoint_dir=str(directory),
-                          resume=resume, callbacks=[kill])
+                          resume=resume, callbacks=[kill_after(kill_at)])
 
     whole = run(tmp_path / "whole")
-    with pytest.raises(_Killed):
-        run(tmp_path / "killed", kill_after=4)  # two epochs into the BFGS stage
+    with pytest.raises(Killed):
+        run(tmp_path / "killed", kill_at=4)  # two epochs into the BFGS stage
     resumed = run(tmp_path / "killed", resume=True)
     leaves = zip(jax.tree_util.tree_leaves(whole.params),
                  jax.tree_util.tree_leaves(resumed.params), strict=True)

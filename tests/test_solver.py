@@ -19,6 +19,7 @@ import optax
 import pytest
 from flax import linen as nn
 from stopping import SEQUENCES, keras_early_stopping
+from interrupt import Killed, kill_after
 from x64 import enable_x64
 
 import jaxnn
@@ -474,19 +475,8 @@ def test_the_dirichlet_conditions_own_flag_decides_the_ansatz():
     assert "boundary_loss" in solution.history  # the Neumann condition stays a loss term
 
 
-class _Killed(Exception):
-    """Stands for a killed process: raised by a callback in the middle of a stage."""
-
-
 def test_killed_solve_with_resampling_and_refinement_resumes_bit_for_bit(tmp_path):
-    def run(directory, resume=False, kill_after=None):
-        calls = []
-
-        def kill(epoch, logs):
-            calls.append(epoch)
-            if len(calls) == kill_after:
-                raise _Killed
-
+    def run(directory, resume=False, kill_at=None):
         # Two identical stages share one compiled program; the kill falls in the second, so
         # the resumed run also restores the finished first stage and its points.
         return pinn.solve(
@@ -496,11 +486,11 @@ def test_killed_solve_with_resampling_and_refinement_resumes_bit_for_bit(tmp_pat
                                          refinement=pinn.Refinement(every=20, add=4,
                                                                     candidates=100, rounds=3)),
             weighting=pinn.GradientNormWeights(), log_every=10, seed=1, verbose=0,
-            checkpoint_dir=str(directory), resume=resume, callbacks=[kill])
+            checkpoint_dir=str(directory), resume=resume, callbacks=[kill_after(kill_at)])
 
     whole = run(tmp_path / "whole")
-    with pytest.raises(_Killed):
-        run(tmp_path / "killed", kill_after=5)
+    with pytest.raises(Killed):
+        run(tmp_path / "killed", kill_at=5)
     resumed = run(tmp_path / "killed", resume=True)
     leaves = zip(jax.tree_util.tree_leaves(whole.params),
                  jax.tree_util.tree_leaves(resumed.params), strict=True)
@@ -552,22 +542,16 @@ def test_a_stages_early_stopping_follows_keras_and_the_next_stage_starts_from_th
 def test_a_solve_killed_after_a_stage_stopped_early_resumes_into_the_next_stage(tmp_path):
     values = [5.0, 4.0, 3.0, 2.0, 3.0, 4.0, 5.0, 6.0, 1.0, 1.0, 1.0, 1.0]
 
-    def run(kill_after=None, resume=False):
-        calls = []
-
-        def kill(epoch, logs):
-            calls.append(epoch)
-            if len(calls) == kill_after:
-                raise _Killed
-
+    def run(kill_at=None, resume=False):
         stopper = jaxnn.EarlyStopping(monitor="loss", patience=2)
         return pinn.solve(
             pinn.Laplace(pinn.Interval(0.0, 1.0), bcs=[pinn.Dirichlet(0.0)]), _Table(tuple(values)),
             stages=[pinn.OptaxStage(_WALK, 8, early_stopping=stopper), pinn.OptaxStage(_WALK, 3)],
-            log_every=1, verbose=0, checkpoint_dir=str(tmp_path), resume=resume, callbacks=[kill])
+            log_every=1, verbose=0, checkpoint_dir=str(tmp_path), resume=resume,
+            callbacks=[kill_after(kill_at)])
 
-    with pytest.raises(_Killed):
-        run(kill_after=7)  # stage 1 stopped after epoch 6 (best at 4); killed in stage 2
+    with pytest.raises(Killed):
+        run(kill_at=7)  # stage 1 stopped after epoch 6 (best at 4); killed in stage 2
     resumed = run(resume=True)
     assert resumed.stop_reason is None
     assert resumed.history["epoch"] == [1, 2, 3, 4, 5, 6, 1, 2, 3]
