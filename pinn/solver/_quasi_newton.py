@@ -23,10 +23,11 @@ An update whose curvature ``yᵀs`` is not positive (the line search gave up) or
 skipped: H stays positive definite. H starts as ``min(1, 1/|g₀|)·I``, so the first step is at
 most of length one.
 
-Memory is P² numbers (P = 5000 in float64: 200 MB) and each step costs two P x P products on
-top of the gradients of the line search: for networks up to some thousands of parameters, where
-Urbán et al. and Kiyani et al. (2025) report these updates take float64 PINNs to 1e-6-1e-8 in
-some ten thousand steps. Larger networks: `pinn.GaussNewton(solver="cg")`.
+Memory is P² numbers (P = 5000 in float64: 200 MB). Each step reads H twice, once for Hy
+and Hg together and once to form H₊, on top of the gradients of the line search: for
+networks up to some thousands of parameters, where Urbán et al. and Kiyani et al. (2025)
+report these updates take float64 PINNs to 1e-6-1e-8 in some ten thousand steps. Larger
+networks: `pinn.GaussNewton(solver="cg")`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,64 @@ def check_update(update: str, where: str) -> str:
     return update
 
 
+class _Correction(NamedTuple):
+    """H₊ = scale·H + Σₖ coefficientsₖ uₖuₖᵀ: an update as a scaled H plus three rank-one
+    terms, so that H₊ is formed in one pass over H and H₊g without forming H₊ first."""
+
+    scale: jax.Array  # ()
+    coefficients: jax.Array  # (3,)
+    vectors: jax.Array  # (3, P)
+
+    def apply(self, matrix: jax.Array) -> jax.Array:
+        """H₊ from H (one fused elementwise pass; exactly symmetric when H is)."""
+        c, u = self.coefficients, self.vectors
+        return (self.scale * matrix + c[0] * jnp.outer(u[0], u[0])
+                + c[1] * jnp.outer(u[1], u[1]) + c[2] * jnp.outer(u[2], u[2]))
+
+    def times(self, matrix_times_vector: jax.Array, vector: jax.Array) -> jax.Array:
+        """H₊x from Hx and x."""
+        return self.scale * matrix_times_vector + (self.coefficients * (self.vectors @ vector)
+                                                   ) @ self.vectors
+
+
+def _correction(hy: jax.Array, step: jax.Array, grad_change: jax.Array, grad: jax.Array,
+                step_size: jax.Array, update: str, apply: jax.Array | bool = True
+                ) -> _Correction:
+    """The update of H after the step ``s = step`` from ``Hy = hy`` (see `broyden_update`); the
+    identity (scale 1, no terms) where it is skipped or `apply` is false."""
+    s, y = step, grad_change
+    sy = jnp.vdot(s, y)
+    yhy = jnp.vdot(y, hy)
+    tiny = jnp.finfo(s.dtype).tiny
+    rho = 1.0 / jnp.where(sy > 0, sy, 1.0)
+    h = rho * yhy
+    b = -step_size * rho * jnp.vdot(s, grad)
+    a = jnp.maximum(b * h - 1.0, 0.0)  # >= 0 by Cauchy-Schwarz; rounding may dip below
+    safe_b = jnp.where(b > 0, b, 1.0)
+    if update == "ssbroyden":
+        rho_minus = jnp.minimum(1.0, h * (1.0 - jnp.sqrt(a / (1.0 + a))))
+        theta_minus = jnp.where(a > tiny, (rho_minus - 1.0) / jnp.maximum(a, tiny),
+                                jnp.where(rho_minus < 1.0, -jnp.inf, 0.0))
+        theta = jnp.maximum(theta_minus, jnp.minimum(1.0 / rho_minus, (1.0 - b) / safe_b))
+        sigma = 1.0 + a * theta
+        root = jnp.abs(sigma) ** (1.0 / (1.0 - max(s.size, 2)))
+        scale = jnp.minimum(1.0, 1.0 / safe_b)
+        tau = jnp.where(theta <= 0, jnp.minimum(scale * root, sigma),
+                        scale * jnp.minimum(root, 1.0 / jnp.where(theta > 0, theta, 1.0)))
+    else:
+        theta = jnp.zeros_like(sy)
+        tau = jnp.minimum(1.0, 1.0 / safe_b) if update == "ssbfgs" else jnp.ones_like(sy)
+    phi = (1.0 - theta) / (1.0 + a * theta)
+    safe_yhy = jnp.where(yhy > 0, yhy, 1.0)
+    v = rho * s - hy / safe_yhy
+    coefficients = jnp.stack([-1.0 / (tau * safe_yhy), phi * yhy / tau, rho])
+    vectors = jnp.stack([hy, v, s])
+    ok = (apply & (sy > 0) & (yhy > 0) & (b > 0) & jnp.isfinite(tau)
+          & jnp.all(jnp.isfinite(coefficients)) & jnp.all(jnp.isfinite(vectors)))
+    return _Correction(jnp.where(ok, 1.0 / tau, 1.0).astype(s.dtype),
+                       jnp.where(ok, coefficients, 0.0), jnp.where(ok, vectors, 0.0))
+
+
 def broyden_update(inverse_hessian: jax.Array, step: jax.Array, grad_change: jax.Array,
                    grad: jax.Array, step_size: jax.Array, update: str = "ssbroyden"
                    ) -> jax.Array:
@@ -74,43 +133,19 @@ def broyden_update(inverse_hessian: jax.Array, step: jax.Array, grad_change: jax
         update: one of `UPDATES`.
 
     Returns:
-        (P, P) H₊, or H unchanged when ``yᵀs`` or b is not positive (no descent, or the line
-        search gave up) or the result is not finite.
+        (P, P) H₊, or H unchanged when ``yᵀs``, ``yᵀHy`` or b is not positive (no descent, or
+        the line search gave up) or a term of the update is not finite.
     """
-    s, y, h_matrix = step, grad_change, inverse_hessian
-    sy = jnp.vdot(s, y)
-    hy = h_matrix @ y
-    yhy = jnp.vdot(y, hy)
-    tiny = jnp.finfo(s.dtype).tiny
-    rho = 1.0 / jnp.where(sy > 0, sy, 1.0)
-    h = rho * yhy
-    b = -step_size * rho * jnp.vdot(s, grad)
-    a = jnp.maximum(b * h - 1.0, 0.0)  # >= 0 by Cauchy-Schwarz; rounding may dip below
-    if update == "ssbroyden":
-        rho_minus = jnp.minimum(1.0, h * (1.0 - jnp.sqrt(a / (1.0 + a))))
-        theta_minus = jnp.where(a > tiny, (rho_minus - 1.0) / jnp.maximum(a, tiny),
-                                jnp.where(rho_minus < 1.0, -jnp.inf, 0.0))
-        safe_b = jnp.where(b > 0, b, 1.0)
-        theta = jnp.maximum(theta_minus, jnp.minimum(1.0 / rho_minus, (1.0 - b) / safe_b))
-        sigma = 1.0 + a * theta
-        root = jnp.abs(sigma) ** (1.0 / (1.0 - max(s.size, 2)))
-        scale = jnp.minimum(1.0, 1.0 / b)
-        tau = jnp.where(theta <= 0, jnp.minimum(scale * root, sigma),
-                        scale * jnp.minimum(root, 1.0 / jnp.where(theta > 0, theta, 1.0)))
-    else:
-        theta = jnp.zeros_like(sy)
-        tau = jnp.minimum(1.0, 1.0 / b) if update == "ssbfgs" else jnp.ones_like(sy)
-    phi = (1.0 - theta) / (1.0 + a * theta)
-    v = rho * s - hy / yhy
-    new = (h_matrix - jnp.outer(hy, hy) / yhy + phi * yhy * jnp.outer(v, v)) / tau \
-        + rho * jnp.outer(s, s)
-    ok = (sy > 0) & (yhy > 0) & (b > 0) & jnp.all(jnp.isfinite(new))
-    return jnp.where(ok, new, h_matrix)
+    return _correction(inverse_hessian @ grad_change, step, grad_change, grad, step_size,
+                       update).apply(inverse_hessian)
 
 
 def scale_by_quasi_newton(update: str = "ssbroyden") -> optax.GradientTransformation:
     """The quasi-Newton direction ``-H g`` (to be followed by a line search, which sets the
-    step size); H is updated from the last step first. See the module for the updates."""
+    step size); H is updated from the last step first. See the module for the updates.
+
+    A step reads H twice, whatever the update: once for Hy and Hg together, once to form H₊
+    (the direction H₊g follows from Hg and the three rank-one terms)."""
     check_update(update, "scale_by_quasi_newton")
 
     def init(params) -> QuasiNewtonState:
@@ -126,16 +161,21 @@ def scale_by_quasi_newton(update: str = "ssbroyden") -> optax.GradientTransforma
         grad, unravel = ravel_pytree(updates)
         flat, _ = ravel_pytree(params)
         step = flat - state.params
+        tiny = jnp.finfo(flat.dtype).tiny
         step_size = jnp.vdot(step, state.direction) / jnp.maximum(
-            jnp.vdot(state.direction, state.direction), jnp.finfo(flat.dtype).tiny)
-        first_scale = jnp.minimum(1.0, 1.0 / jnp.maximum(jnp.linalg.norm(grad),
-                                                         jnp.finfo(flat.dtype).tiny))
-        inverse_hessian = jax.lax.cond(
-            state.count == 0,
-            lambda: state.inverse_hessian * first_scale,
-            lambda: broyden_update(state.inverse_hessian, step, grad - state.grad,
-                                   state.grad, step_size, update))
-        direction = -(inverse_hessian @ grad)
+            jnp.vdot(state.direction, state.direction), tiny)
+        grad_change = grad - state.grad
+        hy, hg = (state.inverse_hessian @ jnp.stack([grad_change, grad], axis=1)).T
+        first = state.count == 0
+        correction = _correction(hy, step, grad_change, state.grad, step_size, update,
+                                 apply=~first)
+        # The first call scales the identity H₀ to min(1, 1/|g|)·I, so the first step is at
+        # most of length one.
+        first_scale = jnp.minimum(1.0, 1.0 / jnp.maximum(jnp.linalg.norm(grad), tiny))
+        correction = correction._replace(
+            scale=jnp.where(first, first_scale, correction.scale).astype(flat.dtype))
+        inverse_hessian = correction.apply(state.inverse_hessian)
+        direction = -correction.times(hg, grad)
         new_state = QuasiNewtonState(state.count + 1, inverse_hessian, flat, grad, direction)
         return unravel(direction), new_state
 
