@@ -54,7 +54,7 @@ from jaxnn.training._program import (
     sample_count,
 )
 from jaxnn.training._run import Run, TrainResult
-from jaxnn.training._step import Carry, LossFn, TrainState
+from jaxnn.training._step import Carry, LossFn, ReusesLineSearch, TrainState, forget_line_search
 from jaxnn.training._stopping import EarlyStopping, check_early_stopping
 from jaxnn.validate import check_finite_tree, check_function, check_int, check_seed
 
@@ -62,12 +62,15 @@ WAKE_SECONDS = 0.2  # aim for the host to wake about this often (progress, callb
 
 
 def _continue_from(state: Any, params: Any, optimizer) -> tuple[TrainState, dict, int]:
-    """(state, history, epochs so far) from ``state=`` (a TrainState or a TrainResult)."""
+    """(state, history, epochs so far) from ``state=`` (a TrainState or a TrainResult). A
+    `ReusesLineSearch` forgets its stored loss: the data may not be the earlier run's."""
+    forget = (lambda s: s.replace(opt_state=forget_line_search(s.opt_state))) if isinstance(
+        optimizer, ReusesLineSearch) else (lambda s: s)
     if isinstance(state, TrainResult):
         history = {k: list(v) for k, v in state.history.items()}
-        return state.state, history, state.epochs_run
+        return forget(state.state), history, state.epochs_run
     if isinstance(state, TrainState):
-        return state, {}, 0
+        return forget(state), {}, 0
     if state is not None:
         raise TypeError(f"train_loop(state={type(state).__name__}): expected a TrainState or "
                         "the TrainResult of an earlier run to continue, or None.")
@@ -208,7 +211,13 @@ class HostLoop:
         carry = Carry(state=run.place(run.state), previous=run.place(fresh_copy(run.state)),
                       bad_step=run.place(jnp.full(jnp.shape(run.state.step), -1, jnp.int32)))
         base_key = run.base_key()
+        data = run.data
         while run.training:
+            if run.data is not data and isinstance(self.programs[0].optimizer, ReusesLineSearch):
+                # a callback replaced the data: the stored loss and gradient are the old data's
+                data = run.data
+                carry = carry.replace(state=self._forget(carry.state),
+                                      previous=self._forget(carry.previous))
             replay = bool(np.any(run.replay))
             first_epoch, lengths = run.chunk_epochs(self._chunk_length(run, per_epoch))
             args = (carry, run.stopper, run.data, self.validation_data, first_epoch, lengths,
@@ -228,6 +237,10 @@ class HostLoop:
                 called = run.epoch
                 self._epoch_end(run)
         return compile_seconds
+
+    @staticmethod
+    def _forget(state: TrainState) -> TrainState:
+        return state.replace(opt_state=forget_line_search(state.opt_state))
 
     def _chunk_length(self, run: Run, per_epoch: float | None) -> int:
         """Epochs for the next call: about `WAKE_SECONDS` of work, ending where a callback

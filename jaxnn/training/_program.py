@@ -21,6 +21,7 @@ from jaxnn._fingerprint import fingerprint
 from jaxnn.training._compile_cache import CompileCache, abstract_signature, eval_shape
 from jaxnn.training._step import (
     BatchAwareTransformation,
+    ReusesLineSearch,
     all_finite,
     guard_nonfinite,
     make_epoch,
@@ -175,12 +176,21 @@ class Program:
     # and the key (one model each); with a mesh the models, not the batch, are split along it.
     models: bool = False
 
+    def __post_init__(self) -> None:
+        if isinstance(self.optimizer, ReusesLineSearch) and self.batch_size is not None:
+            raise ValueError(
+                f"optimizer=reuse_line_search(...) with batch_size={self.batch_size}: the loss "
+                "and gradient its line search stored belong to the last minibatch, not the "
+                "next one. Train full batch (batch_size=None), or pass the transformation "
+                "without reuse_line_search.")
+
     @functools.cached_property
     def key(self) -> Any:
         """Equal for programs that compute the same thing (`CompileCache`); taken once."""
         return fingerprint((
             self.loss_fn, self.optimizer.update,
-            isinstance(self.optimizer, BatchAwareTransformation), self.validation_fn,
+            isinstance(self.optimizer, BatchAwareTransformation),
+            isinstance(self.optimizer, ReusesLineSearch), self.validation_fn,
             None if self.early_stopping is None else self.early_stopping.static_key,
             self.num_samples, self.batch_size, self.steps_per_epoch, self.budgeted,
             tuple((k, str(v)) for k, v in self.log_dtypes.items()), self.mesh, self.guarded,

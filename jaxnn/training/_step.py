@@ -5,7 +5,8 @@ Each piece is a pure function built from smaller ones:
 - `make_train_step(loss_fn, optimizer)`: ``(state, batch, key) -> (state, loss, aux)``, one
   gradient step of any Optax transformation (plain ones too, through
   `optax.with_extra_args_support`; L-BFGS gets ``value``/``grad``/``value_fn``; a
-  `BatchAwareTransformation` also gets the batch).
+  `BatchAwareTransformation` also gets the batch; a `ReusesLineSearch` takes the loss and
+  gradient from its line search's state).
 - `watch_nonfinite(step)`: the step over a `Carry`, recording the first non-finite loss: the
   fast path, checked once per epoch.
 - `guard_nonfinite(step)`: the same step, but a step whose loss or new parameters are not
@@ -63,14 +64,89 @@ class BatchAwareTransformation(optax.GradientTransformationExtraArgs):
     """
 
 
+class ReusesLineSearch(optax.GradientTransformationExtraArgs):
+    """An Optax transformation with a zoom line search (`optax.lbfgs`, `pinn.quasi_newton`)
+    whose step takes the loss and gradient at the current parameters from the line search's
+    state: the line search of the step before evaluated them there, at the point it accepted.
+    That spares one gradient evaluation a step; the loss's logs (`aux`) still cost a forward
+    pass. Build it with `reuse_line_search`.
+
+    Only for full-batch training (``batch_size=None``) on a loss that does not depend on the
+    step's key. `jaxnn.train_loop` forgets the stored values when a callback replaces the data
+    and when a run continues from a ``state=``.
+    """
+
+
+def _line_search_states(opt_state: Any) -> tuple[list, Callable]:
+    """The `optax.ScaleByZoomLinesearchState` nodes of `opt_state`, and the function that puts
+    a list of them back."""
+    is_search = lambda node: isinstance(node, optax.ScaleByZoomLinesearchState)  # noqa: E731
+    nodes, tree = jax.tree_util.tree_flatten(opt_state, is_leaf=is_search)
+    where = [i for i, node in enumerate(nodes) if is_search(node)]
+
+    def put_back(states: list) -> Any:
+        replaced = list(nodes)
+        for i, state in zip(where, states, strict=True):
+            replaced[i] = state
+        return jax.tree_util.tree_unflatten(tree, replaced)
+
+    return [nodes[i] for i in where], put_back
+
+
+def reuse_line_search(transformation: optax.GradientTransformation) -> ReusesLineSearch:
+    """`transformation` marked as a `ReusesLineSearch`: for full-batch training on a loss that
+    does not depend on the step's key.
+
+    Args:
+        transformation: an Optax transformation holding one zoom line search
+            (`optax.scale_by_zoom_linesearch`, as `optax.lbfgs` and `pinn.quasi_newton` do).
+
+    Raises:
+        TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
+    """
+    if not isinstance(transformation, optax.GradientTransformation):
+        raise TypeError(f"reuse_line_search(transformation={type(transformation).__name__}): "
+                        "expected an Optax transformation with a zoom line search, such as "
+                        "optax.lbfgs().")
+    found = len(_line_search_states(jax.eval_shape(transformation.init, jnp.zeros(1)))[0])
+    if found != 1:
+        raise ValueError(
+            f"reuse_line_search(transformation=...): expected a transformation holding one "
+            f"zoom line search (optax.scale_by_zoom_linesearch, as in optax.lbfgs()), found "
+            f"{found}. Chain one in, or train without reuse_line_search.")
+    extra = optax.with_extra_args_support(transformation)
+    return ReusesLineSearch(extra.init, extra.update)
+
+
+def forget_line_search(opt_state: Any) -> Any:
+    """`opt_state` with its line search's stored loss set to +inf, so that the next step of a
+    `ReusesLineSearch` evaluates the loss and gradient itself (after the data changed)."""
+    states, put_back = _line_search_states(opt_state)
+    return put_back([state._replace(value=state.value + jnp.inf) for state in states])
+
+
 def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation) -> Callable:
     """``step(state, batch, key) -> (new_state, loss, aux)``: one optimizer step on `loss_fn`."""
     value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
     pass_batch = isinstance(optimizer, BatchAwareTransformation)
     transformation = optax.with_extra_args_support(optimizer)
 
+    def evaluate(state: TrainState, batch: Any, key: jax.Array):
+        if not isinstance(optimizer, ReusesLineSearch):
+            return value_and_grad(state.params, batch, key)
+        (search,), _ = _line_search_states(state.opt_state)
+
+        def stored():
+            loss, aux = loss_fn(state.params, batch, key)  # the logs: a forward pass
+            grads = jax.tree_util.tree_map(lambda g, p: g.astype(p.dtype), search.grad,
+                                           state.params)
+            return (search.value.astype(loss.dtype), aux), grads
+
+        return jax.lax.cond(jnp.isfinite(search.value), stored,
+                            lambda: value_and_grad(state.params, batch, key))
+
     def step(state: TrainState, batch: Any, key: jax.Array):
-        (loss, aux), grads = value_and_grad(state.params, batch, key)
+        (loss, aux), grads = evaluate(state, batch, key)
         extra = {"value": loss, "grad": grads, "value_fn": lambda p: loss_fn(p, batch, key)[0]}
         if pass_batch:
             extra.update(batch=batch, key=key)
@@ -237,5 +313,6 @@ def make_epoch(
     return epoch
 
 
-__all__ = ["BatchAwareTransformation", "Carry", "TrainState", "all_finite", "guard_nonfinite",
-           "make_epoch", "make_train_step", "watch_nonfinite"]
+__all__ = ["BatchAwareTransformation", "Carry", "ReusesLineSearch", "TrainState", "all_finite",
+           "forget_line_search", "guard_nonfinite", "make_epoch", "make_train_step",
+           "reuse_line_search", "watch_nonfinite"]

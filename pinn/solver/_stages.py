@@ -7,7 +7,9 @@
 
 A stage builds its Optax transformation from the problem's stacked residual vector (Gauss-Newton
 needs the vector and its Jacobian, the others only the loss); every stage runs through the same
-`jaxnn.train_loop`.
+`jaxnn.train_loop`. The loss of a solve is full batch and deterministic, so the line-search
+stages (L-BFGS, BFGS) take each step's loss and gradient from the line search of the step
+before (`jaxnn.training.reuse_line_search`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import optax
 
-from jaxnn.training import EarlyStopping, check_early_stopping
+from jaxnn.training import EarlyStopping, check_early_stopping, reuse_line_search
 from jaxnn.validate import check_int, check_number
 from pinn.solver._gauss_newton import check_dense_size, check_options, gauss_newton
 from pinn.solver._gn_memory import available_bytes, check_memory
@@ -92,13 +94,13 @@ class LBFGS(Stage):
         self.memory_size = check_int(memory_size, "LBFGS(memory_size=...)", minimum=1)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
-        return optax.lbfgs(memory_size=self.memory_size)
+        return reuse_line_search(optax.lbfgs(memory_size=self.memory_size))
 
 
 class BFGS(Stage):
     """Dense quasi-Newton with a self-scaled update and a strong-Wolfe line search
-    (`pinn.quasi_newton`): cheap steps (one gradient and a P x P product, plus the line
-    search's evaluations), so thousands of them, for networks up to some thousands of
+    (`pinn.quasi_newton`): cheap steps (the line search's gradients, usually one, and two
+    passes over the P x P matrix), so thousands of them, for networks up to some thousands of
     parameters. Run it in float64 (``solve(..., dtype="float64")``), after Adam or
     Gauss-Newton has found the solution's basin.
 
@@ -120,7 +122,7 @@ class BFGS(Stage):
             max_linesearch_steps, "BFGS(max_linesearch_steps=...)", minimum=1)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
-        return quasi_newton(self.update, self.max_linesearch_steps)
+        return reuse_line_search(quasi_newton(self.update, self.max_linesearch_steps))
 
     def check(self, num_params: int, num_residuals: int | None = None) -> None:
         """Refuse a network whose P x P inverse Hessian would not fit in memory."""

@@ -1,0 +1,130 @@
+"""`jaxnn.training.reuse_line_search`: a full-batch step that takes the loss and gradient from
+its line search's state makes the same iterates as one that evaluates them, with one gradient
+evaluation a step fewer, forgets them when the data changes, and is refused where it cannot
+be right."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from x64 import enable_x64
+
+import jaxnn
+import pinn
+from jaxnn.training import DataRefresh, reuse_line_search, train_loop
+
+
+@pytest.fixture
+def x64():
+    with enable_x64(True):
+        yield
+
+
+def _least_squares(seed: int = 0, rows: int = 40, cols: int = 5):
+    rng = np.random.default_rng(seed)
+    return {"a": rng.normal(size=(rows, cols)), "b": rng.normal(size=rows)}
+
+
+def _counting_loss(backward_passes: list):
+    """Least squares whose backward passes are counted on the host (`backward_passes`)."""
+
+    @jax.custom_vjp
+    def residual(w, a, b):
+        return a @ w - b
+
+    def forward(w, a, b):
+        return residual(w, a, b), a
+
+    def backward(a, cotangent):
+        jax.debug.callback(lambda: backward_passes.append(1))
+        return a.T @ cotangent, None, None
+
+    residual.defvjp(forward, backward)
+
+    def loss_fn(params, batch, key):
+        r = residual(params["w"], batch["a"], batch["b"])
+        return 0.5 * jnp.sum(r**2), {"max_residual": jnp.max(jnp.abs(r))}
+
+    return loss_fn
+
+
+def _train(optimizer, data, epochs=4, steps=5, callbacks=(), state=None):
+    backward_passes: list = []
+    result = train_loop(_counting_loss(backward_passes), {"w": jnp.zeros(5)}, data,
+                        optimizer=optimizer, epochs=epochs, steps_per_epoch=steps,
+                        callbacks=callbacks, state=state)
+    return result, len(backward_passes)
+
+
+def test_reuse_makes_the_same_iterates_with_one_gradient_a_step_fewer(x64):
+    data = _least_squares()
+    plain, plain_passes = _train(optax.lbfgs(), data)
+    reused, reused_passes = _train(reuse_line_search(optax.lbfgs()), data)
+    np.testing.assert_allclose(reused.params["w"], plain.params["w"], rtol=1e-12, atol=1e-14)
+    for name in ("loss", "max_residual"):
+        np.testing.assert_allclose(reused.history[name], plain.history[name], rtol=1e-12)
+    # 20 steps: the first evaluates the gradient itself, the other 19 take it from the state
+    assert plain_passes - reused_passes == 19
+    exact = np.linalg.lstsq(data["a"], data["b"], rcond=None)[0]
+    np.testing.assert_allclose(reused.params["w"], exact, atol=1e-8)
+
+
+def test_reuse_forgets_the_stored_loss_when_a_callback_replaces_the_data(x64):
+    rng = np.random.default_rng(1)
+
+    def fresh(epoch, params):
+        return {"a": rng.normal(size=(40, 5)), "b": rng.normal(size=40)}
+
+    draws = [fresh(e, None) for e in range(4)]
+    refresh = lambda: DataRefresh(lambda epoch, params: draws[epoch - 1])  # noqa: E731
+    plain, _ = _train(optax.lbfgs(), _least_squares(), callbacks=[refresh()])
+    reused, _ = _train(reuse_line_search(optax.lbfgs()), _least_squares(),
+                       callbacks=[refresh()])
+    # a stale loss would show in the first epoch after each refresh
+    np.testing.assert_allclose(reused.history["loss"], plain.history["loss"], rtol=1e-12)
+    np.testing.assert_allclose(reused.params["w"], plain.params["w"], rtol=1e-12, atol=1e-14)
+
+
+def test_reuse_forgets_the_stored_loss_when_a_run_continues_on_other_data(x64):
+    first, _ = _train(reuse_line_search(optax.lbfgs()), _least_squares(0), epochs=2)
+    other = _least_squares(5)
+    continued, _ = _train(reuse_line_search(optax.lbfgs()), other, epochs=1, state=first)
+    plain_first, _ = _train(optax.lbfgs(), _least_squares(0), epochs=2)
+    plain, _ = _train(optax.lbfgs(), other, epochs=1, state=plain_first)
+    # a stale loss would show in the continued epoch's log and iterates
+    np.testing.assert_allclose(continued.history["loss"], plain.history["loss"], rtol=1e-12)
+    np.testing.assert_allclose(continued.params["w"], plain.params["w"], rtol=1e-12, atol=1e-14)
+
+
+def test_bfgs_stage_of_a_solve_reuses_its_line_search():
+    stage = pinn.BFGS(10)
+    transformation = stage.transformation(None, None)
+    assert isinstance(transformation, jaxnn.training.ReusesLineSearch)
+    assert isinstance(pinn.LBFGS(10).transformation(None, None),
+                      jaxnn.training.ReusesLineSearch)
+    assert not isinstance(pinn.quasi_newton(), jaxnn.training.ReusesLineSearch)
+
+
+@pytest.mark.parametrize("transformation, error, message", [
+    ("not an optimizer", TypeError, r"reuse_line_search\(transformation=str\).*optax.lbfgs"),
+    (optax.adam(1e-3), ValueError, r"one zoom line search.*found 0"),
+    (optax.chain(optax.lbfgs(), optax.scale_by_zoom_linesearch(10)), ValueError, r"found 2"),
+])
+def test_transformations_without_one_line_search_are_refused(transformation, error, message):
+    with pytest.raises(error, match=message):
+        reuse_line_search(transformation)
+
+
+def test_minibatches_are_refused_before_training():
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int32)
+    with pytest.raises(ValueError, match=r"reuse_line_search.*batch_size=16.*batch_size=None"):
+        jaxnn.fit(jaxnn.MLP([4, 2]), (x, y), optimizer=reuse_line_search(optax.lbfgs()),
+                  epochs=1, batch_size=16, verbose=0)
+    # full batch, the same model trains
+    result = jaxnn.fit(jaxnn.MLP([4, 2]), (x, y), optimizer=reuse_line_search(optax.lbfgs()),
+                       epochs=5, batch_size=None, verbose=0)
+    assert result.history["loss"][-1] < result.history["loss"][0]
