@@ -14,7 +14,7 @@ from x64 import enable_x64
 
 import jaxnn
 import pinn
-from jaxnn.training import DataRefresh, reuse_line_search, train_loop
+from jaxnn.training import DataRefresh, restart_on_failure, reuse_line_search, train_loop
 
 
 @pytest.fixture
@@ -128,3 +128,70 @@ def test_minibatches_are_refused_before_training():
     result = jaxnn.fit(jaxnn.MLP([4, 2]), (x, y), optimizer=reuse_line_search(optax.lbfgs()),
                        epochs=5, batch_size=None, verbose=0)
     assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def _stalled_search_steps(transformation, steps: int):
+    """`steps` updates of `transformation` on f(x) = x² with the sign of the gradient turned:
+    every direction climbs, so every line search fails. The updates, and the final state."""
+    f = lambda x: jnp.sum(x**2)  # noqa: E731
+    x = jnp.ones(3)
+    state = transformation.init(x)
+    update = jax.jit(lambda state: transformation.update(
+        -2 * x, state, x, value=f(x), grad=-2 * x, value_fn=f))
+    moves = []
+    for _ in range(steps):
+        updates, state = update(state)
+        moves.append(np.asarray(updates))
+    return moves, state
+
+
+def test_restart_on_failure_restarts_once_then_stops_moving():
+    moves, state = _stalled_search_steps(restart_on_failure(optax.lbfgs()), 4)
+    # step 1 fails; step 2 restarts from a fresh L-BFGS state and fails again; then no moves
+    assert np.all(moves[0] != 0) and np.all(moves[1] != 0)
+    assert np.all(moves[2] == 0) and np.all(moves[3] == 0)
+    assert int(state.failures) == 3
+    # a fresh state: the restarted step is the first step's again (same point, same gradient)
+    np.testing.assert_allclose(moves[1], moves[0], rtol=1e-6)
+    # without it, every step spends a full line search on climbing directions
+    plain, _ = _stalled_search_steps(optax.lbfgs(), 4)
+    assert all(np.all(move != 0) for move in plain)
+
+
+def test_forgetting_the_line_search_lets_a_stalled_run_try_again():
+    transformation = restart_on_failure(optax.lbfgs())
+    _, state = _stalled_search_steps(transformation, 3)
+    fresh = jaxnn.training.forget_line_search(state)
+    f = lambda x: jnp.sum(x**2)  # noqa: E731
+    x = jnp.ones(3)
+    step = lambda state: transformation.update(2 * x, state, x, value=f(x), grad=2 * x,  # noqa: E731
+                                               value_fn=f)
+    updates, after = step(fresh)
+    assert int(after.failures) == 0
+    # it starts afresh: the first step of a new state, downhill
+    np.testing.assert_allclose(updates, step(transformation.init(x))[0], rtol=1e-6)
+    assert f(x + updates) < f(x)
+
+
+def test_a_quasi_newton_at_the_floor_stops_spending_line_searches(x64):
+    data = _least_squares()
+    exact = np.linalg.lstsq(data["a"], data["b"], rcond=None)[0]
+    search = optax.scale_by_zoom_linesearch(max_linesearch_steps=30, initial_guess_strategy="one")
+    plain = optax.chain(pinn.solver._quasi_newton.scale_by_quasi_newton(), search)
+    unguarded, unguarded_passes = _train(plain, data, epochs=30, steps=10)
+    guarded, guarded_passes = _train(pinn.quasi_newton(), data, epochs=30, steps=10)
+    for result in (unguarded, guarded):
+        np.testing.assert_allclose(result.params["w"], exact, atol=1e-10)
+    # 300 steps on 5 unknowns: converged in a few dozen; the unguarded line searches at the
+    # floor then spend their 30 evaluations a step
+    assert guarded_passes < unguarded_passes / 3
+
+
+@pytest.mark.parametrize("transformation, error, message", [
+    ("not an optimizer", TypeError, r"restart_on_failure\(transformation=str\)"),
+    (optax.adam(1e-3), ValueError, r"restart_on_failure.*found 0"),
+])
+def test_restart_on_failure_refuses_transformations_without_one_line_search(transformation,
+                                                                            error, message):
+    with pytest.raises(error, match=message):
+        restart_on_failure(transformation)

@@ -27,6 +27,12 @@ from jaxnn.training._compile_cache import (
     use_persistent_cache,
 )
 from jaxnn.training._init import init_params
+from jaxnn.training._line_search import (
+    ReusesLineSearch,
+    forget_line_search,
+    restart_on_failure,
+    reuse_line_search,
+)
 from jaxnn.training._loop import WAKE_SECONDS, HostLoop, train_loop
 from jaxnn.training._many_run import ManyRun, ManyTrainResult
 from jaxnn.training._program import MAX_EPOCHS_PER_CALL, Program, check_logs, fresh_copy
@@ -35,13 +41,10 @@ from jaxnn.training._run import Run, TrainResult
 from jaxnn.training._step import (
     BatchAwareTransformation,
     Carry,
-    ReusesLineSearch,
     TrainState,
-    forget_line_search,
     make_epoch,
     make_train_step,
     prng_key,
-    reuse_line_search,
     watch_nonfinite,
 )
 
@@ -79,6 +82,7 @@ __all__ = [
     "make_epoch",
     "make_train_step",
     "prng_key",
+    "restart_on_failure",
     "reuse_line_search",
     "train_loop",
     "use_persistent_cache",

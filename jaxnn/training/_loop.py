@@ -54,7 +54,8 @@ from jaxnn.training._program import (
     sample_count,
 )
 from jaxnn.training._run import Run, TrainResult
-from jaxnn.training._step import Carry, LossFn, ReusesLineSearch, TrainState, forget_line_search
+from jaxnn.training._line_search import forget_line_search
+from jaxnn.training._step import Carry, LossFn, TrainState
 from jaxnn.training._stopping import EarlyStopping, check_early_stopping
 from jaxnn.validate import check_finite_tree, check_function, check_int, check_seed
 
@@ -62,10 +63,10 @@ WAKE_SECONDS = 0.2  # aim for the host to wake about this often (progress, callb
 
 
 def _continue_from(state: Any, params: Any, optimizer) -> tuple[TrainState, dict, int]:
-    """(state, history, epochs so far) from ``state=`` (a TrainState or a TrainResult). A
-    `ReusesLineSearch` forgets its stored loss: the data may not be the earlier run's."""
-    forget = (lambda s: s.replace(opt_state=forget_line_search(s.opt_state))) if isinstance(
-        optimizer, ReusesLineSearch) else (lambda s: s)
+    """(state, history, epochs so far) from ``state=`` (a TrainState or a TrainResult). A line
+    search forgets what it stored (`forget_line_search`): the data may not be the earlier
+    run's."""
+    forget = lambda s: s.replace(opt_state=forget_line_search(s.opt_state))  # noqa: E731
     if isinstance(state, TrainResult):
         history = {k: list(v) for k, v in state.history.items()}
         return forget(state.state), history, state.epochs_run
@@ -213,8 +214,8 @@ class HostLoop:
         base_key = run.base_key()
         data = run.data
         while run.training:
-            if run.data is not data and isinstance(self.programs[0].optimizer, ReusesLineSearch):
-                # a callback replaced the data: the stored loss and gradient are the old data's
+            if run.data is not data:
+                # a callback replaced the data: what a line search stored is the old data's
                 data = run.data
                 carry = carry.replace(state=self._forget(carry.state),
                                       previous=self._forget(carry.previous))

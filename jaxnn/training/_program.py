@@ -18,10 +18,10 @@ import optax
 
 from jaxnn import parallel
 from jaxnn._fingerprint import fingerprint
+from jaxnn.training._line_search import ReusesLineSearch
 from jaxnn.training._compile_cache import CompileCache, abstract_signature, eval_shape
 from jaxnn.training._step import (
     BatchAwareTransformation,
-    ReusesLineSearch,
     all_finite,
     guard_nonfinite,
     make_epoch,

@@ -33,6 +33,7 @@ from flax import struct
 
 from jaxnn import parallel
 from jaxnn.data import batch_layout
+from jaxnn.training._line_search import ReusesLineSearch, line_search_states
 
 LossFn = Callable[[Any, Any, jax.Array], tuple[jax.Array, Mapping[str, jax.Array]]]
 
@@ -64,67 +65,6 @@ class BatchAwareTransformation(optax.GradientTransformationExtraArgs):
     """
 
 
-class ReusesLineSearch(optax.GradientTransformationExtraArgs):
-    """An Optax transformation with a zoom line search (`optax.lbfgs`, `pinn.quasi_newton`)
-    whose step takes the loss and gradient at the current parameters from the line search's
-    state: the line search of the step before evaluated them there, at the point it accepted.
-    That spares one gradient evaluation a step; the loss's logs (`aux`) still cost a forward
-    pass. Build it with `reuse_line_search`.
-
-    Only for full-batch training (``batch_size=None``) on a loss that does not depend on the
-    step's key. `jaxnn.train_loop` forgets the stored values when a callback replaces the data
-    and when a run continues from a ``state=``.
-    """
-
-
-def _line_search_states(opt_state: Any) -> tuple[list, Callable]:
-    """The `optax.ScaleByZoomLinesearchState` nodes of `opt_state`, and the function that puts
-    a list of them back."""
-    is_search = lambda node: isinstance(node, optax.ScaleByZoomLinesearchState)  # noqa: E731
-    nodes, tree = jax.tree_util.tree_flatten(opt_state, is_leaf=is_search)
-    where = [i for i, node in enumerate(nodes) if is_search(node)]
-
-    def put_back(states: list) -> Any:
-        replaced = list(nodes)
-        for i, state in zip(where, states, strict=True):
-            replaced[i] = state
-        return jax.tree_util.tree_unflatten(tree, replaced)
-
-    return [nodes[i] for i in where], put_back
-
-
-def reuse_line_search(transformation: optax.GradientTransformation) -> ReusesLineSearch:
-    """`transformation` marked as a `ReusesLineSearch`: for full-batch training on a loss that
-    does not depend on the step's key.
-
-    Args:
-        transformation: an Optax transformation holding one zoom line search
-            (`optax.scale_by_zoom_linesearch`, as `optax.lbfgs` and `pinn.quasi_newton` do).
-
-    Raises:
-        TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
-    """
-    if not isinstance(transformation, optax.GradientTransformation):
-        raise TypeError(f"reuse_line_search(transformation={type(transformation).__name__}): "
-                        "expected an Optax transformation with a zoom line search, such as "
-                        "optax.lbfgs().")
-    found = len(_line_search_states(jax.eval_shape(transformation.init, jnp.zeros(1)))[0])
-    if found != 1:
-        raise ValueError(
-            f"reuse_line_search(transformation=...): expected a transformation holding one "
-            f"zoom line search (optax.scale_by_zoom_linesearch, as in optax.lbfgs()), found "
-            f"{found}. Chain one in, or train without reuse_line_search.")
-    extra = optax.with_extra_args_support(transformation)
-    return ReusesLineSearch(extra.init, extra.update)
-
-
-def forget_line_search(opt_state: Any) -> Any:
-    """`opt_state` with its line search's stored loss set to +inf, so that the next step of a
-    `ReusesLineSearch` evaluates the loss and gradient itself (after the data changed)."""
-    states, put_back = _line_search_states(opt_state)
-    return put_back([state._replace(value=state.value + jnp.inf) for state in states])
-
-
 def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation) -> Callable:
     """``step(state, batch, key) -> (new_state, loss, aux)``: one optimizer step on `loss_fn`."""
     value_and_grad = jax.value_and_grad(loss_fn, has_aux=True)
@@ -134,7 +74,7 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation) ->
     def evaluate(state: TrainState, batch: Any, key: jax.Array):
         if not isinstance(optimizer, ReusesLineSearch):
             return value_and_grad(state.params, batch, key)
-        (search,), _ = _line_search_states(state.opt_state)
+        (search,), _ = line_search_states(state.opt_state)
 
         def stored():
             loss, aux = loss_fn(state.params, batch, key)  # the logs: a forward pass
@@ -313,6 +253,5 @@ def make_epoch(
     return epoch
 
 
-__all__ = ["BatchAwareTransformation", "Carry", "ReusesLineSearch", "TrainState", "all_finite",
-           "forget_line_search", "guard_nonfinite", "make_epoch", "make_train_step",
-           "reuse_line_search", "watch_nonfinite"]
+__all__ = ["BatchAwareTransformation", "Carry", "TrainState", "all_finite", "guard_nonfinite",
+           "make_epoch", "make_train_step", "watch_nonfinite"]

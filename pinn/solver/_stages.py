@@ -9,7 +9,8 @@ A stage builds its Optax transformation from the problem's stacked residual vect
 needs the vector and its Jacobian, the others only the loss); every stage runs through the same
 `jaxnn.train_loop`. The loss of a solve is full batch and deterministic, so the line-search
 stages (L-BFGS, BFGS) take each step's loss and gradient from the line search of the step
-before (`jaxnn.training.reuse_line_search`).
+before (`jaxnn.training.reuse_line_search`), and stop moving once their line search fails twice
+in a row (`jaxnn.training.restart_on_failure`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from typing import Any
 
 import optax
 
-from jaxnn.training import EarlyStopping, check_early_stopping, reuse_line_search
+from jaxnn.training import (
+    EarlyStopping,
+    check_early_stopping,
+    restart_on_failure,
+    reuse_line_search,
+)
 from jaxnn.validate import check_int, check_number
 from pinn.solver._gauss_newton import check_dense_size, check_options, gauss_newton
 from pinn.solver._gn_memory import available_bytes, check_memory
@@ -84,7 +90,8 @@ class Adam(Stage):
 
 
 class LBFGS(Stage):
-    """Optax's L-BFGS with its zoom line search (`memory_size` past updates)."""
+    """Optax's L-BFGS with its zoom line search (`memory_size` past updates), restarted after
+    a failed line search and stopped after two in a row (`jaxnn.training.restart_on_failure`)."""
 
     name = "lbfgs"
 
@@ -94,7 +101,7 @@ class LBFGS(Stage):
         self.memory_size = check_int(memory_size, "LBFGS(memory_size=...)", minimum=1)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
-        return reuse_line_search(optax.lbfgs(memory_size=self.memory_size))
+        return reuse_line_search(restart_on_failure(optax.lbfgs(memory_size=self.memory_size)))
 
 
 class BFGS(Stage):

@@ -1,0 +1,141 @@
+"""Line searches in the training loop: reuse what they evaluated, and stop when they fail.
+
+- `reuse_line_search(transformation)`: the step takes the loss and gradient at the current
+  parameters from the line search of the step before (a `ReusesLineSearch`), for full-batch
+  training on a key-free loss; `forget_line_search` drops them when the data changes.
+- `restart_on_failure(transformation)`: after a line search that found no decrease, the
+  direction's state starts afresh; after a second in a row the steps stop moving, at no
+  more cost than the loss's logs. Without it a quasi-Newton method at the floor of its
+  precision spends every later step on a full line search (30 evaluations) for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+
+class ReusesLineSearch(optax.GradientTransformationExtraArgs):
+    """An Optax transformation with a zoom line search (`optax.lbfgs`, `pinn.quasi_newton`)
+    whose step takes the loss and gradient at the current parameters from the line search's
+    state: the line search of the step before evaluated them there, at the point it accepted.
+    That spares one gradient evaluation a step; the loss's logs (`aux`) still cost a forward
+    pass. Build it with `reuse_line_search`.
+
+    Only for full-batch training (``batch_size=None``) on a loss that does not depend on the
+    step's key. `jaxnn.train_loop` forgets the stored values when a callback replaces the data
+    and when a run continues from a ``state=``.
+    """
+
+
+def line_search_states(opt_state: Any) -> tuple[list, Callable]:
+    """The `optax.ScaleByZoomLinesearchState` nodes of `opt_state`, and the function that puts
+    a list of them back."""
+    is_search = lambda node: isinstance(node, optax.ScaleByZoomLinesearchState)  # noqa: E731
+    nodes, tree = jax.tree_util.tree_flatten(opt_state, is_leaf=is_search)
+    where = [i for i, node in enumerate(nodes) if is_search(node)]
+
+    def put_back(states: list) -> Any:
+        replaced = list(nodes)
+        for i, state in zip(where, states, strict=True):
+            replaced[i] = state
+        return jax.tree_util.tree_unflatten(tree, replaced)
+
+    return [nodes[i] for i in where], put_back
+
+
+def _check_one_line_search(transformation: Any, where: str) -> None:
+    """Refuse anything but an Optax transformation holding exactly one zoom line search."""
+    if not isinstance(transformation, optax.GradientTransformation):
+        raise TypeError(f"{where}(transformation={type(transformation).__name__}): expected an "
+                        "Optax transformation with a zoom line search, such as optax.lbfgs().")
+    found = len(line_search_states(jax.eval_shape(transformation.init, jnp.zeros(1)))[0])
+    if found != 1:
+        raise ValueError(
+            f"{where}(transformation=...): expected a transformation holding one zoom line "
+            f"search (optax.scale_by_zoom_linesearch, as in optax.lbfgs()), found {found}. "
+            f"Chain one in, or train without {where}.")
+
+
+def reuse_line_search(transformation: optax.GradientTransformation) -> ReusesLineSearch:
+    """`transformation` marked as a `ReusesLineSearch`: for full-batch training on a loss that
+    does not depend on the step's key.
+
+    Args:
+        transformation: an Optax transformation holding one zoom line search
+            (`optax.scale_by_zoom_linesearch`, as `optax.lbfgs` and `pinn.quasi_newton` do).
+
+    Raises:
+        TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
+    """
+    _check_one_line_search(transformation, "reuse_line_search")
+    extra = optax.with_extra_args_support(transformation)
+    return ReusesLineSearch(extra.init, extra.update)
+
+
+def forget_line_search(opt_state: Any) -> Any:
+    """`opt_state` as if its line search had not run yet: the stored loss +inf, so that the
+    next step of a `ReusesLineSearch` evaluates the loss and gradient itself, and no failure
+    on record, so that a stalled `restart_on_failure` tries again (after the data changed).
+    A state without a zoom line search comes back unchanged."""
+    states, put_back = line_search_states(opt_state)
+    return put_back([state._replace(value=state.value + jnp.inf, info=state.info._replace(
+        decrease_error=state.info.decrease_error + jnp.inf)) for state in states])
+
+
+class RestartState(NamedTuple):
+    """The wrapped transformation's state and the failed line searches in a row."""
+
+    inner: Any
+    failures: jax.Array  # int32
+
+
+def _failed(search: optax.ScaleByZoomLinesearchState) -> jax.Array:
+    """Whether the last line search ended without meeting both Wolfe conditions: out of
+    evaluations (+inf, the value `init` and `forget_line_search` leave: none ran). At the floor
+    of the precision its values no longer fall, so the decrease condition holds (within the
+    search's rounding allowance) and the curvature one fails."""
+    info = search.info
+    ran = jnp.isfinite(info.decrease_error)
+    return ran & ((info.decrease_error > 0) | (info.curvature_error > 0))
+
+
+def restart_on_failure(transformation: optax.GradientTransformation
+                       ) -> optax.GradientTransformationExtraArgs:
+    """`transformation` (one with a zoom line search: `optax.lbfgs`, `pinn.quasi_newton`)
+    restarted when its line search fails, and stopped when it fails again.
+
+    After a step whose line search ran out of evaluations before it met both strong Wolfe
+    conditions, the next step starts from a fresh state (L-BFGS's memory emptied, BFGS's matrix back to a scaled identity), as a
+    quasi-Newton method restarts from steepest descent. If that line search fails too, the
+    parameters are where the loss cannot be lowered in this precision: later steps return zero
+    updates without a line search, until the data change (`forget_line_search`; the step
+    after starts from a fresh state).
+
+    Raises:
+        TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
+    """
+    _check_one_line_search(transformation, "restart_on_failure")
+    inner = optax.with_extra_args_support(transformation)
+
+    def init(params) -> RestartState:
+        return RestartState(inner.init(params), jnp.zeros((), jnp.int32))
+
+    def update(updates, state: RestartState, params=None, **extra):
+        (search,), _ = line_search_states(state.inner)
+        failed = _failed(search)
+        failures = jnp.where(failed, state.failures + 1, 0).astype(jnp.int32)
+        # 0: go on; 1: restart (after one failure, or a stall the data change ended); 2: stop
+        branch = jnp.where(failed, jnp.minimum(failures, 2), (state.failures >= 2).astype(
+            jnp.int32))
+        branches = (lambda: inner.update(updates, state.inner, params, **extra),
+                    lambda: inner.update(updates, inner.init(params), params, **extra),
+                    lambda: (jax.tree_util.tree_map(jnp.zeros_like, updates), state.inner))
+        new_updates, inner_state = jax.lax.switch(branch, branches)
+        return new_updates, RestartState(inner_state, failures)
+
+    return optax.GradientTransformationExtraArgs(init, update)
