@@ -399,7 +399,7 @@ _FRONTIER = {
                   "n_interior": 2500, "n_boundary": 100, "sampling_method": "sobol",
                   "windows": 4, "warm_start": True}, 1e-5),
     "poisson_nd": ({"width": 30, "depth": 2, "optimizer": "gauss_newton+bfgs",
-                    "steps": (100, 10_000), "n_interior": 3000, "n_boundary": 2000,
+                    "steps": (100, 20_000), "n_interior": 3000, "n_boundary": 2000,
                     "sampling_method": "sobol"}, 1e-8),
     # The initial value's own frequency, sin 20πx, as a feature: random features spread over
     # the smooth y and t too (16 of scale 6 left it at 2.7).
