@@ -106,12 +106,13 @@ def _failed(search: optax.ScaleByZoomLinesearchState) -> jax.Array:
 
 def restart_on_failure(transformation: optax.GradientTransformation
                        ) -> optax.GradientTransformationExtraArgs:
-    """`transformation` (one with a zoom line search: `optax.lbfgs`, `pinn.quasi_newton`)
-    restarted when its line search fails, and stopped when it fails again.
+    """`transformation` (one with a zoom line search, such as `optax.lbfgs`; `pinn.quasi_newton`
+    comes with it) restarted when its line search fails, and stopped when it fails again.
 
     After a step whose line search ran out of evaluations before it met both strong Wolfe
-    conditions, the next step starts from a fresh state (L-BFGS's memory emptied, BFGS's matrix back to a scaled identity), as a
-    quasi-Newton method restarts from steepest descent. If that line search fails too, the
+    conditions, the next step starts from a fresh state (L-BFGS's memory emptied, BFGS's
+    matrix back to a scaled identity), as a quasi-Newton method restarts from steepest
+    descent. If that line search fails too, the
     parameters are where the loss cannot be lowered in this precision: later steps return zero
     updates without a line search, until the data change (`forget_line_search`; the step
     after starts from a fresh state).
