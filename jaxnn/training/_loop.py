@@ -46,6 +46,7 @@ import optax
 
 from jaxnn import parallel
 from jaxnn.training._callbacks import Callback, as_callback
+from jaxnn.training._line_search import forget_line_search
 from jaxnn.training._program import (
     MAX_EPOCHS_PER_CALL,
     Program,
@@ -54,7 +55,6 @@ from jaxnn.training._program import (
     sample_count,
 )
 from jaxnn.training._run import Run, TrainResult
-from jaxnn.training._line_search import forget_line_search
 from jaxnn.training._step import Carry, LossFn, TrainState
 from jaxnn.training._stopping import EarlyStopping, check_early_stopping
 from jaxnn.validate import check_finite_tree, check_function, check_int, check_seed
@@ -62,16 +62,20 @@ from jaxnn.validate import check_finite_tree, check_function, check_int, check_s
 WAKE_SECONDS = 0.2  # aim for the host to wake about this often (progress, callbacks)
 
 
+def _forget(state: TrainState) -> TrainState:
+    """`state` with what its line search stored forgotten (`forget_line_search`): for data
+    other than those it was evaluated on."""
+    return state.replace(opt_state=forget_line_search(state.opt_state))
+
+
 def _continue_from(state: Any, params: Any, optimizer) -> tuple[TrainState, dict, int]:
     """(state, history, epochs so far) from ``state=`` (a TrainState or a TrainResult). A line
-    search forgets what it stored (`forget_line_search`): the data may not be the earlier
-    run's."""
-    forget = lambda s: s.replace(opt_state=forget_line_search(s.opt_state))  # noqa: E731
+    search forgets what it stored: the data may not be the earlier run's."""
     if isinstance(state, TrainResult):
         history = {k: list(v) for k, v in state.history.items()}
-        return forget(state.state), history, state.epochs_run
+        return _forget(state.state), history, state.epochs_run
     if isinstance(state, TrainState):
-        return forget(state), {}, 0
+        return _forget(state), {}, 0
     if state is not None:
         raise TypeError(f"train_loop(state={type(state).__name__}): expected a TrainState or "
                         "the TrainResult of an earlier run to continue, or None.")
@@ -217,8 +221,7 @@ class HostLoop:
             if run.data is not data:
                 # a callback replaced the data: what a line search stored is the old data's
                 data = run.data
-                carry = carry.replace(state=self._forget(carry.state),
-                                      previous=self._forget(carry.previous))
+                carry = carry.replace(state=_forget(carry.state), previous=_forget(carry.previous))
             replay = bool(np.any(run.replay))
             first_epoch, lengths = run.chunk_epochs(self._chunk_length(run, per_epoch))
             args = (carry, run.stopper, run.data, self.validation_data, first_epoch, lengths,
@@ -238,10 +241,6 @@ class HostLoop:
                 called = run.epoch
                 self._epoch_end(run)
         return compile_seconds
-
-    @staticmethod
-    def _forget(state: TrainState) -> TrainState:
-        return state.replace(opt_state=forget_line_search(state.opt_state))
 
     def _chunk_length(self, run: Run, per_epoch: float | None) -> int:
         """Epochs for the next call: about `WAKE_SECONDS` of work, ending where a callback

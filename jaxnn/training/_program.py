@@ -18,8 +18,8 @@ import optax
 
 from jaxnn import parallel
 from jaxnn._fingerprint import fingerprint
-from jaxnn.training._line_search import ReusesLineSearch
 from jaxnn.training._compile_cache import CompileCache, abstract_signature, eval_shape
+from jaxnn.training._line_search import ReusesLineSearch
 from jaxnn.training._step import (
     BatchAwareTransformation,
     all_finite,
