@@ -3,7 +3,7 @@
 - `reuse_line_search(transformation)`: the step takes the loss and gradient at the current
   parameters from the line search of the step before (a `ReusesLineSearch`), for full-batch
   training on a key-free loss; `forget_line_search` drops them when the data changes.
-- `restart_on_failure(transformation)`: after a line search that found no decrease, the
+- `restart_on_failure(transformation)`: after a line search that ran out of evaluations, the
   direction's state starts afresh; after a second in a row the steps stop moving, at no
   more cost than the loss's logs. Without it a quasi-Newton method at the floor of its
   precision spends every later step on a full line search (30 evaluations) for nothing.
@@ -95,10 +95,11 @@ class RestartState(NamedTuple):
 
 
 def _failed(search: optax.ScaleByZoomLinesearchState) -> jax.Array:
-    """Whether the last line search ended without meeting both Wolfe conditions: out of
-    evaluations (+inf, the value `init` and `forget_line_search` leave: none ran). At the floor
-    of the precision its values no longer fall, so the decrease condition holds (within the
-    search's rounding allowance) and the curvature one fails."""
+    """Whether the last line search ran out of evaluations before it met both strong Wolfe
+    conditions (either error positive); false before any ran (`init` and `forget_line_search`
+    leave the decrease error at +inf). At the floor of the precision the values no longer
+    fall: the decrease condition holds within the search's rounding allowance and the
+    curvature condition fails."""
     info = search.info
     ran = jnp.isfinite(info.decrease_error)
     return ran & ((info.decrease_error > 0) | (info.curvature_error > 0))
@@ -112,10 +113,9 @@ def restart_on_failure(transformation: optax.GradientTransformation
     After a step whose line search ran out of evaluations before it met both strong Wolfe
     conditions, the next step starts from a fresh state (L-BFGS's memory emptied, BFGS's
     matrix back to a scaled identity), as a quasi-Newton method restarts from steepest
-    descent. If that line search fails too, the
-    parameters are where the loss cannot be lowered in this precision: later steps return zero
-    updates without a line search, until the data change (`forget_line_search`; the step
-    after starts from a fresh state).
+    descent. If that line search fails too, the parameters are where the loss cannot be
+    lowered in this precision: later steps return zero updates without a line search, until
+    the data change (`forget_line_search`; the step after starts from a fresh state).
 
     Raises:
         TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
