@@ -395,7 +395,7 @@ _FRONTIER = {
              "sampling_method": "uniform", "windows": 10, "warm_start": True}, 4e-5),
     # Marched in 4 windows: one Gauss-Newton solve over the whole of [0, 1] stalled on one
     # seed of three (0.35), a causal march did not (6e-5 on that seed).
-    "wave1d_c": ({"width": 30, "depth": 3, "optimizer": "gauss_newton+bfgs", "steps": (60, 800),
+    "wave1d_c": ({"width": 30, "depth": 3, "optimizer": "gauss_newton+bfgs", "steps": (60, 1600),
                   "n_interior": 2500, "n_boundary": 100, "sampling_method": "sobol",
                   "windows": 4, "warm_start": True}, 1e-5),
     "poisson_nd": ({"width": 30, "depth": 2, "optimizer": "gauss_newton+bfgs",
