@@ -14,7 +14,7 @@ from x64 import enable_x64
 
 import jaxnn
 import pinn
-from jaxnn.training import DataRefresh, restart_on_failure, reuse_line_search, train_loop
+from jaxnn.training import DataRefresh, stop_on_failure, reuse_line_search, train_loop
 
 
 @pytest.fixture
@@ -145,22 +145,23 @@ def _stalled_search_steps(transformation, steps: int):
     return moves, state
 
 
-def test_restart_on_failure_restarts_once_then_stops_moving():
-    moves, state = _stalled_search_steps(restart_on_failure(optax.lbfgs()), 4)
-    # step 1 fails; step 2 restarts from a fresh L-BFGS state and fails again; then no moves
-    assert np.all(moves[0] != 0) and np.all(moves[1] != 0)
-    assert np.all(moves[2] == 0) and np.all(moves[3] == 0)
-    assert int(state.failures) == 3
-    # a fresh state: the restarted step is the first step's again (same point, same gradient)
-    np.testing.assert_allclose(moves[1], moves[0], rtol=1e-6)
+def test_stop_on_failure_stops_moving_after_three_failures_in_a_row():
+    moves, state = _stalled_search_steps(stop_on_failure(optax.lbfgs()), 5)
+    # steps 1-3 fail (each spends a line search); then no moves and no line searches
+    assert all(np.all(move != 0) for move in moves[:3])
+    assert np.all(moves[3] == 0) and np.all(moves[4] == 0)
+    assert int(state.failures) == 4
     # without it, every step spends a full line search on climbing directions
-    plain, _ = _stalled_search_steps(optax.lbfgs(), 4)
+    plain, _ = _stalled_search_steps(optax.lbfgs(), 5)
     assert all(np.all(move != 0) for move in plain)
+    # patience=1 stops after the first failure
+    moves, _ = _stalled_search_steps(stop_on_failure(optax.lbfgs(), patience=1), 3)
+    assert np.all(moves[0] != 0) and np.all(moves[1] == 0) and np.all(moves[2] == 0)
 
 
 def test_forgetting_the_line_search_lets_a_stalled_run_try_again():
-    transformation = restart_on_failure(optax.lbfgs())
-    _, state = _stalled_search_steps(transformation, 3)
+    transformation = stop_on_failure(optax.lbfgs())
+    _, state = _stalled_search_steps(transformation, 5)
     fresh = jaxnn.training.forget_line_search(state)
     f = lambda x: jnp.sum(x**2)  # noqa: E731
     x = jnp.ones(3)
@@ -187,11 +188,11 @@ def test_a_quasi_newton_at_the_floor_stops_spending_line_searches(x64):
     assert guarded_passes < unguarded_passes / 3
 
 
-@pytest.mark.parametrize("transformation, error, message", [
-    ("not an optimizer", TypeError, r"restart_on_failure\(transformation=str\)"),
-    (optax.adam(1e-3), ValueError, r"restart_on_failure.*found 0"),
+@pytest.mark.parametrize("transformation, patience, error, message", [
+    ("not an optimizer", 3, TypeError, r"stop_on_failure\(transformation=str\)"),
+    (optax.adam(1e-3), 3, ValueError, r"stop_on_failure.*found 0"),
+    (optax.lbfgs(), 0, ValueError, r"stop_on_failure\(patience=...\)"),
 ])
-def test_restart_on_failure_refuses_transformations_without_one_line_search(transformation,
-                                                                            error, message):
+def test_stop_on_failure_refuses_bad_arguments(transformation, patience, error, message):
     with pytest.raises(error, match=message):
-        restart_on_failure(transformation)
+        stop_on_failure(transformation, patience)

@@ -30,8 +30,8 @@ from jaxnn.training._init import init_params
 from jaxnn.training._line_search import (
     ReusesLineSearch,
     forget_line_search,
-    restart_on_failure,
     reuse_line_search,
+    stop_on_failure,
 )
 from jaxnn.training._loop import WAKE_SECONDS, HostLoop, train_loop
 from jaxnn.training._many_run import ManyRun, ManyTrainResult
@@ -82,8 +82,8 @@ __all__ = [
     "make_epoch",
     "make_train_step",
     "prng_key",
-    "restart_on_failure",
     "reuse_line_search",
+    "stop_on_failure",
     "train_loop",
     "use_persistent_cache",
     "watch_nonfinite",

@@ -3,10 +3,10 @@
 - `reuse_line_search(transformation)`: the step takes the loss and gradient at the current
   parameters from the line search of the step before (a `ReusesLineSearch`), for full-batch
   training on a key-free loss; `forget_line_search` drops them when the data changes.
-- `restart_on_failure(transformation)`: after a line search that ran out of evaluations, the
-  direction's state starts afresh; after a second in a row the steps stop moving, at no
-  more cost than the loss's logs. Without it a quasi-Newton method at the floor of its
-  precision spends every later step on a full line search (30 evaluations) for nothing.
+- `stop_on_failure(transformation)`: after three line searches in a row that ran out of
+  evaluations, the steps stop moving, at no more cost than the loss's logs. Without it a
+  quasi-Newton method at the floor of its precision spends every later step on a full line
+  search (30 evaluations) for nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+
+from jaxnn.validate import check_int
 
 
 class ReusesLineSearch(optax.GradientTransformationExtraArgs):
@@ -80,14 +82,14 @@ def reuse_line_search(transformation: optax.GradientTransformation) -> ReusesLin
 def forget_line_search(opt_state: Any) -> Any:
     """`opt_state` as if its line search had not run yet: the stored loss +inf, so that the
     next step of a `ReusesLineSearch` evaluates the loss and gradient itself, and no failure
-    on record, so that a stalled `restart_on_failure` tries again (after the data changed).
+    on record, so that a stopped `stop_on_failure` tries again (after the data changed).
     A state without a zoom line search comes back unchanged."""
     states, put_back = line_search_states(opt_state)
     return put_back([state._replace(value=state.value + jnp.inf, info=state.info._replace(
         decrease_error=state.info.decrease_error + jnp.inf)) for state in states])
 
 
-class RestartState(NamedTuple):
+class StopState(NamedTuple):
     """The wrapped transformation's state and the failed line searches in a row."""
 
     inner: Any
@@ -105,38 +107,44 @@ def _failed(search: optax.ScaleByZoomLinesearchState) -> jax.Array:
     return ran & ((info.decrease_error > 0) | (info.curvature_error > 0))
 
 
-def restart_on_failure(transformation: optax.GradientTransformation
-                       ) -> optax.GradientTransformationExtraArgs:
+def stop_on_failure(transformation: optax.GradientTransformation, patience: int = 3
+                    ) -> optax.GradientTransformationExtraArgs:
     """`transformation` (one with a zoom line search, such as `optax.lbfgs`; `pinn.quasi_newton`
-    comes with it) restarted when its line search fails, and stopped when it fails again.
+    comes with it), stopped once its line search has failed `patience` times in a row.
 
-    After a step whose line search ran out of evaluations before it met both strong Wolfe
-    conditions, the next step starts from a fresh state (L-BFGS's memory emptied, BFGS's
-    matrix back to a scaled identity), as a quasi-Newton method restarts from steepest
-    descent. If that line search fails too, the parameters are where the loss cannot be
+    A line search fails when it runs out of evaluations before it meets both strong Wolfe
+    conditions. Near the floor of the precision one failure is often followed by a good step
+    (the gradients still point somewhere the values can no longer tell), so a failure alone
+    changes nothing. `patience` in a row mean the parameters are where the loss cannot be
     lowered in this precision: later steps return zero updates without a line search, until
     the data change (`forget_line_search`; the step after starts from a fresh state).
 
+    Args:
+        transformation: an Optax transformation holding one zoom line search.
+        patience: failed line searches in a row that stop it (at least 1).
+
     Raises:
-        TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
+        TypeError: not an Optax transformation. ValueError: no zoom line search, or several;
+        a patience below 1.
     """
-    _check_one_line_search(transformation, "restart_on_failure")
+    _check_one_line_search(transformation, "stop_on_failure")
+    patience = check_int(patience, "stop_on_failure(patience=...)", minimum=1)
     inner = optax.with_extra_args_support(transformation)
 
-    def init(params) -> RestartState:
-        return RestartState(inner.init(params), jnp.zeros((), jnp.int32))
+    def init(params) -> StopState:
+        return StopState(inner.init(params), jnp.zeros((), jnp.int32))
 
-    def update(updates, state: RestartState, params=None, **extra):
+    def update(updates, state: StopState, params=None, **extra):
         (search,), _ = line_search_states(state.inner)
         failed = _failed(search)
         failures = jnp.where(failed, state.failures + 1, 0).astype(jnp.int32)
-        # 0: go on; 1: restart (after one failure, or a stall the data change ended); 2: stop
-        branch = jnp.where(failed, jnp.minimum(failures, 2), (state.failures >= 2).astype(
-            jnp.int32))
+        # 0: go on; 1: start afresh (a stop that the data change ended); 2: stay stopped
+        resumed = ~failed & (state.failures >= patience)
+        branch = jnp.where(failures >= patience, 2, resumed.astype(jnp.int32))
         branches = (lambda: inner.update(updates, state.inner, params, **extra),
                     lambda: inner.update(updates, inner.init(params), params, **extra),
                     lambda: (jax.tree_util.tree_map(jnp.zeros_like, updates), state.inner))
         new_updates, inner_state = jax.lax.switch(branch, branches)
-        return new_updates, RestartState(inner_state, failures)
+        return new_updates, StopState(inner_state, failures)
 
     return optax.GradientTransformationExtraArgs(init, update)

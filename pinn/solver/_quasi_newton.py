@@ -21,9 +21,8 @@ converges, as a PINN loss does on its way from 1e-2 to 1e-14:
 
 An update whose curvature ``yᵀs`` is not positive (the line search gave up) or not finite is
 skipped: H stays positive definite. H starts as ``min(1, 1/|g₀|)·I``, so the first step is at
-most of length one. After a line search that finds no decrease, H starts again from that
-scaled identity; a second failure in a row ends the descent
-(`jaxnn.training.restart_on_failure`): at the floor of float64 every further line search
+most of length one. Three line searches in a row that run out of evaluations end the
+descent (`jaxnn.training.stop_on_failure`): at the floor of float64 every further line search
 would spend its 30 evaluations for nothing.
 
 Memory is P² numbers (P = 5000 in float64: 200 MB). Each step reads H twice, once for Hy
@@ -42,7 +41,7 @@ import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
 
-from jaxnn.training import restart_on_failure
+from jaxnn.training import stop_on_failure
 from jaxnn.validate import check_int
 
 UPDATES = ("ssbroyden", "ssbfgs", "bfgs")
@@ -190,8 +189,8 @@ def quasi_newton(update: str = "ssbroyden", max_linesearch_steps: int = 30
                  ) -> optax.GradientTransformationExtraArgs:
     """Dense float64 quasi-Newton: `scale_by_quasi_newton` then Optax's zoom line search
     (strong Wolfe conditions), like `optax.lbfgs` but with the full P x P inverse Hessian and a
-    self-scaled update; restarted after a failed line search, stopped after two in a row
-    (`jaxnn.training.restart_on_failure`).
+    self-scaled update; stopped after three failed line searches in a row
+    (`jaxnn.training.stop_on_failure`).
 
     Args:
         update: "ssbroyden" (default), "ssbfgs" or "bfgs" (see the module).
@@ -210,7 +209,7 @@ def quasi_newton(update: str = "ssbroyden", max_linesearch_steps: int = 30
     check_update(update, "quasi_newton")
     steps = check_int(max_linesearch_steps, "quasi_newton(max_linesearch_steps=...)",
                       minimum=1)
-    return restart_on_failure(optax.chain(
+    return stop_on_failure(optax.chain(
         scale_by_quasi_newton(update),
         optax.scale_by_zoom_linesearch(max_linesearch_steps=steps, initial_guess_strategy="one")))
 

@@ -9,8 +9,8 @@ A stage builds its Optax transformation from the problem's stacked residual vect
 needs the vector and its Jacobian, the others only the loss); every stage runs through the same
 `jaxnn.train_loop`. The loss of a solve is full batch and deterministic, so the line-search
 stages (L-BFGS, BFGS) take each step's loss and gradient from the line search of the step
-before (`jaxnn.training.reuse_line_search`), and stop moving once their line search fails twice
-in a row (`jaxnn.training.restart_on_failure`).
+before (`jaxnn.training.reuse_line_search`), and stop moving once their line search fails three
+times in a row (`jaxnn.training.stop_on_failure`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import optax
 from jaxnn.training import (
     EarlyStopping,
     check_early_stopping,
-    restart_on_failure,
     reuse_line_search,
+    stop_on_failure,
 )
 from jaxnn.validate import check_int, check_number
 from pinn.solver._gauss_newton import check_dense_size, check_options, gauss_newton
@@ -90,8 +90,8 @@ class Adam(Stage):
 
 
 class LBFGS(Stage):
-    """Optax's L-BFGS with its zoom line search (`memory_size` past updates), restarted after
-    a failed line search and stopped after two in a row (`jaxnn.training.restart_on_failure`)."""
+    """Optax's L-BFGS with its zoom line search (`memory_size` past updates), stopped after
+    three failed line searches in a row (`jaxnn.training.stop_on_failure`)."""
 
     name = "lbfgs"
 
@@ -101,7 +101,7 @@ class LBFGS(Stage):
         self.memory_size = check_int(memory_size, "LBFGS(memory_size=...)", minimum=1)
 
     def transformation(self, residual_vector, residuals_and_jacobian):
-        return reuse_line_search(restart_on_failure(optax.lbfgs(memory_size=self.memory_size)))
+        return reuse_line_search(stop_on_failure(optax.lbfgs(memory_size=self.memory_size)))
 
 
 class BFGS(Stage):
