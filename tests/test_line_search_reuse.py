@@ -1,7 +1,8 @@
 """`jaxnn.training.reuse_line_search`: a full-batch step that takes the loss and gradient from
 its line search's state makes the same iterates as one that evaluates them, with one gradient
 evaluation a step fewer, forgets them when the data changes, and is refused where it cannot
-be right."""
+be right. `jaxnn.training.stop_on_failure`: line searches that keep failing stop the steps
+(and their cost) until the data change."""
 
 from __future__ import annotations
 
