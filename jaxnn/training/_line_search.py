@@ -72,7 +72,8 @@ def reuse_line_search(transformation: optax.GradientTransformation) -> ReusesLin
             (`optax.scale_by_zoom_linesearch`, as `optax.lbfgs` and `pinn.quasi_newton` do).
 
     Raises:
-        TypeError: not an Optax transformation. ValueError: no zoom line search, or several.
+        TypeError: not an Optax transformation.
+        ValueError: no zoom line search, or several.
     """
     _check_one_line_search(transformation, "reuse_line_search")
     extra = optax.with_extra_args_support(transformation)
@@ -124,8 +125,8 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
         patience: failed line searches in a row that stop it (at least 1).
 
     Raises:
-        TypeError: not an Optax transformation. ValueError: no zoom line search, or several;
-        a patience below 1.
+        TypeError: not an Optax transformation.
+        ValueError: no zoom line search, or several; a patience below 1.
     """
     _check_one_line_search(transformation, "stop_on_failure")
     patience = check_int(patience, "stop_on_failure(patience=...)", minimum=1)
