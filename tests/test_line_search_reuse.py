@@ -160,6 +160,26 @@ def test_stop_on_failure_stops_moving_after_three_failures_in_a_row():
     assert np.all(moves[0] != 0) and np.all(moves[1] == 0) and np.all(moves[2] == 0)
 
 
+def test_a_search_that_runs_out_but_lowers_the_loss_is_not_a_failure():
+    # steps a thousand times too short: each trial point lowers f(x) = |x|² but misses the
+    # curvature condition, and a search of one evaluation runs out on it
+    short = optax.chain(optax.scale(-1e-3), optax.scale_by_zoom_linesearch(
+        max_linesearch_steps=1, initial_guess_strategy="one"))
+    transformation = stop_on_failure(short, patience=1)
+    f = lambda x: jnp.sum(x**2)  # noqa: E731
+    x = jnp.ones(3)
+    state = transformation.init(x)
+    for _ in range(5):
+        updates, state = transformation.update(2 * x, state, x, value=f(x), grad=2 * x,
+                                               value_fn=f)
+        # the search ran out, every time
+        assert float(optax.tree_utils.tree_get(state, "curvature_error")) > 0
+        assert f(x + updates) < f(x)
+        x = x + updates
+    assert int(state.failures) == 0
+    np.testing.assert_allclose(x, (1 - 2e-3) ** 5, rtol=1e-6)
+
+
 def test_forgetting_the_line_search_lets_a_stalled_run_try_again():
     transformation = stop_on_failure(optax.lbfgs())
     _, state = _stalled_search_steps(transformation, 5)

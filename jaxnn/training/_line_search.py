@@ -4,9 +4,9 @@
   parameters from the line search of the step before (a `ReusesLineSearch`), for full-batch
   training on a key-free loss; `forget_line_search` drops them when the data changes.
 - `stop_on_failure(transformation)`: after three line searches in a row that ran out of
-  evaluations, the steps stop moving, at no more cost than the loss's logs. Without it a
-  quasi-Newton method at the floor of its precision spends every later step on a full line
-  search (30 evaluations) for nothing.
+  evaluations without lowering the loss, the steps stop moving, at no more cost than the
+  loss's logs. Without it a quasi-Newton method at the floor of its precision spends every
+  later step on a full line search (30 evaluations) for nothing.
 """
 
 from __future__ import annotations
@@ -91,21 +91,28 @@ def forget_line_search(opt_state: Any) -> Any:
 
 
 class StopState(NamedTuple):
-    """The wrapped transformation's state and the failed line searches in a row."""
+    """The wrapped transformation's state, the failed line searches in a row, and the loss
+    where the last line search started."""
 
     inner: Any
     failures: jax.Array  # int32
+    start_value: jax.Array
 
 
-def _failed(search: optax.ScaleByZoomLinesearchState) -> jax.Array:
+def _failed(search: optax.ScaleByZoomLinesearchState, start_value: jax.Array) -> jax.Array:
     """Whether the last line search ran out of evaluations before it met both strong Wolfe
-    conditions (either error positive); false before any ran (`init` and `forget_line_search`
-    leave the decrease error at +inf). At the floor of the precision the values no longer
-    fall: the decrease condition holds within the search's rounding allowance and the
-    curvature condition fails."""
+    conditions (either error positive) and ended no lower than it started (at `start_value`);
+    false before any ran (`init` and `forget_line_search` leave the decrease error at +inf).
+
+    A search that runs out but lowers the loss still made progress: far from the floor the
+    curvature condition can fail on a step that does lower the loss (a 5-D Poisson solve
+    stopped at 2.8e-8 on such steps, at 16,000 of 20,000 BFGS steps). At the floor of the
+    precision the values no longer fall: the decrease condition holds within the search's
+    rounding allowance, the curvature condition fails, and the loss ends where it began."""
     info = search.info
     ran = jnp.isfinite(info.decrease_error)
-    return ran & ((info.decrease_error > 0) | (info.curvature_error > 0))
+    exhausted = (info.decrease_error > 0) | (info.curvature_error > 0)
+    return ran & exhausted & ~(search.value < start_value)
 
 
 def stop_on_failure(transformation: optax.GradientTransformation, patience: int = 3
@@ -114,11 +121,12 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
     comes with it), stopped once its line search has failed `patience` times in a row.
 
     A line search fails when it runs out of evaluations before it meets both strong Wolfe
-    conditions. Near the floor of the precision one failure is often followed by a good step
-    (the gradients still point somewhere the values can no longer tell), so a failure alone
-    changes nothing. `patience` in a row mean the parameters are where the loss cannot be
-    lowered in this precision: later steps return zero updates without a line search, until
-    the data change (`forget_line_search`; the step after starts from a fresh state).
+    conditions, and ends no lower than it started. Near the floor of the precision one
+    failure is often followed by a good step (the gradients still point somewhere the values
+    can no longer tell), so a failure alone changes nothing. `patience` in a row mean the
+    parameters are where the loss cannot be lowered in this precision: later steps return
+    zero updates without a line search, until the data change (`forget_line_search`; the
+    step after starts from a fresh state).
 
     Args:
         transformation: an Optax transformation holding one zoom line search.
@@ -133,11 +141,14 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
     inner = optax.with_extra_args_support(transformation)
 
     def init(params) -> StopState:
-        return StopState(inner.init(params), jnp.zeros((), jnp.int32))
+        inner_state = inner.init(params)
+        (search,), _ = line_search_states(inner_state)
+        return StopState(inner_state, jnp.zeros((), jnp.int32), jnp.full_like(search.value,
+                                                                               jnp.inf))
 
     def update(updates, state: StopState, params=None, **extra):
         (search,), _ = line_search_states(state.inner)
-        failed = _failed(search)
+        failed = _failed(search, state.start_value)
         failures = jnp.where(failed, state.failures + 1, 0).astype(jnp.int32)
         # 0: go on; 1: start afresh (a stop that the data change ended); 2: stay stopped
         resumed = ~failed & (state.failures >= patience)
@@ -146,6 +157,9 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
                     lambda: inner.update(updates, inner.init(params), params, **extra),
                     lambda: (jax.tree_util.tree_map(jnp.zeros_like, updates), state.inner))
         new_updates, inner_state = jax.lax.switch(branch, branches)
-        return new_updates, StopState(inner_state, failures)
+        # a stopped step ran no search: the one on record keeps its start
+        start_value = jnp.where(branch == 2, state.start_value,
+                                jnp.asarray(extra["value"], state.start_value.dtype))
+        return new_updates, StopState(inner_state, failures, start_value)
 
     return optax.GradientTransformationExtraArgs(init, update)
