@@ -146,18 +146,23 @@ def _stalled_search_steps(transformation, steps: int):
     return moves, state
 
 
-def test_stop_on_failure_stops_moving_after_three_failures_in_a_row():
-    moves, state = _stalled_search_steps(stop_on_failure(optax.lbfgs()), 5)
-    # steps 1-3 fail (each spends a line search); then no moves and no line searches
-    assert all(np.all(move != 0) for move in moves[:3])
-    assert np.all(moves[3] == 0) and np.all(moves[4] == 0)
-    assert int(state.failures) == 4
+def test_stop_on_failure_starts_afresh_after_three_failures_and_stops_after_three_more():
+    moves, state = _stalled_search_steps(stop_on_failure(optax.lbfgs()), 8)
+    # steps 1-3 fail (each spends a line search), step 4 starts afresh, steps 4-6 fail; then
+    # no moves and no line searches
+    assert all(np.all(move != 0) for move in moves[:6])
+    assert np.all(moves[6] == 0) and np.all(moves[7] == 0)
+    assert int(state.failures) == 4 and np.isfinite(state.restart_value)
+    # the fresh start is the first step of a new state
+    first, _ = _stalled_search_steps(optax.lbfgs(), 1)
+    np.testing.assert_allclose(moves[3], first[0], rtol=1e-6)
+    assert not np.allclose(moves[2], first[0], rtol=1e-3, atol=0)
     # without it, every step spends a full line search on climbing directions
-    plain, _ = _stalled_search_steps(optax.lbfgs(), 5)
+    plain, _ = _stalled_search_steps(optax.lbfgs(), 8)
     assert all(np.all(move != 0) for move in plain)
-    # patience=1 stops after the first failure
-    moves, _ = _stalled_search_steps(stop_on_failure(optax.lbfgs(), patience=1), 3)
-    assert np.all(moves[0] != 0) and np.all(moves[1] == 0) and np.all(moves[2] == 0)
+    # patience=1: a fresh start after the first failure, a stop after the second
+    moves, _ = _stalled_search_steps(stop_on_failure(optax.lbfgs(), patience=1), 4)
+    assert np.all(moves[1] != 0) and np.all(moves[2] == 0) and np.all(moves[3] == 0)
 
 
 def test_a_search_that_runs_out_but_lowers_the_loss_is_not_a_failure():
@@ -182,14 +187,14 @@ def test_a_search_that_runs_out_but_lowers_the_loss_is_not_a_failure():
 
 def test_forgetting_the_line_search_lets_a_stalled_run_try_again():
     transformation = stop_on_failure(optax.lbfgs())
-    _, state = _stalled_search_steps(transformation, 5)
+    _, state = _stalled_search_steps(transformation, 8)
     fresh = jaxnn.training.forget_line_search(state)
     f = lambda x: jnp.sum(x**2)  # noqa: E731
     x = jnp.ones(3)
     step = lambda state: transformation.update(2 * x, state, x, value=f(x), grad=2 * x,  # noqa: E731
                                                value_fn=f)
     updates, after = step(fresh)
-    assert int(after.failures) == 0
+    assert int(after.failures) == 0 and after.restart_value == np.inf
     # it starts afresh: the first step of a new state, downhill
     np.testing.assert_allclose(updates, step(transformation.init(x))[0], rtol=1e-6)
     assert f(x + updates) < f(x)

@@ -4,9 +4,11 @@
   parameters from the line search of the step before (a `ReusesLineSearch`), for full-batch
   training on a key-free loss; `forget_line_search` drops them when the data changes.
 - `stop_on_failure(transformation)`: after three line searches in a row that ran out of
-  evaluations without lowering the loss, the steps stop moving, at no more cost than the
-  loss's logs. Without it a quasi-Newton method at the floor of its precision spends every
-  later step on a full line search (30 evaluations) for nothing.
+  evaluations without lowering the loss, the transformation starts afresh; if three searches
+  after that do not lower the loss clearly below where it started afresh, the steps stop
+  moving, at no more cost than the loss's logs. Without it a quasi-Newton method at the
+  floor of its precision spends every later step on a full line search (30 evaluations)
+  for nothing.
 """
 
 from __future__ import annotations
@@ -91,46 +93,54 @@ def forget_line_search(opt_state: Any) -> Any:
 
 
 class StopState(NamedTuple):
-    """The wrapped transformation's state, the failed line searches in a row, and the loss
-    where the last line search started."""
+    """The wrapped transformation's state; the searches in a row that count against it
+    (failed ones; after a fresh start, any that left the loss where it was); the loss at
+    the fresh start still on probation (+inf: none); the loss where the last search began."""
 
     inner: Any
     failures: jax.Array  # int32
+    restart_value: jax.Array
     start_value: jax.Array
 
 
-def _failed(search: optax.ScaleByZoomLinesearchState, start_value: jax.Array) -> jax.Array:
-    """Whether the last line search ran out of evaluations before it met both strong Wolfe
-    conditions (either error positive) and ended no lower than it started (at `start_value`);
-    false before any ran (`init` and `forget_line_search` leave the decrease error at +inf).
+def _searched(search: optax.ScaleByZoomLinesearchState, start_value: jax.Array
+              ) -> tuple[jax.Array, jax.Array]:
+    """(whether a line search ran since `init` or `forget_line_search`, which leave its
+    decrease error at +inf; whether it failed: it ran out of evaluations before it met both
+    strong Wolfe conditions, either error positive, and ended no lower than it started, at
+    `start_value`).
 
-    A search that runs out but lowers the loss still made progress: far from the floor the
-    curvature condition can fail on a step that does lower the loss (a 5-D Poisson solve
-    stopped at 2.8e-8 on such steps, at 16,000 of 20,000 BFGS steps). At the floor of the
+    A search that runs out but lowers the loss still made progress. At the floor of the
     precision the values no longer fall: the decrease condition holds within the search's
     rounding allowance, the curvature condition fails, and the loss ends where it began."""
     info = search.info
     ran = jnp.isfinite(info.decrease_error)
     exhausted = (info.decrease_error > 0) | (info.curvature_error > 0)
-    return ran & exhausted & ~(search.value < start_value)
+    return ran, ran & exhausted & ~(search.value < start_value)
 
 
 def stop_on_failure(transformation: optax.GradientTransformation, patience: int = 3
                     ) -> optax.GradientTransformationExtraArgs:
     """`transformation` (one with a zoom line search, such as `optax.lbfgs`; `pinn.quasi_newton`
-    comes with it), stopped once its line search has failed `patience` times in a row.
+    comes with it), started afresh once its line search has failed `patience` times in a
+    row, and stopped if `patience` searches after that do not lower the loss clearly.
 
     A line search fails when it runs out of evaluations before it meets both strong Wolfe
     conditions, and ends no lower than it started. Near the floor of the precision one
     failure is often followed by a good step (the gradients still point somewhere the values
-    can no longer tell), so a failure alone changes nothing. `patience` in a row mean the
-    parameters are where the loss cannot be lowered in this precision: later steps return
-    zero updates without a line search, until the data change (`forget_line_search`; the
-    step after starts from a fresh state).
+    can no longer tell), so a failure alone changes nothing. After `patience` in a row the
+    transformation starts from a fresh state: a quasi-Newton matrix that went bad stalls its
+    searches long before the floor (a 5-D Poisson solve stalled at 2.8e-8 after 16,000
+    BFGS steps). If the `patience` searches after that leave the loss where it was, within
+    the square root of the dtype's epsilon, the parameters are where the loss cannot be
+    lowered in this precision: later steps return zero updates without a line search, until
+    the data change (`forget_line_search`; the step after starts from a fresh state). Once
+    the loss has fallen clearly, the next `patience` failures in a row start afresh again.
 
     Args:
         transformation: an Optax transformation holding one zoom line search.
-        patience: failed line searches in a row that stop it (at least 1).
+        patience: failed line searches in a row that start it afresh, and searches after
+            that which stop it unless the loss falls clearly (at least 1).
 
     Raises:
         TypeError: not an Optax transformation.
@@ -143,23 +153,36 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
     def init(params) -> StopState:
         inner_state = inner.init(params)
         (search,), _ = line_search_states(inner_state)
-        return StopState(inner_state, jnp.zeros((), jnp.int32), jnp.full_like(search.value,
-                                                                               jnp.inf))
+        no_value = jnp.full_like(search.value, jnp.inf)
+        return StopState(inner_state, jnp.zeros((), jnp.int32), no_value, no_value)
 
     def update(updates, state: StopState, params=None, **extra):
         (search,), _ = line_search_states(state.inner)
-        failed = _failed(search, state.start_value)
-        failures = jnp.where(failed, state.failures + 1, 0).astype(jnp.int32)
-        # 0: go on; 1: start afresh (a stop that the data change ended); 2: stay stopped
-        resumed = ~failed & (state.failures >= patience)
-        branch = jnp.where(failures >= patience, 2, resumed.astype(jnp.int32))
+        ran, failed = _searched(search, state.start_value)
+        # on probation: started afresh, and the loss not yet clearly below where it was then
+        # (by more than the rounding of the values at the floor); every search counts
+        tolerance = jnp.sqrt(jnp.finfo(state.restart_value.dtype).eps)
+        fell = search.value < state.restart_value - tolerance * jnp.abs(state.restart_value)
+        on_probation = (state.restart_value < jnp.inf) & ~fell
+        failures = jnp.where(failed | (on_probation & ran), state.failures + 1, 0)
+        exhausted = failures >= patience
+        restart = exhausted & ~on_probation
+        stop = exhausted & on_probation
+        # stopped, and the data changed since (`forget_line_search`)
+        resumed = on_probation & (state.failures >= patience) & ~ran
+        # 0: go on; 1: start afresh (a restart, or a stop that the data change ended); 2: stay
+        # stopped
+        branch = jnp.where(stop, 2, (restart | resumed).astype(jnp.int32))
         branches = (lambda: inner.update(updates, state.inner, params, **extra),
                     lambda: inner.update(updates, inner.init(params), params, **extra),
                     lambda: (jax.tree_util.tree_map(jnp.zeros_like, updates), state.inner))
         new_updates, inner_state = jax.lax.switch(branch, branches)
+        value = jnp.asarray(extra["value"], state.start_value.dtype)  # where this search began
         # a stopped step ran no search: the one on record keeps its start
-        start_value = jnp.where(branch == 2, state.start_value,
-                                jnp.asarray(extra["value"], state.start_value.dtype))
-        return new_updates, StopState(inner_state, failures, start_value)
+        start_value = jnp.where(branch == 2, state.start_value, value)
+        restart_value = jnp.where(restart, value, jnp.where(on_probation & ~resumed,
+                                                             state.restart_value, jnp.inf))
+        failures = jnp.where(restart, 0, failures).astype(jnp.int32)
+        return new_updates, StopState(inner_state, failures, restart_value, start_value)
 
     return optax.GradientTransformationExtraArgs(init, update)
