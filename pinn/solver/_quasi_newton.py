@@ -189,8 +189,8 @@ def quasi_newton(update: str = "ssbroyden", max_linesearch_steps: int = 30
                  ) -> optax.GradientTransformationExtraArgs:
     """Dense float64 quasi-Newton: `scale_by_quasi_newton` then Optax's zoom line search
     (strong Wolfe conditions), like `optax.lbfgs` but with the full P x P inverse Hessian and a
-    self-scaled update; stopped after three failed line searches in a row
-    (`jaxnn.training.stop_on_failure`).
+    self-scaled update; started afresh after three failed line searches in a row, stopped
+    if three more leave the loss where it was (`jaxnn.training.stop_on_failure`).
 
     Args:
         update: "ssbroyden" (default), "ssbfgs" or "bfgs" (see the module).

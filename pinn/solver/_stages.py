@@ -9,8 +9,9 @@ A stage builds its Optax transformation from the problem's stacked residual vect
 needs the vector and its Jacobian, the others only the loss); every stage runs through the same
 `jaxnn.train_loop`. The loss of a solve is full batch and deterministic, so the line-search
 stages (L-BFGS, BFGS) take each step's loss and gradient from the line search of the step
-before (`jaxnn.training.reuse_line_search`), and stop moving once their line search fails three
-times in a row (`jaxnn.training.stop_on_failure`).
+before (`jaxnn.training.reuse_line_search`); they start afresh once their line search fails
+three times in a row, and stop moving if three more leave the loss where it was
+(`jaxnn.training.stop_on_failure`).
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ class Adam(Stage):
 
 
 class LBFGS(Stage):
-    """Optax's L-BFGS with its zoom line search (`memory_size` past updates), stopped after
-    three failed line searches in a row (`jaxnn.training.stop_on_failure`)."""
+    """Optax's L-BFGS with its zoom line search (`memory_size` past updates), started afresh
+    after three failed line searches in a row and stopped if three more leave the loss where
+    it was (`jaxnn.training.stop_on_failure`)."""
 
     name = "lbfgs"
 
