@@ -4,7 +4,7 @@
   parameters from the line search of the step before (a `ReusesLineSearch`), for full-batch
   training on a key-free loss; `forget_line_search` drops them when the data changes.
 - `stop_on_failure(transformation)`: after three line searches in a row that ran out of
-  evaluations without lowering the loss, the transformation starts afresh; if three searches
+  evaluations, the transformation starts afresh; if three searches
   after that do not lower the loss clearly below where it started afresh, the steps stop
   moving, at no more cost than the loss's logs. Without it a quasi-Newton method at the
   floor of its precision spends every later step on a full line search (30 evaluations)
@@ -95,28 +95,24 @@ def forget_line_search(opt_state: Any) -> Any:
 class StopState(NamedTuple):
     """The wrapped transformation's state; the searches in a row that count against it
     (failed ones; after a fresh start, any that left the loss where it was); the loss at
-    the fresh start still on probation (+inf: none); the loss where the last search began."""
+    the fresh start still on probation (+inf: none)."""
 
     inner: Any
     failures: jax.Array  # int32
     restart_value: jax.Array
-    start_value: jax.Array
 
 
-def _searched(search: optax.ScaleByZoomLinesearchState, start_value: jax.Array
-              ) -> tuple[jax.Array, jax.Array]:
+def _searched(search: optax.ScaleByZoomLinesearchState) -> tuple[jax.Array, jax.Array]:
     """(whether a line search ran since `init` or `forget_line_search`, which leave its
     decrease error at +inf; whether it failed: it ran out of evaluations before it met both
-    strong Wolfe conditions, either error positive, and ended no lower than it started, at
-    `start_value`).
+    strong Wolfe conditions, either error positive).
 
-    A search that runs out but lowers the loss still made progress. At the floor of the
-    precision the values no longer fall: the decrease condition holds within the search's
-    rounding allowance, the curvature condition fails, and the loss ends where it began."""
+    At the floor of the precision the values no longer fall: the decrease condition holds
+    within the search's rounding allowance and the curvature condition fails. Whether the
+    loss ended lower is no guide there: it moves up and down by its rounding."""
     info = search.info
     ran = jnp.isfinite(info.decrease_error)
-    exhausted = (info.decrease_error > 0) | (info.curvature_error > 0)
-    return ran, ran & exhausted & ~(search.value < start_value)
+    return ran, ran & ((info.decrease_error > 0) | (info.curvature_error > 0))
 
 
 def stop_on_failure(transformation: optax.GradientTransformation, patience: int = 3
@@ -126,7 +122,7 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
     row, and stopped if `patience` searches after that do not lower the loss clearly.
 
     A line search fails when it runs out of evaluations before it meets both strong Wolfe
-    conditions, and ends no lower than it started. Near the floor of the precision one
+    conditions. Near the floor of the precision one
     failure is often followed by a good step (the gradients still point somewhere the values
     can no longer tell), so a failure alone changes nothing. After `patience` in a row the
     transformation starts from a fresh state: a quasi-Newton matrix that went bad stalls its
@@ -153,12 +149,12 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
     def init(params) -> StopState:
         inner_state = inner.init(params)
         (search,), _ = line_search_states(inner_state)
-        no_value = jnp.full_like(search.value, jnp.inf)
-        return StopState(inner_state, jnp.zeros((), jnp.int32), no_value, no_value)
+        return StopState(inner_state, jnp.zeros((), jnp.int32),
+                         jnp.full_like(search.value, jnp.inf))
 
     def update(updates, state: StopState, params=None, **extra):
         (search,), _ = line_search_states(state.inner)
-        ran, failed = _searched(search, state.start_value)
+        ran, failed = _searched(search)
         # on probation: started afresh, and the loss not yet clearly below where it was then
         # (by more than the rounding of the values at the floor); every search counts
         tolerance = jnp.sqrt(jnp.finfo(state.restart_value.dtype).eps)
@@ -177,12 +173,10 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
                     lambda: inner.update(updates, inner.init(params), params, **extra),
                     lambda: (jax.tree_util.tree_map(jnp.zeros_like, updates), state.inner))
         new_updates, inner_state = jax.lax.switch(branch, branches)
-        value = jnp.asarray(extra["value"], state.start_value.dtype)  # where this search began
-        # a stopped step ran no search: the one on record keeps its start
-        start_value = jnp.where(branch == 2, state.start_value, value)
+        value = jnp.asarray(extra["value"], state.restart_value.dtype)  # where it starts
         restart_value = jnp.where(restart, value, jnp.where(on_probation & ~resumed,
                                                              state.restart_value, jnp.inf))
         failures = jnp.where(restart, 0, failures).astype(jnp.int32)
-        return new_updates, StopState(inner_state, failures, restart_value, start_value)
+        return new_updates, StopState(inner_state, failures, restart_value)
 
     return optax.GradientTransformationExtraArgs(init, update)
