@@ -207,6 +207,11 @@ def test_forgetting_the_line_search_lets_a_stalled_run_try_again():
     # it starts afresh: the first step of a new state, downhill
     np.testing.assert_allclose(updates, step(transformation.init(x))[0], rtol=1e-6)
     assert f(x + updates) < f(x)
+    # new data also end a fresh start's probation (their losses are not comparable)
+    _, on_probation = _stalled_search_steps(transformation, 4)
+    assert on_probation.restart_value == f(x) and int(on_probation.failures) == 0
+    _, after = step(jaxnn.training.forget_line_search(on_probation))
+    assert after.restart_value == np.inf
 
 
 def test_a_quasi_newton_at_the_floor_stops_spending_line_searches(x64):

@@ -122,9 +122,9 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
     row, and stopped if `patience` searches after that do not lower the loss clearly.
 
     A line search fails when it runs out of evaluations before it meets both strong Wolfe
-    conditions. Near the floor of the precision one
-    failure is often followed by a good step (the gradients still point somewhere the values
-    can no longer tell), so a failure alone changes nothing. After `patience` in a row the
+    conditions. Near the floor of the precision one failure is often followed by a good step
+    (the gradients still point somewhere the values can no longer tell), so a failure alone
+    changes nothing. After `patience` in a row the
     transformation starts from a fresh state: a quasi-Newton matrix that went bad stalls its
     searches long before the floor (a 5-D Poisson solve stalled at 2.8e-8 after 16,000
     BFGS steps). If the `patience` searches after that leave the loss where it was, within
@@ -174,7 +174,8 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
                     lambda: (jax.tree_util.tree_map(jnp.zeros_like, updates), state.inner))
         new_updates, inner_state = jax.lax.switch(branch, branches)
         value = jnp.asarray(extra["value"], state.restart_value.dtype)  # where it starts
-        restart_value = jnp.where(restart, value, jnp.where(on_probation & ~resumed,
+        # new data (`forget_line_search`) end a probation: their losses are not comparable
+        restart_value = jnp.where(restart, value, jnp.where(on_probation & ran,
                                                              state.restart_value, jnp.inf))
         failures = jnp.where(restart, 0, failures).astype(jnp.int32)
         return new_updates, StopState(inner_state, failures, restart_value)
