@@ -166,8 +166,7 @@ def stop_on_failure(transformation: optax.GradientTransformation, patience: int 
         stop = exhausted & on_probation
         # stopped, and the data changed since (`forget_line_search`)
         resumed = on_probation & (state.failures >= patience) & ~ran
-        # 0: go on; 1: start afresh (a restart, or a stop that the data change ended); 2: stay
-        # stopped
+        # 0: go on; 1: start afresh (a restart, or a stop that new data ended); 2: stay stopped
         branch = jnp.where(stop, 2, (restart | resumed).astype(jnp.int32))
         branches = (lambda: inner.update(updates, state.inner, params, **extra),
                     lambda: inner.update(updates, inner.init(params), params, **extra),
