@@ -166,3 +166,67 @@ def test_a_large_gramian_is_formed_by_numpy_on_cpu_and_a_small_one_by_xla(monkey
     result = fit(gauss_newton(decay_residual, decay_jacobian), data, start)
     np.testing.assert_allclose(ravel_pytree(result.params)[0], scipy_optimum(data, START),
                                rtol=1e-7)  # as the XLA Gramian does (scipy's own tolerance)
+
+
+def _run(params, data, steps, state=None, unguarded=False):
+    """The parameters after each of `steps` steps, the evaluations of the residual each step
+    made (the residual counts its calls), and the final state. `unguarded` clears the stop
+    before every step: the iteration without it."""
+    calls = []
+
+    def counted(params, batch):
+        jax.debug.callback(lambda: calls.append(1))
+        return decay_residual(params, batch)
+
+    transformation = gauss_newton(counted, decay_jacobian)
+    update = jax.jit(lambda p, s, d: transformation.update(p, s, p, batch=d))
+    state = transformation.init(params) if state is None else state
+    path, work = [], []
+    for _ in range(steps):
+        if unguarded:
+            state = state._replace(stopped_at=jnp.full_like(state.stopped_at, jnp.inf))
+        before = len(calls)
+        updates, state = update(params, state, data)
+        params = jax.tree_util.tree_map(jnp.add, params, updates)
+        jax.effects_barrier()
+        path.append(np.asarray(ravel_pytree(params)[0]))
+        work.append(len(calls) - before)
+    return path, work, state
+
+
+def _params(flat):
+    return {name: jnp.float64(value) for name, value in zip("abc", flat, strict=True)}
+
+
+def test_at_the_floor_the_steps_stop_and_change_no_iterate():
+    data = decay_data()
+    start = {k: jnp.float64(v) for k, v in START.items()}
+    path, work, state = _run(start, data, 60)
+    free_path, free_work, _ = _run(start, data, 60, unguarded=True)
+    # the same iterates as the iteration without the stop, to the bit
+    np.testing.assert_array_equal(np.array(path), np.array(free_path))
+    np.testing.assert_allclose(path[-1], scipy_optimum(data, START), rtol=1e-7)
+    assert np.isfinite(float(state.stopped_at))  # stopped, at the loss there
+    np.testing.assert_allclose(float(state.stopped_at),
+                               float(jnp.sum(decay_residual(_params(path[-1]), data) ** 2)),
+                               rtol=1e-12)
+    # stopped: one evaluation a step (does the data still give that loss?), where the
+    # iteration without the stop tries 8 damped solves every step, each with a second
+    # derivative and a line search (its 8 lengths one batched call under vmap)
+    assert work[-10:] == [1] * 10
+    assert min(free_work[-10:]) >= 16
+
+
+def test_a_stopped_iteration_starts_again_on_new_data():
+    data, other = decay_data(seed=0), decay_data(seed=1)
+    start = {k: jnp.float64(v) for k, v in START.items()}
+    path, _, stopped = _run(start, data, 60)
+    assert np.isfinite(float(stopped.stopped_at))
+    params = _params(path[-1])
+    more, work, _ = _run(params, other, 60, state=stopped)
+    assert work[0] > 1 and not np.array_equal(more[0], path[-1])  # it moved at once
+    np.testing.assert_allclose(more[-1], scipy_optimum(other, START), rtol=1e-7)
+    # and rerunning on the data it stopped on changes nothing
+    again, work, _ = _run(params, data, 5, state=stopped)
+    np.testing.assert_array_equal(np.array(again), np.array([path[-1]] * 5))
+    assert work == [1] * 5

@@ -26,6 +26,14 @@ float64 PINNs well past where plain Levenberg-Marquardt stalls (in the sloppy di
 tanh network) in a hundred or two steps (`benchmarks/pinn_accuracy.py`, mode "accurate",
 measures the errors).
 
+At the floor of the precision every try is rejected, λ climbs to its ceiling, and the state
+(largest λ, no momentum) comes back from each step unchanged: every later step on the same
+data would repeat the same rejected tries, several times the work of a step that moves. The
+iteration therefore stops at that fixed point: the steps after it return zero at the cost of
+one evaluation of the residual, which tells whether the data changed (new collocation points,
+a continued run on other data). When they did, it starts again from the initial λ. For the
+direct solvers the stop changes no iterate; it only saves the time.
+
 Three ways to solve the linear systems, each of the form ``(JᵀJ + λD)⁻¹ Jᵀ u``
 (`pinn.solver._gn_linear`), chosen by ``solver=``:
 
@@ -75,16 +83,21 @@ DENSE_PARAMETER_LIMIT = 6000
 # `_gramian`), faster there than XLA's product on CPU
 HOST_GRAMIAN_SIZE = 5e8
 _MIN_DAMPING, _MAX_DAMPING = 1e-12, 1e10
+# the relative change of the loss, in units of eps, below which the data count as unchanged
+_SAME_LOSS_ULPS = 1000
 _GEODESIC_RATIO = 0.75  # accept the acceleration when 2|a| <= this * |δ| (Transtrum & Sethna)
 
 
 class GaussNewtonState(NamedTuple):
     """Optimizer state: the damping λ (relative to the scaling D), the last step (for the
-    momentum), and the number of rejected tries in the last step (a diagnostic)."""
+    momentum), the number of rejected tries in the last step (a diagnostic), and the loss
+    at which the iteration stopped at a fixed point (+inf while it runs; see
+    `gauss_newton`)."""
 
     damping: jax.Array
     last_step: jax.Array
     rejected: jax.Array
+    stopped_at: jax.Array
 
 
 class MatrixFreeState(NamedTuple):
@@ -95,6 +108,7 @@ class MatrixFreeState(NamedTuple):
     damping: jax.Array
     last_step: jax.Array
     rejected: jax.Array
+    stopped_at: jax.Array
     sketch: Nystrom
     steps: jax.Array
 
@@ -245,7 +259,8 @@ def gauss_newton(
         dtype = jnp.result_type(*leaves)
         size = sum(np.size(leaf) for leaf in leaves)
         state = GaussNewtonState(jnp.asarray(np.asarray(damping, dtype)),
-                                 jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)))
+                                 jnp.asarray(np.zeros(size, dtype)), jnp.asarray(np.int32(0)),
+                                 jnp.asarray(np.asarray(np.inf, dtype)))
         if solver != "cg":  # "auto" may choose "cg" too: it then sketches every step
             return state
         return MatrixFreeState(*state, empty_sketch(size, rank, dtype), jnp.int32(0))
@@ -260,15 +275,36 @@ def gauss_newton(
         def residual_at(theta):
             return residual_fn(unravel(theta), batch)
 
-        sketch = (state.sketch, state.steps % sketch_every == 0) \
-            if isinstance(state, MatrixFreeState) else (None, True)
-        model, sketch = _linear_model(solver, scaling, residual_fn, jacobian_fn, params, batch,
-                                      residual_at, flat, (rank, cg_iterations, cg_tolerance),
-                                      sketch)
-        step, new_state = _damped_step(model, residual_at, flat, state, momentum, geodesic,
-                                       line_search, max_tries)
-        if isinstance(state, MatrixFreeState):
-            new_state = MatrixFreeState(*new_state, sketch, state.steps + 1)
+        def advance(state):
+            sketch = (state.sketch, state.steps % sketch_every == 0) \
+                if isinstance(state, MatrixFreeState) else (None, True)
+            model, sketch = _linear_model(solver, scaling, residual_fn, jacobian_fn, params,
+                                          batch, residual_at, flat,
+                                          (rank, cg_iterations, cg_tolerance), sketch)
+            step, new_state = _damped_step(model, residual_at, flat, state, momentum,
+                                           geodesic, line_search, max_tries)
+            # rejected from the largest λ with no momentum: the step left its own inputs
+            # unchanged, and every later one on these data would repeat it
+            fixed = ((new_state.rejected == max_tries) & (state.damping >= _MAX_DAMPING)
+                     & ~jnp.any(state.last_step != 0))
+            new_state = new_state._replace(stopped_at=jax.lax.cond(
+                fixed, lambda: _finite_loss(residual_at(flat)), lambda: state.stopped_at))
+            if isinstance(state, MatrixFreeState):
+                new_state = MatrixFreeState(*new_state, sketch, state.steps + 1)
+            return step, new_state
+
+        def stopped(state):
+            # the same data (the same loss, to rounding: the two evaluations are compiled
+            # apart) would repeat the stopping step
+            loss = _finite_loss(residual_at(flat))
+            allowance = _SAME_LOSS_ULPS * jnp.finfo(loss.dtype).eps * state.stopped_at
+            same = jnp.abs(loss - state.stopped_at) <= allowance
+            restart = state._replace(damping=jnp.full_like(state.damping, damping),
+                                     stopped_at=jnp.full_like(state.stopped_at, jnp.inf))
+            return jax.lax.cond(same, lambda: (jnp.zeros_like(flat), state),
+                                lambda: advance(restart))
+
+        step, new_state = jax.lax.cond(jnp.isfinite(state.stopped_at), stopped, advance, state)
         return unravel(step), new_state
 
     return BatchAwareTransformation(init_fn, update_fn)
@@ -284,9 +320,7 @@ def _damped_step(model: LinearModel, residual_at, flat, state, momentum, geodesi
     lengths = 0.5 ** jnp.arange(line_search, dtype=flat.dtype)
 
     def loss_at(theta):
-        residual = residual_at(theta)
-        value = residual @ residual
-        return jnp.where(jnp.isfinite(value), value, jnp.inf)
+        return _finite_loss(residual_at(theta))
 
     def second_derivative(direction):
         """d²/dt² r(θ + t·direction) at t = 0, forward over forward."""
@@ -320,7 +354,14 @@ def _damped_step(model: LinearModel, residual_at, flat, state, momentum, geodesi
 
     start = (jnp.int32(0), state.damping, jnp.array(False), jnp.zeros_like(flat))
     tries, damping, ok, step = jax.lax.while_loop(searching, attempt, start)
-    return step, GaussNewtonState(damping, step, tries - ok.astype(tries.dtype))
+    return step, GaussNewtonState(damping, step, tries - ok.astype(tries.dtype),
+                                  state.stopped_at)
+
+
+def _finite_loss(residual: jax.Array) -> jax.Array:
+    """|r|², +inf where it is not finite."""
+    value = residual @ residual
+    return jnp.where(jnp.isfinite(value), value, jnp.inf)
 
 
 def _gramian(jac: jax.Array) -> jax.Array:

@@ -167,6 +167,11 @@ class GaussNewton(Stage):
     line_search, max_tries, rank, cg_iterations, cg_tolerance, sketch_every) and are checked
     here (a value out of range is a ValueError naming it, an unknown name a TypeError). Run
     it in float64 (``solve(..., dtype="float64")``).
+
+    At the floor of the precision, once a step has been rejected at the largest damping
+    with no momentum left (every later step would repeat it), the stage stops moving and
+    each remaining step costs one evaluation of the residual, until the points change.
+    Steps can therefore be given generously.
     """
 
     def __init__(self, steps: int = 300, solver: str = "auto", *,
