@@ -293,18 +293,21 @@ def gauss_newton(
                 new_state = MatrixFreeState(*new_state, sketch, state.steps + 1)
             return step, new_state
 
-        def stopped(state):
-            # the same data (the same loss, to rounding: the two evaluations are compiled
-            # apart) would repeat the stopping step
-            loss = _finite_loss(residual_at(flat))
-            allowance = _SAME_LOSS_ULPS * jnp.finfo(loss.dtype).eps * state.stopped_at
-            same = jnp.abs(loss - state.stopped_at) <= allowance
-            restart = state._replace(damping=jnp.full_like(state.damping, damping),
-                                     stopped_at=jnp.full_like(state.stopped_at, jnp.inf))
-            return jax.lax.cond(same, lambda: (jnp.zeros_like(flat), state),
-                                lambda: advance(restart))
-
-        step, new_state = jax.lax.cond(jnp.isfinite(state.stopped_at), stopped, advance, state)
+        # Stopped at a fixed point: the same data (the same loss, to rounding: the two
+        # evaluations are compiled apart) would repeat the stopping step, so skip it; new data
+        # start it again from the initial λ. `advance` is traced once (it is most of the
+        # program).
+        stopped = jnp.isfinite(state.stopped_at)
+        loss = jax.lax.cond(stopped, lambda: _finite_loss(residual_at(flat)),
+                            lambda: jnp.zeros_like(state.stopped_at))
+        allowance = _SAME_LOSS_ULPS * jnp.finfo(loss.dtype).eps * state.stopped_at
+        same = stopped & (jnp.abs(loss - state.stopped_at) <= allowance)
+        restart = stopped & ~same
+        state = state._replace(
+            damping=jnp.where(restart, jnp.asarray(damping, state.damping.dtype), state.damping),
+            stopped_at=jnp.where(same, state.stopped_at, jnp.inf))
+        step, new_state = jax.lax.cond(same, lambda state: (jnp.zeros_like(flat), state),
+                                       advance, state)
         return unravel(step), new_state
 
     return BatchAwareTransformation(init_fn, update_fn)
