@@ -170,6 +170,7 @@ def test_a_fresh_start_that_lowers_the_loss_clearly_may_start_afresh_again():
     c = jnp.array([1.0, 2.0, 4.0])
     f = lambda x: jnp.sum(c * x**2)  # noqa: E731
 
+    @jax.jit
     def step(state, x, sign):  # sign -1: the gradient turned, every direction climbs
         g = sign * 2 * c * x
         return transformation.update(g, state, x, value=f(x), grad=g, value_fn=f)
@@ -200,8 +201,8 @@ def test_forgetting_the_line_search_lets_a_stalled_run_try_again():
     fresh = jaxnn.training.forget_line_search(state)
     f = lambda x: jnp.sum(x**2)  # noqa: E731
     x = jnp.ones(3)
-    step = lambda state: transformation.update(2 * x, state, x, value=f(x), grad=2 * x,  # noqa: E731
-                                               value_fn=f)
+    step = jax.jit(lambda state: transformation.update(2 * x, state, x, value=f(x),
+                                                       grad=2 * x, value_fn=f))
     updates, after = step(fresh)
     assert int(after.failures) == 0 and after.restart_value == np.inf
     # it starts afresh: the first step of a new state, downhill
