@@ -190,8 +190,11 @@ def test_a_fresh_start_that_lowers_the_loss_clearly_may_start_afresh_again():
     updates, state = step(state, x, -1)
     fresh = optax.lbfgs()
     g = -2 * c * x
-    expected, _ = fresh.update(g, fresh.init(x), x, value=f(x), grad=g, value_fn=f)
-    np.testing.assert_allclose(updates, expected, rtol=1e-6)
+    expected, _ = jax.jit(lambda x: fresh.update(g, fresh.init(x), x, value=f(x), grad=g,
+                                                 value_fn=f))(x)
+    # float32, two programs compiled apart: equal to rounding (a state that did not start
+    # afresh steps elsewhere by orders of magnitude)
+    np.testing.assert_allclose(updates, expected, rtol=2e-5)
     assert np.all(updates != 0) and state.restart_value == f(x)
 
 
