@@ -409,8 +409,8 @@ _FRONTIER = {
                    "fourier_features": {"num_features": 0, "frequencies": ((10.0, 0.0, 0.0),),
                                         "keep_inputs": True}}, 1e-4),
     # 400 steps: the error of the flow still falls past 150 (8.8e-5 there on seed 0, 7.2e-7
-    # at 400); past about 400 it moves at the level of the points' own discretisation (seed 2
-    # hovers at 1e-6 from step 250 to 480) while each step costs 1.6 s.
+    # at 400). Past about 300 it no longer follows the loss (seed 2 hovers at 1e-6 from step
+    # 250 to 480; the points' own floor, it seems, not yet tested), and each step costs 1.6 s.
     "kovasznay": ({"width": 30, "depth": 3, "outputs": 3, "steps": 400, "n_interior": 2000,
                    "n_boundary": 400, "sampling_method": "sobol"}, 1e-6),
     "poisson2d_c": ({"width": 30, "depth": 3, "steps": 150, "n_interior": 2500,
