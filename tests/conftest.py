@@ -10,8 +10,8 @@ Most default tests are bound by compilation (small models, a few steps).
 - Many tests build the same program from fresh closures (the older keyword form of `solve`
   and its parts, the same small model in two tests): identical HLO that JAX's in-memory
   caches cannot recognise. Each test process (each xdist worker) keeps JAX's persistent
-  compilation cache in a directory of its own, removed at the end, so that the second build
-  loads the first one's executable. The directory is per process and set in-process, not
+  compilation cache (`jaxnn.use_persistent_cache`) in a directory of its own, removed at the
+  end, so that the second build loads the first one's executable. The directory is per process and set in-process, not
   through the environment: subprocesses that tests start (a killed run, 8 devices) compile
   for themselves and never read a file a killed process left half written.
 
@@ -36,11 +36,13 @@ def pytest_configure(config):
     os.environ.setdefault("XLA_FLAGS", FAST_COMPILE)
     import jax
 
-    if not jax.config.jax_compilation_cache_dir:
-        _CACHE_DIRS.append(tempfile.mkdtemp(prefix="jaxnn-tests-xla-cache-"))
-        jax.config.update("jax_compilation_cache_dir", _CACHE_DIRS[-1])
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    import jaxnn
+
+    directory = jax.config.jax_compilation_cache_dir
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="jaxnn-tests-xla-cache-")
+        _CACHE_DIRS.append(directory)
+    jaxnn.use_persistent_cache(directory)
 
 
 def pytest_unconfigure(config):
