@@ -11,9 +11,10 @@ Most default tests are bound by compilation (small models, a few steps).
   and its parts, the same small model in two tests): identical HLO that JAX's in-memory
   caches cannot recognise. Each test process (each xdist worker) keeps JAX's persistent
   compilation cache (`jaxnn.use_persistent_cache`) in a directory of its own, removed at the
-  end, so that the second build loads the first one's executable. The directory is per process and set in-process, not
-  through the environment: subprocesses that tests start (a killed run, 8 devices) compile
-  for themselves and never read a file a killed process left half written.
+  end, so that the second build loads the first one's executable. The directory is per
+  process and set in-process, not through the environment: subprocesses that tests start (a
+  killed run, 8 devices) compile for themselves and never read a file a killed process left
+  half written. The xdist controller, which runs no test, keeps none.
 
 The long accuracy runs (``-m slow``) keep XLA's defaults and no cache, as a user gets them.
 Set ``XLA_FLAGS`` yourself (even to an empty string, ``XLA_FLAGS= pytest``) to test with other
@@ -34,6 +35,8 @@ def pytest_configure(config):
     if config.getoption("markexpr") != "not slow":
         return
     os.environ.setdefault("XLA_FLAGS", FAST_COMPILE)
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller runs no test: only its workers need the cache
     import jax
 
     import jaxnn
