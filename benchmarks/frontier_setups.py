@@ -48,6 +48,9 @@ class Row:
         text += f", {s['n_interior']} {s['sampling_method']} points"
         if s.get("adaptive"):
             text += " (refined)"
+        weights = s.get("weights", {})
+        if weights.get("boundary", 1.0) != 1.0:
+            text += f", boundary weight {weights['boundary']:g}"
         if s.get("windows", 1) > 1:
             text += f", {s['windows']} windows"
         per_window = " per window" if s.get("windows", 1) > 1 else ""

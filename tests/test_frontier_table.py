@@ -52,3 +52,17 @@ def test_a_row_without_runs_says_so(frontier):
     table = frontier.markdown(_records([1e-5]))
     burgers = next(line for line in table.splitlines() if line.startswith("| Burgers"))
     assert "| not run |" in burgers and "(misses)" in burgers
+
+
+def test_the_settings_name_the_boundary_weight_where_the_registry_sets_one(frontier):
+    from pinn import problems
+
+    table = frontier.markdown([]).splitlines()
+    weighted = []
+    for name, row in frontier._rows().items():
+        weights = problems.get(name).settings["accurate"].get("weights", {})
+        weight = weights.get("boundary", 1.0)
+        line = next(line for line in table if line.startswith(f"| {row.title} |"))
+        assert (f"boundary weight {weight:g}," in line) == (weight != 1.0), name
+        weighted += [name] * (weight != 1.0)
+    assert weighted == ["poisson2d_c"]
