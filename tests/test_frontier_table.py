@@ -66,3 +66,14 @@ def test_the_settings_name_the_boundary_weight_where_the_registry_sets_one(front
         assert (f"boundary weight {weight:g}," in line) == (weight != 1.0), name
         weighted += [name] * (weight != 1.0)
     assert weighted == ["poisson2d_c"]
+
+
+def test_the_settings_state_the_ansatz_where_a_row_chose_one(frontier):
+    table = frontier.markdown([]).splitlines()
+    stated = []
+    for name, row in frontier._rows().items():
+        line = next(line for line in table if line.startswith(f"| {row.title} |"))
+        if row.ansatz:
+            assert f"tanh ({row.ansatz})," in line, name
+            stated.append(name)
+    assert stated == ["allen_cahn"]

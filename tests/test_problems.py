@@ -193,6 +193,56 @@ def test_poisson1d_exact_solution_is_sin_pi_x(float64):
                                np.sin(np.pi * x[:, 0]), atol=1e-15)
 
 
+def allen_cahn_lifting(x, t):
+    """The lifting at points (x, t), broadcast; a float for scalars."""
+    x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
+    values = np.asarray(jax.vmap(problems.frontier.allen_cahn_lifting)(
+        jnp.stack([x.ravel(), t.ravel()], axis=-1)))
+    return values.reshape(x.shape)[()]
+
+
+def test_allen_cahn_lifting_starts_at_the_initial_value_with_its_corner(float64):
+    x = np.linspace(-1, 1, 401)
+    np.testing.assert_allclose(allen_cahn_lifting(x, 0.0), x**2 * np.cos(np.pi * x), atol=1e-10)
+    # one-sided second-order differences at the seam: the corner (slopes ∓2) at t = 0 ...
+    h = 1e-6
+    left = (3 * allen_cahn_lifting(1.0, 0.0) - 4 * allen_cahn_lifting(1 - h, 0.0)
+            + allen_cahn_lifting(1 - 2 * h, 0.0)) / (2 * h)
+    right = (-3 * allen_cahn_lifting(-1.0, 0.0) + 4 * allen_cahn_lifting(-1 + h, 0.0)
+             - allen_cahn_lifting(-1 + 2 * h, 0.0)) / (2 * h)
+    np.testing.assert_allclose([left, right], [-2.0, 2.0], atol=1e-5)
+
+
+@pytest.mark.parametrize("t", [0.01, 0.3])
+def test_allen_cahn_lifting_is_periodic_to_its_slope_once_time_starts(t, float64):
+    np.testing.assert_allclose(allen_cahn_lifting(1.0, t), allen_cahn_lifting(-1.0, t),
+                               atol=1e-14)
+    h = 1e-5  # the seam's layer is √(1e-4 t) ≥ 1e-3 wide
+    left = (3 * allen_cahn_lifting(1.0, t) - 4 * allen_cahn_lifting(1 - h, t)
+            + allen_cahn_lifting(1 - 2 * h, t)) / (2 * h)
+    right = (-3 * allen_cahn_lifting(-1.0, t) + 4 * allen_cahn_lifting(-1 + h, t)
+             - allen_cahn_lifting(-1 + 2 * h, t)) / (2 * h)
+    assert abs(left) < 1e-3 and abs(right) < 1e-3  # from ∓2 at t = 0
+
+
+def test_allen_cahn_lifting_diffuses_its_corner_by_the_heat_equation(float64):
+    """What is left of the lifting once its smooth part x² cos πx - (4/π) cos(πx/2) is taken
+    away, its decay e^{-10t} undone and the corner's cosine taken away too, the boundary layer,
+    solves w_t = 1e-4 w_xx (finite differences)."""
+    rng = np.random.default_rng(3)
+    t = rng.uniform(0.05, 0.5, 50)
+    x = 1 - rng.uniform(0, 3, 50) * np.sqrt(1e-4 * t)  # within the seam's layer
+
+    def w(x, t):
+        smooth = x**2 * np.cos(np.pi * x) - 4 / np.pi * np.cos(np.pi * x / 2)
+        return (np.exp(10 * t) * (allen_cahn_lifting(x, t) - smooth)
+                - 4 / np.pi * np.cos(np.pi * x / 2))
+
+    hx, ht = 1e-2 * np.sqrt(1e-4 * t), 1e-4 * t
+    w_t = (w(x, t + ht) - w(x, t - ht)) / (2 * ht)
+    w_xx = (w(x + hx, t) - 2 * w(x, t) + w(x - hx, t)) / hx**2
+    np.testing.assert_allclose(w_t, 1e-4 * w_xx, rtol=1e-4, atol=1e-4 * np.abs(w_t).max())
+
 def lshape_finite_differences(n: int = 64, cut: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """-Δu = 1 on the L-shape, u = 0 on its boundary, by the 5-point stencil with spacing 1/n.
 
