@@ -392,16 +392,17 @@ _FRONTIER = {
                 1e-6),
     # The initial value hard, its corner at the seam carried by the lifting
     # (`_frontier.allen_cahn_lifting`): fitted softly by the smooth periodic network it rang
-    # (seed 0: 5.4e-4, 9.5e-4 at t = 0; with the lifting 1.8e-5). 4,500 points a window, as
-    # for KdV.
+    # (seed 0: 5.4e-4, 9.5e-4 at t = 0; with the lifting, seeds 0-2: 1.76e-5, 1.77e-5 and
+    # 7.0e-6). 10 windows of 60 steps on 4,500 points (KdV's 20 of 40 gave 6.1e-5 on seed 0).
     "allen_cahn": ({"width": 24, "depth": 3, "steps": 60, "n_interior": 4500, "n_boundary": 1,
                     "sampling_method": "uniform", "windows": 10, "warm_start": True}, 2e-6),
     # 4,500 points a window: with 1,500 (about the network's 1,321 parameters) Gauss-Newton
     # all but interpolates them (a window's loss falls to 1e-13 with more steps while the
     # error between the points grows); seed 0 went from 1.6e-3 to 1.4e-4. 20 windows of 40
     # steps (from 10 of 60): the later windows, where the solitons steepen, set the error
-    # and each window's network then spans half the evolution (seed 0: 4.1e-5; 9,000 points
-    # in 10 windows of 30 steps, 1.4e-3: those windows had not converged).
+    # and each window's network then spans half the evolution (seeds 0-2: 4.1e-5, 8.6e-5 and
+    # 2.3e-4, from 1.36e-4, 1.39e-4 and 1.59e-4; 9,000 points in 10 windows of 30 steps gave
+    # 1.4e-3 on seed 0: those windows had not converged).
     "kdv": ({"width": 24, "depth": 3, "steps": 40, "n_interior": 4500, "n_boundary": 1,
              "sampling_method": "uniform", "windows": 20, "warm_start": True}, 4e-5),
     # Marched in 4 windows: one Gauss-Newton solve over the whole of [0, 1] stalled on one
