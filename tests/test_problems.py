@@ -201,28 +201,27 @@ def allen_cahn_lifting(x, t):
     return values.reshape(x.shape)[()]
 
 
+def seam_slopes(t, h):
+    """The lifting's slopes at x = 1 from the left and at x = -1 from the right, by one-sided
+    second-order differences of step h."""
+    def f(x):
+        return allen_cahn_lifting(x, t)
+    return [(3 * f(1.0) - 4 * f(1 - h) + f(1 - 2 * h)) / (2 * h),
+            (-3 * f(-1.0) + 4 * f(-1 + h) - f(-1 + 2 * h)) / (2 * h)]
+
+
 def test_allen_cahn_lifting_starts_at_the_initial_value_with_its_corner(float64):
     x = np.linspace(-1, 1, 401)
     np.testing.assert_allclose(allen_cahn_lifting(x, 0.0), x**2 * np.cos(np.pi * x), atol=1e-10)
-    # one-sided second-order differences at the seam: the corner (slopes ∓2) at t = 0 ...
-    h = 1e-6
-    left = (3 * allen_cahn_lifting(1.0, 0.0) - 4 * allen_cahn_lifting(1 - h, 0.0)
-            + allen_cahn_lifting(1 - 2 * h, 0.0)) / (2 * h)
-    right = (-3 * allen_cahn_lifting(-1.0, 0.0) + 4 * allen_cahn_lifting(-1 + h, 0.0)
-             - allen_cahn_lifting(-1 + 2 * h, 0.0)) / (2 * h)
-    np.testing.assert_allclose([left, right], [-2.0, 2.0], atol=1e-5)
+    np.testing.assert_allclose(seam_slopes(0.0, h=1e-6), [-2.0, 2.0], atol=1e-5)  # the corner
 
 
 @pytest.mark.parametrize("t", [0.01, 0.3])
 def test_allen_cahn_lifting_is_periodic_to_its_slope_once_time_starts(t, float64):
     np.testing.assert_allclose(allen_cahn_lifting(1.0, t), allen_cahn_lifting(-1.0, t),
                                atol=1e-14)
-    h = 1e-5  # the seam's layer is √(1e-4 t) ≥ 1e-3 wide
-    left = (3 * allen_cahn_lifting(1.0, t) - 4 * allen_cahn_lifting(1 - h, t)
-            + allen_cahn_lifting(1 - 2 * h, t)) / (2 * h)
-    right = (-3 * allen_cahn_lifting(-1.0, t) + 4 * allen_cahn_lifting(-1 + h, t)
-             - allen_cahn_lifting(-1 + 2 * h, t)) / (2 * h)
-    assert abs(left) < 1e-3 and abs(right) < 1e-3  # from ∓2 at t = 0
+    # from ∓2 at t = 0; the seam's layer is √(1e-4 t) ≥ 1e-3 wide
+    np.testing.assert_allclose(seam_slopes(t, h=1e-5), [0.0, 0.0], atol=1e-3)
 
 
 def test_allen_cahn_lifting_diffuses_its_corner_by_the_heat_equation(float64):
