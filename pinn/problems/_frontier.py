@@ -76,9 +76,10 @@ def allen_cahn_lifting(x):
     s, t = 1.0 - jnp.abs(x[0]), x[1]  # s: the distance to the seam
     sigma = jnp.sqrt(ALLEN_CAHN_D * t + 1e-24)  # > 0 at t = 0, where the layer is 1e-12 wide
     z = s / (2 * sigma)
-    corner = jnp.cos(PI * x[0] / 2) + PI / 2 * (2 * sigma / np.sqrt(PI) * jnp.exp(-z**2)
-                                                 - s * jax.scipy.special.erfc(z))
-    smooth = x[0] ** 2 * jnp.cos(PI * x[0]) - 4 / PI * jnp.cos(PI * x[0] / 2)
+    half = jnp.cos(PI * x[0] / 2)  # |cos(πx/2)| inside [-1, 1]
+    corner = half + PI / 2 * (2 * sigma / np.sqrt(PI) * jnp.exp(-z**2)
+                              - s * jax.scipy.special.erfc(z))
+    smooth = x[0] ** 2 * jnp.cos(PI * x[0]) - 4 / PI * half
     return smooth + 4 / PI * jnp.exp(-ALLEN_CAHN_SEAM_RATE * t) * corner
 
 
