@@ -8,6 +8,7 @@ values are checked against the previous window directly; bad input against its m
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -129,7 +130,7 @@ def test_march_trains_every_window_with_one_compiled_program(monkeypatch):
     """Hard initial values travel inside the network's ansatz, the window is data: the
     training chunk and the refinement's residual are compiled once for all windows, and the
     windows are those of window problems solved one by one (`marching._carried`)."""
-    options = {"windows": 2, "warm_start": True, "stages": [pinn.GaussNewton(10)],
+    options = {"windows": 3, "warm_start": True, "stages": [pinn.GaussNewton(10)],
                "collocation": pinn.Collocation(40, 1, method="grid", refinement={
                    "every": 2, "add": 10, "candidates": 200, "rounds": 1}), **GN}
     model = jaxnn.MLP([8, 8, 1], activation="tanh")
@@ -142,10 +143,29 @@ def test_march_trains_every_window_with_one_compiled_program(monkeypatch):
         one_by_one = pinn.march(heat(soft=False), model, **options)
         points = np.random.default_rng(0).uniform(0, 1, (200, 2))
         np.testing.assert_allclose(once(points), one_by_one(points), rtol=0, atol=1e-10)
-        late, late_alone = once.windows[1], one_by_one.windows[1]  # its network, as applied
+        late, late_alone = once.windows[2], one_by_one.windows[2]  # its network, as applied
         np.testing.assert_allclose(late.model.apply(late.params, points),
                                    late_alone.model.apply(late_alone.params, points), atol=1e-10)
         assert once.relative_l2() < 1e-3  # against u = exp(-t) sin(πx)
+
+
+def test_a_marched_residual_may_differentiate_in_reverse_mode():
+    """The earlier windows carried inside the ansatz (a loop over them) take `jax.grad` in
+    x as they take forward-mode derivatives: the same windows, to rounding."""
+    def by_grad(u, x):
+        gradient = jax.grad(u)
+        return gradient(x)[1] - jax.grad(lambda x: gradient(x)[0])(x)[0] / np.pi**2
+
+    options = {"windows": 3, "warm_start": True, "stages": [pinn.GaussNewton(6)],
+               "collocation": pinn.Collocation(30, 1, method="grid"), **GN}
+    model = jaxnn.MLP([8, 1], activation="tanh")
+    with enable_x64(True):
+        forward = pinn.march(heat(soft=False), model, **options)
+        problem = heat(soft=False)
+        reverse = pinn.march(pinn.PDE(problem.domain, by_grad, bcs=problem.bcs), model,
+                             **options)
+        points = np.random.default_rng(1).uniform(0, 1, (50, 2))
+        np.testing.assert_allclose(reverse(points), forward(points), rtol=0, atol=1e-9)
 
 
 @pytest.mark.slow
