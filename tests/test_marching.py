@@ -150,8 +150,9 @@ def test_march_trains_every_window_with_one_compiled_program(monkeypatch):
 
 
 def test_a_marched_residual_may_differentiate_in_reverse_mode():
-    """The earlier windows carried inside the ansatz (a loop over them) take `jax.grad` in
-    x as they take forward-mode derivatives: the same windows, to rounding."""
+    """The earlier windows carried inside the ansatz (their networks summed under `vmap`)
+    take `jax.grad` in x as they take forward-mode derivatives: the same windows, to
+    rounding."""
     def by_grad(u, x):
         gradient = jax.grad(u)
         return gradient(x)[1] - jax.grad(lambda x: gradient(x)[0])(x)[0] / np.pi**2
