@@ -144,6 +144,20 @@ def test_the_nystrom_preconditioner_is_exact_at_full_rank_and_its_trace_unbiased
     assert abs(np.mean(traces) - np.trace(matrix)) < 4 * np.std(traces) / np.sqrt(400)
 
 
+def test_the_nystrom_sketch_in_batches_equals_the_sketch_at_once():
+    # the matrix-free solver runs the k products in batches at large N (SKETCH_ROWS), to keep
+    # its memory O(N + P): one at a time, and in batches that do not divide k, the same sketch
+    rng = np.random.default_rng(2)
+    factor = rng.normal(size=(30, 12))
+    matrix = jnp.asarray(factor @ factor.T)
+    key = jax.random.PRNGKey(5)
+    at_once = _gn_krylov.nystrom(lambda v: matrix @ v, 30, 12, jnp.float64, key)
+    for batch in (1, 5):
+        batched = _gn_krylov.nystrom(lambda v: matrix @ v, 30, 12, jnp.float64, key, batch)
+        np.testing.assert_allclose(batched.eigenvalues, at_once.eigenvalues, rtol=1e-10)
+        np.testing.assert_allclose(batched.trace, at_once.trace, rtol=1e-12)
+
+
 # ---------------------------------------------------------------------------------------------
 # Memory
 
